@@ -1,0 +1,99 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Our own targets build with warnings as errors when the test script asks for it (CI does).
+let strict: [SwiftSetting] =
+    Context.environment["EDGE_VIDEO_WARNINGS_AS_ERRORS"] == "1" ? [.treatAllWarnings(as: .error)] : []
+
+let package = Package(
+    name: "EdgeVideo",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "edge-video", targets: ["edge-video"]),
+        .executable(name: "edge-video-bench", targets: ["edge-video-bench"]),
+        .library(name: "Supervision", targets: ["Supervision"]),
+        .library(name: "SupervisionTestKit", targets: ["SupervisionTestKit"]),
+        .library(name: "AMQPPublisher", targets: ["AMQPPublisher"]),
+        .library(name: "VideoPipeline", targets: ["VideoPipeline"]),
+        .library(name: "EdgeVideo", targets: ["EdgeVideo"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Supervision: a generic Erlang-style supervisor. No camera or AMQP words in it.
+        .target(
+            name: "Supervision",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        .target(
+            name: "SupervisionTestKit",
+            dependencies: ["Supervision"]
+        ),
+
+        // Broker side: rabbitmq-c binding, then the Swift publisher.
+        .target(
+            name: "CRabbitMQ",
+            linkerSettings: [.linkedLibrary("rabbitmq")]
+        ),
+        .target(
+            name: "AMQPPublisher",
+            dependencies: ["CRabbitMQ", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // Camera side: FFmpeg binding, then capture → sample → scale → encode.
+        .target(
+            name: "CFFmpeg",
+            linkerSettings: [
+                .linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("avdevice"),
+                .linkedLibrary("swscale"), .linkedLibrary("avutil"),
+            ]
+        ),
+        .target(
+            name: "VideoPipeline",
+            dependencies: ["CFFmpeg", .product(name: "Logging", package: "swift-log")]
+        ),
+
+        // The appliance: config, camera subtrees, reload, status, signals, systemd.
+        .target(
+            name: "EdgeVideo",
+            dependencies: [
+                "Supervision", "AMQPPublisher", "VideoPipeline",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "edge-video",
+            dependencies: [
+                "EdgeVideo",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "edge-video-bench",
+            dependencies: [
+                "Supervision", "AMQPPublisher", "VideoPipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "SupervisionTestKit"]),
+        .testTarget(
+            name: "AMQPPublisherTests",
+            dependencies: ["AMQPPublisher", "Supervision", "SupervisionTestKit"]
+        ),
+        .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline"]),
+        .testTarget(
+            name: "EdgeVideoTests",
+            dependencies: ["EdgeVideo", "SupervisionTestKit"]
+        ),
+    ]
+)
+
+for target in package.targets {
+    target.swiftSettings = (target.swiftSettings ?? []) + strict
+}

@@ -1,0 +1,5 @@
+#include "CFFmpeg.h"
+
+int CFFmpeg_AVERROR(int errnum) {
+    return AVERROR(errnum);
+}

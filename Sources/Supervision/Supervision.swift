@@ -1,0 +1,1 @@
+// Placeholder: the supervisor lands with issue 2.
