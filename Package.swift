@@ -78,6 +78,7 @@ let package = Package(
             dependencies: [
                 "Supervision", "AMQPPublisher", "VideoPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
