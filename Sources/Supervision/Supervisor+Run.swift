@@ -62,6 +62,18 @@ extension Supervisor {
         }
         let machine = RestartStateMachine(strategy: strategy, intensity: intensity, backoff: backoff, seed: seed)
         let context = RunContext(.init(machine: machine, specs: initialChildren))
+        let outcome = await withDiscardingTaskGroup { group in
+            group.addTask { [watchdog, clock] in
+                await watchdog.run(clock: clock) { self.reportOverdue($0) }
+            }
+            defer { group.cancelAll() }
+            return await runGenerations(context)
+        }
+        if let outcome { throw outcome }
+    }
+
+    /// Runs generation after generation; returns the error that ends `run()`, if any.
+    private func runGenerations(_ context: RunContext) async -> SupervisorError? {
         var generation = 0
         while true {
             generation += 1
@@ -69,14 +81,14 @@ extension Supervisor {
             switch end {
             case .stopped:
                 setState(.stopped)
-                return
+                return nil
             case .escalate(let reason):
                 status.state.withLock {
                     $0.state = .failed
                     $0.lastExit = reason
                 }
                 logger.error("restart intensity exceeded, giving up", metadata: ["supervisor": "\(path)", "last_exit": "\(reason)"])
-                throw error(.intensityExceeded, reason)
+                return error(.intensityExceeded, reason)
             case .restart(let delay, let reason):
                 status.state.withLock {
                     $0.restarts += 1
@@ -84,7 +96,7 @@ extension Supervisor {
                 }
                 if delay > .zero, await !backOff(delay, context: context) {
                     setState(.stopped)
-                    return
+                    return nil
                 }
             }
         }

@@ -45,6 +45,7 @@ public final class Supervisor: Sendable {
     let seed: UInt64
     let status: NodeStatus
     let inbox = Inbox()
+    let watchdog = ShutdownWatchdog()
     let liveTasks = LiveTaskCounter()
     let running = Atomic<Bool>(false)
 
