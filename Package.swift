@@ -82,7 +82,10 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "SupervisionTestKit"]),
+        .testTarget(
+            name: "SupervisionTests",
+            dependencies: ["Supervision", "SupervisionTestKit", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "AMQPPublisherTests",
             dependencies: ["AMQPPublisher", "Supervision", "SupervisionTestKit"]
