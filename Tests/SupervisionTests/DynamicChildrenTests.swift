@@ -21,18 +21,22 @@ struct DynamicChildrenTests {
 
     @Test(.timeLimit(.minutes(1)))
     func addAndRemoveUnderLoadTouchOnlyTheirOwnChild() async throws {
+        let statics = Probe()
         let probe = Probe()
         let sup = Supervisor(
             id: "root", strategy: .oneForOne, intensity: .unlimited, backoff: .none, logger: quietLogger,
-            children: [probe.child("s0"), probe.child("s1"), probe.child("s2")]
+            children: [statics.child("s0"), statics.child("s1"), statics.child("s2")]
         )
         let (_, result) = try await withRunning(sup) {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 // Load: static children crash over and over while dynamic ones come and go.
                 group.addTask {
+                    var events = EventReader(statics)
+                    #expect(await events.next(3) == ["s0#1 started", "s1#1 started", "s2#1 started"])
                     for n in 0..<300 {
-                        probe.crash("s\(n % 3)")
-                        await Task.yield()
+                        #expect(statics.crash("s\(n % 3)"))
+                        let incarnation = n / 3 + 1
+                        #expect(await events.next(2) == ["s\(n % 3)#\(incarnation) failed", "s\(n % 3)#\(incarnation + 1) started"])
                     }
                 }
                 for prefix in ["d", "e"] {
@@ -53,12 +57,16 @@ struct DynamicChildrenTests {
         for prefix in ["d", "e"] {
             for n in 0..<40 { #expect(byID["\(prefix)\(n)"] == ["started#1", "cancelled#1"]) }
         }
-        for id in ["s0", "s1", "s2"] {
-            let kinds = byID[id] ?? []
-            // Never stopped by a sibling's removal: the only cancellation is the final stop.
-            #expect(kinds.filter { $0.hasPrefix("cancelled") }.count == 1)
-            #expect(kinds.last?.hasPrefix("cancelled") == true)
+        statics.close()
+        var last: [String: Probe.Event] = [:]
+        var cancellations = 0
+        for await event in statics.events {
+            last[event.id] = event
+            if event.kind == .cancelled { cancellations += 1 }
         }
+        // Never stopped by a sibling's removal: the only cancellations are the final stop's.
+        #expect(cancellations == 3)
+        #expect(last.values.allSatisfy { $0.kind == .cancelled && $0.incarnation == 101 })
         #expect(sup.snapshot().liveTasks == 0)
     }
 
