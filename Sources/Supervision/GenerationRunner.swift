@@ -16,6 +16,7 @@ extension Supervisor {
             var runner = GenerationRunner(supervisor: self, context: context, entries: specs.map { .init(spec: $0) })
             let end = await runner.run(group: &group)
             group.cancelAll()  // only backoff timers can be left
+            inbox.requeue(runner.deferred)  // commands and stop requests that came during the last stop
             return end
         }
     }

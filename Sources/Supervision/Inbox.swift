@@ -70,6 +70,15 @@ final class Inbox: Sendable {
         }
     }
 
+    /// Puts events back at the head of the queue, in order (a generation ended before it handled them).
+    func requeue(_ events: [Event]) {
+        guard !events.isEmpty else { return }
+        state.withLock { state in
+            precondition(state.waiter == nil, "requeue while the consumer waits")
+            state.queue.insert(contentsOf: events, at: state.head)
+        }
+    }
+
     /// Starts a new run: cancellation may be noted again.
     func resetCancellation() {
         state.withLock { $0.cancelNoted = false }
