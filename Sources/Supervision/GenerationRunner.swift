@@ -4,6 +4,10 @@ extension Supervisor {
     /// Runs one generation of children in its own task group until it ends; every child task of
     /// the generation has returned when this returns.
     func runChildren(_ specs: [ChildSpec], generation: Int, context: RunContext) async throws -> GenerationEnd {
+        if Task.isCancelled || inbox.hasStop(epoch: context.epoch) {
+            context.state.withLock { $0.stopping = true }
+            return .stopped  // e.g. asked to stop while the scope was connecting: start nothing
+        }
         var seen = Set<String>()
         for spec in specs where !seen.insert(spec.id).inserted {
             throw error(.duplicateChildID, spec.id)
