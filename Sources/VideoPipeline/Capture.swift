@@ -16,14 +16,17 @@ public struct Capture: Sendable {
     public let output: FrameQueue<CapturedFrame>
     /// The camera's counters, shared by every generation.
     public let counters: PipelineCounters
+    /// Names the capture thread `cap-<name>` (Linux keeps 15 characters), e.g. the camera id.
+    public let name: String
     private let logger: Logger
 
     /// Creates a capture stage; nothing is opened before ``run()``.
     public init(
         configuration: PipelineConfiguration, output: FrameQueue<CapturedFrame>, counters: PipelineCounters,
-        logger: Logger = Logger(label: "edge-video.capture")
+        name: String = "camera", logger: Logger = Logger(label: "edge-video.capture")
     ) {
         self.configuration = configuration
+        self.name = name
         self.output = output
         self.counters = counters
         self.logger = logger
@@ -66,7 +69,7 @@ public struct Capture: Sendable {
             }
             defer { group.cancelAll() }
             try await withTaskCancellationHandler {
-                try await DedicatedThread.run(name: "capture", body)
+                try await DedicatedThread.run(name: String("cap-\(name)".prefix(15)), body)
             } onCancel: {
                 control.request(.cancelled)
             }
