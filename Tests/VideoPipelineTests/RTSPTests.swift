@@ -5,25 +5,6 @@ import Testing
 /// Against a real gst-rtsp-server (scripts/rtsp-server.py) started by each test.
 @Suite("RTSP source (real server)")
 struct RTSPTests {
-    /// Reads `count` frames from the capture queue, failing after `timeout` (the capture may have
-    /// ended with an error, which is then reported).
-    private func frames(
-        _ count: Int, from pipeline: Pipeline, _ task: Task<Void, any Error>, timeout: Duration = .seconds(15)
-    ) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                for _ in 0..<count { _ = try await pipeline.captured.next() }
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                task.cancel()
-                throw TestFailure("no \(count) frames within \(timeout): \(await task.result)")
-            }
-            defer { group.cancelAll() }
-            try await group.next()
-        }
-    }
-
     @Test(.timeLimit(.minutes(2)))
     func framesArriveFromEveryMount() async throws {
         let (server, base) = try await Fixtures.rtspServer(mounts: ["/cam0", "/cam1"])
@@ -31,7 +12,7 @@ struct RTSPTests {
         for mount in ["/cam0", "/cam1"] {
             let pipeline = Pipeline(PipelineConfiguration(url: base + mount, fps: 5))
             let encoded = try await withCapture(pipeline.capture()) { task in
-                try await frames(1, from: pipeline, task)
+                try await readFrames(1, from: pipeline, task)
                 let frame = try await pipeline.captured.next()
                 return try pipeline.encoder().encode(frame, with: JPEGSession(configuration: pipeline.configuration))
             }
@@ -47,7 +28,7 @@ struct RTSPTests {
         let stall = Duration.seconds(2)
         let pipeline = Pipeline(PipelineConfiguration(url: base + "/cam0", fps: 5, stallTimeout: stall))
         let task = Task { try await pipeline.capture(name: "frozen").run() }
-        try await frames(2, from: pipeline, task)
+        try await readFrames(2, from: pipeline, task)
         server.send(SIGSTOP)
         let (result, elapsed) = await measure { await task.result }
         server.send(SIGCONT)
@@ -64,7 +45,7 @@ struct RTSPTests {
         defer { server.terminate() }
         let pipeline = Pipeline(PipelineConfiguration(url: base + "/cam0", fps: 5, stallTimeout: .seconds(30)))
         let task = Task { try await pipeline.capture(name: "cancel").run() }
-        try await frames(2, from: pipeline, task)
+        try await readFrames(2, from: pipeline, task)
         server.send(SIGSTOP)
         // Let the capture block in a read on the frozen socket: wait until the last frame is old.
         let frozenAt = pipeline.counters.snapshot().lastFrameAtMicros ?? 0
@@ -104,7 +85,7 @@ struct RTSPTests {
         let (server, base) = try await Fixtures.rtspServer()
         let pipeline = Pipeline(PipelineConfiguration(url: base + "/cam0", fps: 5, stallTimeout: .seconds(10)))
         let task = Task { try await pipeline.capture(name: "killed").run() }
-        try await frames(2, from: pipeline, task)
+        try await readFrames(2, from: pipeline, task)
         server.terminate()
         let (result, elapsed) = await measure { await task.result }
         guard case .failure(let error) = result else { throw TestFailure("capture ended without error") }
