@@ -4,8 +4,9 @@ import Logging
 /// The encoder stage: takes captured frames, scales them to the configured size and encodes
 /// them as JPEG (libavcodec's mjpeg), numbering each from the camera's ``FrameSequence``.
 ///
-/// Scaling and encoding are CPU work of a few milliseconds per frame; they run in this task.
-/// Contexts and frames are reused between frames (rebuilt only when the input size changes).
+/// Scaling and encoding (a few milliseconds of CPU per frame) run on a dedicated thread
+/// (`enc-<name>`, a task executor), never on the cooperative pool. Contexts and frames are
+/// reused between frames (rebuilt only when the input size changes).
 public struct Encoder: Sendable {
     /// Size and quality come from here (`width`, `height`, `quality`).
     public let configuration: PipelineConfiguration
@@ -17,12 +18,15 @@ public struct Encoder: Sendable {
     public let counters: PipelineCounters
     /// The camera's frame numbers.
     public let sequence: FrameSequence
+    /// Names the encoder thread `enc-<name>` (Linux keeps 15 characters), e.g. the camera id.
+    public let name: String
 
     /// Creates an encoder stage; nothing is allocated before ``run()``.
     public init(
         configuration: PipelineConfiguration, input: FrameQueue<CapturedFrame>, output: FrameQueue<EncodedFrame>,
-        counters: PipelineCounters, sequence: FrameSequence
+        counters: PipelineCounters, sequence: FrameSequence, name: String = "camera"
     ) {
+        self.name = name
         self.configuration = configuration
         self.input = input
         self.output = output
@@ -35,6 +39,19 @@ public struct Encoder: Sendable {
     ///   `.scaleFailed`, `.invalidConfiguration`) when a frame cannot be encoded.
     public func run() async throws {
         try configuration.validate()
+        let executor = DedicatedExecutor(name: String("enc-\(name)".prefix(15)))
+        let result: Result<Void, any Error>
+        do {
+            try await withTaskExecutorPreference(executor) { try await encodeUntilCancelled() }
+            result = .success(())
+        } catch {
+            result = .failure(error)
+        }
+        await executor.shutdown()
+        try result.get()
+    }
+
+    private func encodeUntilCancelled() async throws {
         let session = try JPEGSession(configuration: configuration)
         while true {
             // A frame taken from the queue is always encoded and queued, even if cancellation

@@ -63,7 +63,8 @@ public final class FrameQueue<Element: Sendable>: Sendable {
     }
 
     /// Removes and returns the oldest element, suspending until one arrives.
-    /// - Throws: `CancellationError` when the calling task is cancelled while waiting.
+    /// - Throws: `CancellationError` when the calling task is cancelled (before or while
+    ///   waiting); no element is taken then.
     public func next() async throws -> Element {
         let id = state.withLock { s in
             s.nextWaiterID += 1
@@ -72,8 +73,9 @@ public final class FrameQueue<Element: Sendable>: Sendable {
         let element = try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Element, any Error>) in
                 let outcome: Outcome = state.withLock { s in
-                    if let element = s.popFirst() { return .element(element) }
+                    // Cancelled callers take nothing: the element stays for the next generation.
                     if Task.isCancelled { return .cancelled }
+                    if let element = s.popFirst() { return .element(element) }
                     s.waiters.append(Waiter(id: id, continuation: continuation))
                     return .waiting
                 }

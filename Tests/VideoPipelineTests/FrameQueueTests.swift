@@ -69,3 +69,22 @@ struct FrameQueueTests {
         #expect(sequence.peek == 102)
     }
 }
+
+@Suite("FrameQueue cancellation")
+struct FrameQueueCancellationTests {
+    @Test(.timeLimit(.minutes(1)))
+    func aCancelledCallerTakesNothingEvenWhenElementsWait() async throws {
+        let queue = FrameQueue<Int>(capacity: 4)
+        queue.push(1)
+        let (started, go) = AsyncStream<Void>.makeStream()
+        let task = Task {
+            for await _ in started { break }
+            return try await queue.next()
+        }
+        task.cancel()
+        go.yield()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(queue.count == 1)
+        #expect(try await queue.next() == 1)
+    }
+}

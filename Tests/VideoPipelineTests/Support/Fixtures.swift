@@ -92,8 +92,10 @@ struct Pipeline {
         Capture(configuration: configuration, output: captured, counters: counters, name: name)
     }
 
-    func encoder() -> Encoder {
-        Encoder(configuration: configuration, input: captured, output: encoded, counters: counters, sequence: sequence)
+    func encoder(name: String = "test") -> Encoder {
+        Encoder(
+            configuration: configuration, input: captured, output: encoded, counters: counters, sequence: sequence,
+            name: name)
     }
 }
 
