@@ -88,7 +88,6 @@ enum DedicatedThread {
                 let result = Result { try body() }
                 continuation.resume(with: result)
             }
-            thread.name = name
             thread.stackSize = 1 << 20
             thread.start()
         }

@@ -18,7 +18,6 @@ final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
             Thread.current.name = name
             loop()
         }
-        thread.name = name
         thread.start()
     }
 

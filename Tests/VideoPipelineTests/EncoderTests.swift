@@ -12,18 +12,23 @@ struct EncoderTests {
             let encoder = Task { try await pipeline.encoder(name: "own").run() }
             for _ in 0..<20 { _ = try await pipeline.encoded.next() }
             // The JPEG work shows up as CPU time of the encoder's own thread.
-            #expect(threads(named: "enc-own") == 1)
+            #expect(threads(named: "enc-own") == 1, "threads: \(threadNames())")
             #expect(cpuTicks(ofThreadNamed: "enc-own") > 0)
             encoder.cancel()
             await #expect(throws: CancellationError.self) { try await encoder.value }
-            #expect(threads(named: "enc-own") == 0)
+            // run() returned after the thread's last job; the OS thread exits right after.
+            try await waitUntil(timeout: .seconds(5)) { threads(named: "enc-own") == 0 }
         }
     }
 
     @Test(.timeLimit(.minutes(2)))
     func framesQueuedAcrossARestartAreEncodedByTheNextGeneration() async throws {
-        // Unpaced capture never drops: any gap in source time or seq would be a lost frame.
-        let config = PipelineConfiguration(url: "testsrc:?size=160x120&rate=10", fps: 10, pacing: .unpaced)
+        // A 2 s file read unpaced: 20 frames, none dropped by the capture; the output queue holds
+        // them all. Any gap in seq or source order would be a frame lost across a restart.
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let clip = try Fixtures.h264Clip(in: directory, seconds: 2, rate: 10, gop: 10)
+        let config = PipelineConfiguration(url: "file://" + clip.path, fps: 10, loop: false, pacing: .unpaced)
         let pipeline = Pipeline(config, capacity: 4, firstSeq: 1000)
         let frames = try await withCapture(pipeline.capture(name: "gen")) { _ in
             var frames: [EncodedFrame] = []
@@ -56,4 +61,11 @@ func cpuTicks(ofThreadNamed name: String) -> Int {
         return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
     }
     return -1
+}
+
+/// Names of this process's threads, for failure messages.
+func threadNames() -> [String] {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+    return tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+        .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
 }
