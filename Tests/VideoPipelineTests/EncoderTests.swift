@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+@testable import VideoPipeline
+
+@Suite("Encoder stage")
+struct EncoderTests {
+    @Test(.timeLimit(.minutes(2)))
+    func encodesOnItsOwnThreadAndJoinsItWhenCancelled() async throws {
+        let config = PipelineConfiguration(url: "testsrc:?size=1280x720&rate=30", fps: 30, pacing: .unpaced)
+        let pipeline = Pipeline(config)
+        try await withCapture(pipeline.capture(name: "enc-test")) { _ in
+            let encoder = Task { try await pipeline.encoder(name: "own").run() }
+            for _ in 0..<20 { _ = try await pipeline.encoded.next() }
+            // The JPEG work shows up as CPU time of the encoder's own thread.
+            #expect(threads(named: "enc-own") == 1, "threads: \(threadNames())")
+            #expect(cpuTicks(ofThreadNamed: "enc-own") > 0)
+            encoder.cancel()
+            await #expect(throws: CancellationError.self) { try await encoder.value }
+            // run() returned after the thread's last job; the OS thread exits right after.
+            try await waitUntil(timeout: .seconds(5)) { threads(named: "enc-own") == 0 }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func framesQueuedAcrossARestartAreEncodedByTheNextGeneration() async throws {
+        // A 2 s file read unpaced: 20 frames, none dropped by the capture; the output queue holds
+        // them all. Any gap in seq or source order would be a frame lost across a restart.
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let clip = try Fixtures.h264Clip(in: directory, seconds: 2, rate: 10, gop: 10)
+        let config = PipelineConfiguration(url: "file://" + clip.path, fps: 10, loop: false, pacing: .unpaced)
+        let pipeline = Pipeline(config, capacity: 4, firstSeq: 1000)
+        let frames = try await withCapture(pipeline.capture(name: "gen")) { _ in
+            var frames: [EncodedFrame] = []
+            for generation in 0..<3 {
+                let encoder = Task { try await pipeline.encoder(name: "gen\(generation)").run() }
+                for _ in 0..<5 { frames.append(try await pipeline.encoded.next()) }
+                encoder.cancel()
+                _ = await encoder.result
+            }
+            return frames
+        }
+        #expect(frames.map(\.seq) == Array(1000..<1015))
+        let times = frames.map(\.capturedAtMicros)
+        #expect(zip(times.dropFirst(), times).allSatisfy { $0 >= $1 })
+        #expect(pipeline.counters.snapshot().dropped == 0)
+    }
+}
+
+/// User + system clock ticks of this process's thread named `name` (/proc/self/task/*/stat).
+func cpuTicks(ofThreadNamed name: String) -> Int {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+    for task in tasks {
+        let comm = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)
+        guard comm?.trimmingCharacters(in: .whitespacesAndNewlines) == name,
+            let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { continue }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        // After the command: state is field 3, utime 14, stime 15 (1-based in proc(5)).
+        return (Int(fields[11]) ?? 0) + (Int(fields[12]) ?? 0)
+    }
+    return -1
+}
+
+/// Names of this process's threads, for failure messages.
+func threadNames() -> [String] {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+    return tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+        .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+}
