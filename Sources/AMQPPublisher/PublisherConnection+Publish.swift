@@ -133,3 +133,14 @@ extension PublisherConnection {
         }
     }
 }
+
+extension PublisherConnection {
+    /// Waits until every accepted message is settled or the connection has ended, at most `timeout`.
+    ///
+    /// For a graceful stop: stop publishing, call this, then ``close(gracePeriod:)``.
+    /// - Returns: `true` if nothing was left in flight.
+    public func waitUntilSettled(timeout: Duration) async -> Bool {
+        _ = await withDeadline(timeout) { await self.waitFor(.idleOrEnded) }
+        return state.withLock { $0.window.count == 0 }
+    }
+}
