@@ -64,7 +64,7 @@ public final class PublisherConnection: Sendable {
                         // Under the lock, so the thread is recorded before it can report anything.
                         try state.withLock { state in
                             state.connectWaiter = continuation
-                            state.thread = try ConnectionThread.start { self.threadMain(endpoints) }
+                            state.thread = try ConnectionThread.start(name: configuration.connectionName) { self.threadMain(endpoints) }
                         }
                     } catch {
                         let waiter = state.withLock { state in
