@@ -15,9 +15,9 @@ extension PublisherConnection {
             guard !state.blocked, state.publishWaiters.isEmpty, state.window.hasRoom(for: message.body.count) else {
                 return .wait
             }
-            state.window.accept(message, at: .now)
+            state.window.accept(message)
             counters.inFlight.add(1)
-            return .accepted(wake: state.ioSleeping)
+            return .accepted(wake: state.ioSleeping && state.window.canSend)
         }
         switch admission {
         case .failed(let error):
@@ -48,7 +48,7 @@ extension PublisherConnection {
                         state.publishWaiters.append(.init(id: id, message: message, continuation: continuation))
                         wakeups.admitted = state.admitWaiters(counters: counters)
                     }
-                    return state.ioSleeping && !wakeups.admitted.isEmpty
+                    return state.ioSleeping && state.window.canSend && !wakeups.admitted.isEmpty
                 }
                 if wake { wakeThread() }
                 wakeups.resume()

@@ -9,21 +9,35 @@ struct ConfirmWindowTests {
         OutgoingMessage(body: [UInt8](repeating: 1, count: size), routingKey: "k", messageID: id)
     }
 
-    @Test func limitsByCountAndBytes() {
+    @Test func limitsTheQueueByCountAndBytes() {
         var w = ConfirmWindow(maxCount: 2, maxBytes: 25)
-        #expect(w.hasRoom(for: 100), "an empty window takes any single message")
-        w.accept(message("a"), at: t0)
+        #expect(w.hasRoom(for: 100), "an empty queue takes any single message")
+        w.accept(message("a"))
         #expect(w.hasRoom(for: 15))
         #expect(!w.hasRoom(for: 16), "bytes limit")
-        w.accept(message("b"), at: t0)
+        w.accept(message("b"))
         #expect(!w.hasRoom(for: 1), "count limit")
-        #expect(w.count == 2 && w.bytes == 20)
+        #expect(w.count == 2 && w.queuedBytes == 20)
+    }
+
+    @Test func limitsTheWireByCountAndBytes() {
+        var w = ConfirmWindow(maxCount: 2, maxBytes: 25)
+        for id in ["a", "b", "c"] { w.accept(message(id)) }
+        #expect(w.takeSendable(at: t0).map(\.message.messageID) == ["a", "b"], "count limit on the wire")
+        #expect(!w.canSend && w.wireCount == 2 && w.queuedCount == 1)
+        #expect(w.hasRoom(for: 10), "the queue has room again while the wire is full")
+        _ = w.settle(tag: 1, multiple: false, ack: true, at: t0)
+        w.accept(message("big", size: 16))
+        #expect(w.takeSendable(at: t0).map(\.message.messageID) == ["c"], "bytes limit: 10 + 10 on the wire, 16 waits")
+        _ = w.settle(tag: 3, multiple: true, ack: true, at: t0)
+        #expect(w.takeSendable(at: t0).map(\.message.messageID) == ["big"])
+        #expect(w.nextTag == 5 && w.count == 1)
     }
 
     @Test func settlesSingleAndMultipleInOrder() {
         var w = ConfirmWindow(maxCount: 10, maxBytes: 1000)
-        for id in ["a", "b", "c", "d"] { w.accept(message(id), at: t0) }
-        let sent = w.takeQueued(at: t0)
+        for id in ["a", "b", "c", "d"] { w.accept(message(id)) }
+        let sent = w.takeSendable(at: t0)
         #expect(sent.map(\.message.messageID) == ["a", "b", "c", "d"])
         #expect(w.settle(tag: 3, multiple: false, ack: true, at: t0).map(\.message.messageID) == ["c"])
         #expect(w.firstTag == 1, "tag 1 still open")
@@ -34,14 +48,14 @@ struct ConfirmWindowTests {
         #expect(w.settle(tag: 2, multiple: false, ack: true, at: t0).isEmpty, "already settled")
         #expect(w.settle(tag: 9, multiple: false, ack: true, at: t0).isEmpty, "never sent")
         #expect(w.settle(tag: 4, multiple: false, ack: true, at: t0).map(\.outcome) == [.confirmed])
-        #expect(w.count == 0 && w.bytes == 0)
+        #expect(w.count == 0 && w.wireBytes == 0)
     }
 
     @Test func returnedThenAckedIsReturned() {
         var w = ConfirmWindow(maxCount: 10, maxBytes: 1000)
-        w.accept(message("a"), at: t0)
-        w.accept(message("b"), at: t0)
-        _ = w.takeQueued(at: t0)
+        w.accept(message("a"))
+        w.accept(message("b"))
+        _ = w.takeSendable(at: t0)
         #expect(w.markReturned(messageID: "b")?.messageID == "b")
         #expect(w.markReturned(messageID: "zz") == nil)
         #expect(w.settle(tag: 2, multiple: true, ack: true, at: t0).map(\.outcome) == [.confirmed, .returned])
@@ -49,19 +63,26 @@ struct ConfirmWindowTests {
 
     @Test func handsBackSentThenQueuedInOrder() {
         var w = ConfirmWindow(maxCount: 10, maxBytes: 1000)
-        for id in ["a", "b", "c"] { w.accept(message(id), at: t0) }
-        _ = w.takeQueued(at: t0)
-        w.accept(message("d"), at: t0)
+        for id in ["a", "b", "c"] { w.accept(message(id)) }
+        _ = w.takeSendable(at: t0)
+        w.accept(message("d"))
         _ = w.settle(tag: 2, multiple: false, ack: true, at: t0)
         #expect(w.takeUnsettled().map(\.messageID) == ["a", "c", "d"])
-        #expect(w.count == 0 && w.bytes == 0 && !w.hasQueued)
+        #expect(w.count == 0 && w.queuedBytes == 0 && w.wireBytes == 0 && !w.canSend)
+    }
+
+    @Test func latencyRunsFromSendToSettlement() {
+        var w = ConfirmWindow(maxCount: 10, maxBytes: 1000)
+        w.accept(message("a"))
+        _ = w.takeSendable(at: t0 + .milliseconds(5))
+        #expect(w.settle(tag: 1, multiple: false, ack: true, at: t0 + .milliseconds(12)).map(\.latency) == [.milliseconds(7)])
     }
 
     @Test func confirmClockFollowsTheOldestUnsettled() {
         var w = ConfirmWindow(maxCount: 10, maxBytes: 1000)
-        w.accept(message("a"), at: t0)
-        w.accept(message("b"), at: t0)
-        _ = w.takeQueued(at: t0)
+        w.accept(message("a"))
+        w.accept(message("b"))
+        _ = w.takeSendable(at: t0)
         #expect(w.oldestSentAt == t0)
         _ = w.settle(tag: 1, multiple: false, ack: true, at: t0)
         w.restartConfirmClock(at: t0 + .seconds(5))
