@@ -1,4 +1,5 @@
 import Foundation
+import Glibc
 
 /// Runs `rabbitmqctl` (on the shared node, or a scratch node with `-n`) and the scratch-node script.
 enum Rabbitmqctl {
@@ -7,22 +8,36 @@ enum Rabbitmqctl {
     }
 
     /// Runs a command on its own thread; returns stdout. Throws if it exits non-zero.
+    ///
+    /// Output goes to temporary files, not pipes, and the exit is awaited with `waitpid`: a command
+    /// that leaves a daemon behind (`rabbitmq-server -detached`) must not keep the caller waiting.
     @discardableResult
     static func run(_ executable: String, _ arguments: [String]) async throws -> String {
         try await onThread {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = [executable] + arguments
-            let out = Pipe(), err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            try process.run()
-            let output = out.fileHandleForReading.readDataToEndOfFile()
-            let errors = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            let text = String(decoding: output, as: UTF8.self)
-            guard process.terminationStatus == 0 else {
-                throw Failure(description: "\(executable) \(arguments.prefix(3).joined(separator: " ")) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self)) \(text)")
+            let base = NSTemporaryDirectory() + uniqueName("evtest-cmd")
+            defer {
+                unlink(base + ".out")
+                unlink(base + ".err")
+            }
+            var actions = posix_spawn_file_actions_t()
+            posix_spawn_file_actions_init(&actions)
+            defer { posix_spawn_file_actions_destroy(&actions) }
+            posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+            posix_spawn_file_actions_addopen(&actions, 1, base + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            let argv = (["/usr/bin/env", executable] + arguments).map { strdup($0) } + [nil]
+            let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+            defer { (argv + envp).forEach { free($0) } }
+            var pid: pid_t = 0
+            let spawned = posix_spawn(&pid, "/usr/bin/env", &actions, nil, argv, envp)
+            guard spawned == 0 else { throw Failure(description: "cannot run \(executable): errno \(spawned)") }
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+            let text = (try? String(contentsOfFile: base + ".out", encoding: .utf8)) ?? ""
+            let errors = (try? String(contentsOfFile: base + ".err", encoding: .utf8)) ?? ""
+            let exitCode = (status >> 8) & 0xFF
+            guard status & 0x7F == 0, exitCode == 0 else {
+                throw Failure(description: "\(executable) \(arguments.prefix(3).joined(separator: " ")) exited \(exitCode) (status \(status)): \(errors) \(text)")
             }
             return text
         }
