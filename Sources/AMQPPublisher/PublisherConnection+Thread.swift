@@ -63,7 +63,9 @@ extension PublisherConnection {
             wakeups.conditions = state.readyConditions()
             return state.connectWaiter.take()
         }
-        if error.code != .closed { logger.warning("AMQP connection ended", metadata: ["error": "\(error)"]) }
+        if error.code != .closed, connectWaiter == nil {
+            logger.warning("AMQP connection ended", metadata: ["error": "\(error)"])
+        }
         connectWaiter?.resume(throwing: error)
         wakeups.resume()
     }

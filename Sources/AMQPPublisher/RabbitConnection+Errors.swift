@@ -5,7 +5,11 @@ extension RabbitConnection {
     /// Maps a rabbitmq-c status to an error; the one place that reads C status codes.
     func check(_ status: Int32, _ code: AMQPPublisherError.Code, _ what: String) throws {
         guard status != AMQP_STATUS_OK.rawValue else { return }
-        let text = String(cString: amqp_error_string2(status))
+        let osError = errno
+        var text = String(cString: amqp_error_string2(status))
+        if status == AMQP_STATUS_SOCKET_ERROR.rawValue || status == AMQP_STATUS_TCP_ERROR.rawValue, osError != 0 {
+            text += " (\(String(cString: strerror(osError))))"
+        }
         let finalCode: AMQPPublisherError.Code
         switch amqp_status_enum(rawValue: status) {
         case AMQP_STATUS_SSL_ERROR, AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED, AMQP_STATUS_SSL_PEER_VERIFY_FAILED,

@@ -24,7 +24,7 @@ final class GenerationLoop: Sendable {
         var carry: [OutgoingMessage] = []
         var backoff = ReconnectBackoff(base: .milliseconds(20), maximum: .milliseconds(500))
         var finishing = false
-        while true {
+        while !Task.isCancelled {
             if stop() { finishing = true }
             let connection = PublisherConnection(configuration: configuration, counters: counters, republishing: carry)
             var connected = false
@@ -51,6 +51,7 @@ final class GenerationLoop: Sendable {
             if !connected { try? await Task.sleep(for: backoff.nextDelay()) }
             if failureCount > 5000 { return carry }
         }
+        return carry
     }
 }
 

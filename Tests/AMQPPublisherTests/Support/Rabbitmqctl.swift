@@ -71,6 +71,7 @@ enum Rabbitmqctl {
         let script = """
             Name = <<"\(name)">>, Deadline = erlang:monotonic_time(millisecond) + 240000,
             Mine = fun() -> [proplists:get_value(pid, I) || I <- rabbit_networking:connection_info_all([pid, client_properties]),
+                             is_list(proplists:get_value(client_properties, I)),
                              lists:keyfind(<<"connection_name">>, 1, proplists:get_value(client_properties, I)) =:= {<<"connection_name">>, longstr, Name}] end,
             Loop = fun(_, 0, _, Closed) -> Closed;
                       (Self, N, Done, Closed) ->
