@@ -34,7 +34,9 @@ final class GenerationLoop: Sendable {
                 backoff.reset()
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     group.addTask { try await connection.runConfirmDrainer() }
-                    group.addTask { try await publishAll(self.source, on: connection, stop: stop) }
+                    group.addTask {
+                        try await publishAll(self.source, on: connection, stop: { stop() && !self.source.hasPutBack })
+                    }
                     try await group.next()
                     if stop() {
                         finishing = true

@@ -54,6 +54,9 @@ final class MessageSource: Sendable {
 
     var produced: Int { record.withLock { $0.next } }
 
+    /// Whether messages given back by a failed publish wait to go out again.
+    var hasPutBack: Bool { record.withLock { !$0.putBack.isEmpty } }
+
     func ids(_ outcome: PublishOutcome) -> Set<String> {
         record.withLock { Set($0.outcomes.filter { $0.value == outcome }.keys) }
     }
