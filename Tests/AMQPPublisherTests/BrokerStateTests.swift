@@ -1,4 +1,5 @@
 import AMQPPublisher
+import Glibc
 import Testing
 
 /// Tests that change broker-wide state or force hundreds of reconnects. Each runs against a node of
@@ -131,6 +132,34 @@ struct BrokerStateTests {
             #expect(connection.failure?.code == .closed)
             #expect(connection.counters.snapshot().reconnects == 0)
             try await checkQueue(broker, queue, source, window: 8, reconnects: 0)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func watchdogCutsAPublishStuckOnAStalledBroker() async throws {
+        try await ScratchBroker.with { broker in
+            let (config, _) = try await prepare(broker, window: 4, heartbeat: .seconds(1), name: uniqueName("evt-dog"))
+            let connection = PublisherConnection(configuration: config)
+            try await connection.connect()
+            // The broker stops reading (as under an alarm, rabbitmq-c #519): 4 × 8 MiB fill the
+            // socket buffers and the send blocks inside amqp_basic_publish.
+            try broker.signal(SIGSTOP)
+            defer { try? broker.signal(SIGCONT) }
+            let clock = ContinuousClock()
+            async let drained: Void = connection.runConfirmDrainer()
+            let source = MessageSource(routingKey: "k", size: 8 << 20, limit: 4)
+            try await publishAll(source, on: connection)
+            let start = clock.now
+            do {
+                try await drained
+                Issue.record("the drainer returned normally")
+            } catch let error as AMQPPublisherError {
+                #expect(error.code == .watchdogTimeout, "\(error)")
+            }
+            #expect(start.duration(to: clock.now) < .seconds(10), "cut within about two heartbeats")
+            await connection.close()
+            #expect(connection.takeUnconfirmed().map(\.messageID) == ["m-1", "m-2", "m-3", "m-4"])
+            #expect(connection.counters.snapshot().inFlight == 0)
         }
     }
 }

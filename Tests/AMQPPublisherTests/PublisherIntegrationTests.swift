@@ -123,6 +123,27 @@ struct PublisherIntegrationTests {
         #expect(connection.counters.snapshot().reconnects == 0)
     }
 
+    @Test(.timeLimit(.minutes(1)), arguments: [nil, "/nonexistent/ca.pem"])
+    func tlsFailuresAreReportedAsSuch(_ caFile: String?) async {
+        var config = configuration("evtest.unused", name: uniqueName("evtest-tls"))
+        // A TLS handshake against the plain AMQP port, or a CA file that does not exist.
+        config.urls = ["amqps://guest:s3cretpw@127.0.0.1:5672/%2f"]
+        config.tls = AMQPConfiguration.TLS(caCertificatePath: caFile)
+        config.connectTimeout = .seconds(2)
+        config.handshakeTimeout = .seconds(2)
+        let connection = PublisherConnection(configuration: config)
+        do {
+            try await connection.connect()
+            Issue.record("TLS to a plain port succeeded")
+        } catch let error as AMQPPublisherError {
+            #expect(error.code == .tlsFailed || (caFile == nil && error.code == .connectFailed), "\(error)")
+            #expect(!error.description.contains("s3cretpw"))
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+        await connection.close()
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func triesTheURLsInTurn() async throws {
         var config = configuration("evtest.turns", name: uniqueName("evtest-urls"))

@@ -19,6 +19,14 @@ struct ScratchBroker: Sendable {
         return broker
     }
 
+    /// Sends a signal to the node's Erlang VM (SIGSTOP stalls it as a hung broker would; SIGCONT resumes).
+    func signal(_ signal: Int32) throws {
+        let text = try String(contentsOfFile: directory + "/pid", encoding: .utf8)
+        guard let pid = Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)), kill(pid, signal) == 0 else {
+            throw Rabbitmqctl.Failure(description: "cannot signal the node (pid file: \(text))")
+        }
+    }
+
     /// Stops the node and removes its directory.
     func stop() async {
         _ = try? await Rabbitmqctl.run(Self.scriptPath, ["stop", node, directory])
