@@ -120,3 +120,14 @@ public struct AMQPConfiguration: Sendable {
         return endpoints
     }
 }
+
+extension AMQPConfiguration: CustomStringConvertible, CustomDebugStringConvertible {
+    /// A summary with every URL redacted, safe to log.
+    public var description: String {
+        "AMQPConfiguration(urls: \(urls.map(redacted)), exchange: \(exchange) (\(exchangeType)), heartbeat: \(heartbeat), "
+            + "window: \(windowCount) msgs / \(windowBytes) bytes, mandatory: \(mandatory), persistent: \(persistent))"
+    }
+
+    /// Same as ``description``: passwords never reach a debug print either.
+    public var debugDescription: String { description }
+}

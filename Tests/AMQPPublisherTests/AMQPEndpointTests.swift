@@ -59,6 +59,7 @@ struct AMQPEndpointTests {
             return e.code == .invalidURL && e.message.contains("confirm timeout") && e.message.contains("window count")
                 && e.message.contains("exchange type") && !e.message.contains("hunter2")
         }
+        #expect(!"\(config)".contains("hunter2") && !String(reflecting: config).contains("hunter2"))
         config = AMQPConfiguration(urls: ["amqp://h/"], exchange: "x", heartbeat: .seconds(5), confirmTimeout: .seconds(10))
         #expect(throws: Never.self) { try config.validate() }
     }
