@@ -162,4 +162,27 @@ struct BrokerStateTests {
             #expect(connection.counters.snapshot().inFlight == 0)
         }
     }
+
+    @Test(.timeLimit(.minutes(3)))
+    func confirmTimeoutTearsDownAConnectionThatStopsConfirming() async throws {
+        try await ScratchBroker.with { broker in
+            var (config, _) = try await prepare(broker, window: 4, heartbeat: .seconds(1), name: uniqueName("evt-ct"))
+            config.heartbeat = .zero                   // so only the confirm timeout can notice
+            config.confirmTimeout = .seconds(2)
+            let connection = PublisherConnection(configuration: config)
+            try await connection.connect()
+            try broker.signal(SIGSTOP)
+            defer { try? broker.signal(SIGCONT) }
+            async let drained: Void = connection.runConfirmDrainer()
+            try await publishAll(MessageSource(routingKey: "k", size: 100, limit: 3), on: connection)
+            do {
+                try await drained
+                Issue.record("the drainer returned normally")
+            } catch let error as AMQPPublisherError {
+                #expect(error.code == .confirmTimeout, "\(error)")
+            }
+            await connection.close()
+            #expect(connection.takeUnconfirmed().map(\.messageID) == ["m-1", "m-2", "m-3"])
+        }
+    }
 }
