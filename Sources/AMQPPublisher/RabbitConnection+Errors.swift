@@ -7,7 +7,8 @@ extension RabbitConnection {
         guard status != AMQP_STATUS_OK.rawValue else { return }
         let osError = errno
         var text = String(cString: amqp_error_string2(status))
-        if status == AMQP_STATUS_SOCKET_ERROR.rawValue || status == AMQP_STATUS_TCP_ERROR.rawValue, osError != 0 {
+        if status == AMQP_STATUS_SOCKET_ERROR.rawValue || status == AMQP_STATUS_TCP_ERROR.rawValue,
+           osError != 0, osError != EINPROGRESS, osError != EAGAIN {
             text += " (\(String(cString: strerror(osError))))"
         }
         let finalCode: AMQPPublisherError.Code
