@@ -1,0 +1,188 @@
+import AMQPPublisher
+import Glibc
+import Testing
+
+/// Tests that change broker-wide state or force hundreds of reconnects. Each runs against a node of
+/// its own (``ScratchBroker``), never the shared one, and the suite is serialized.
+@Suite("Publisher against a broker of its own", .serialized)
+struct BrokerStateTests {
+    func prepare(_ broker: ScratchBroker, window: Int, heartbeat: Duration, name: String) async throws -> (AMQPConfiguration, String) {
+        let queue = "evtest.q"
+        try await withBroker(port: broker.port) { b in
+            try b.declareExchange("evtest.x")
+            try b.declareQueue(queue, exchange: "evtest.x", key: "k")
+        }
+        var config = AMQPConfiguration(urls: [broker.url], exchange: "evtest.x", heartbeat: heartbeat,
+                                       confirmTimeout: max(heartbeat * 2, .seconds(4)))
+        config.connectTimeout = .seconds(1)
+        config.windowCount = window
+        config.connectionName = name
+        return (config, queue)
+    }
+
+    func checkQueue(_ broker: ScratchBroker, _ queue: String, _ source: MessageSource, window: Int, reconnects: Int) async throws {
+        let received = try await withBroker(port: broker.port) { b in try b.drain(queue) }
+        let ids = Set(received.map(\.messageID))
+        let confirmed = source.ids(.confirmed)
+        #expect(confirmed.count == source.produced, "every produced message ends confirmed")
+        #expect(confirmed.isSubset(of: ids), "missing: \(confirmed.subtracting(ids).prefix(5))")
+        let duplicates = received.count - ids.count
+        #expect(duplicates <= window * max(reconnects, 1), "\(duplicates) duplicates for \(reconnects) reconnects")
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func survives200ForcedClosesWithoutLeaks() async throws {
+        try await ScratchBroker.with { broker in
+            let name = uniqueName("evt-rc")
+            let window = 16
+            let (config, queue) = try await prepare(broker, window: window, heartbeat: .seconds(10), name: name)
+            let baseline = ProcessResources.now()
+            let counters = PublisherCounters()
+            let source = MessageSource(routingKey: "k", size: 256)
+            let loop = GenerationLoop(configuration: config, counters: counters, source: source)
+            let done = Flag()
+            async let left = loop.run(stop: { done.isSet })
+            let closed = try await Rabbitmqctl.closeRepeatedly(named: name, times: 200, node: broker.node)
+            done.set()
+            #expect(await left.isEmpty)
+            #expect(closed == 200)
+            let counts = counters.snapshot()
+            #expect(counts.reconnects >= 200 && counts.inFlight == 0, "\(counts)")
+            #expect(counts.republished > 0 && counts.confirmed >= source.produced, "\(counts)")
+            try await checkQueue(broker, queue, source, window: window, reconnects: counts.reconnects)
+
+            // Resources: no thread of ours is left, and threads/descriptors are back to the baseline
+            // (with a little slack for other suites running in parallel: a leak would be ≥ 200).
+            #expect(await eventually(timeout: .seconds(20)) {
+                let now = ProcessResources.now()
+                return !now.threadNames.contains(String(name.prefix(15)))
+                    && now.threads <= baseline.threads + 8 && now.descriptors <= baseline.descriptors + 8
+            }, "baseline \(baseline.threads) threads/\(baseline.descriptors) fds, now \(ProcessResources.now())")
+
+            // Broker side: exactly the connections alive.
+            #expect(try await eventually { try await Rabbitmqctl.connections(named: name, node: broker.node).isEmpty })
+            let connection = PublisherConnection(configuration: config, counters: counters)
+            try await connection.connect()
+            #expect(try await Rabbitmqctl.connections(named: name, node: broker.node).count == 1)
+            #expect(ProcessResources.now().threadNames.filter { $0 == String(name.prefix(15)) }.count == 1)
+            await connection.close()
+            #expect(try await eventually { try await Rabbitmqctl.connections(named: name, node: broker.node).isEmpty })
+        }
+    }
+
+    @Test(.timeLimit(.minutes(4)))
+    func survivesStopAppAndStartApp() async throws {
+        try await ScratchBroker.with { broker in
+            let (config, queue) = try await prepare(broker, window: 16, heartbeat: .seconds(2), name: uniqueName("evt-app"))
+            let counters = PublisherCounters()
+            let source = MessageSource(routingKey: "k", size: 1024)
+            let loop = GenerationLoop(configuration: config, counters: counters, source: source)
+            let done = Flag()
+            async let left = loop.run(stop: { done.isSet })
+            #expect(await eventually { counters.snapshot().confirmed >= 200 })
+            try await Rabbitmqctl.ctl(node: broker.node, "stop_app")
+            // The connection is lost, and at least one reconnect attempt is refused.
+            #expect(await eventually { loop.failureCount >= 2 })
+            let confirmedWhileDown = counters.snapshot().confirmed
+            try await Rabbitmqctl.ctl(node: broker.node, "start_app")
+            #expect(await eventually(timeout: .seconds(60)) {
+                let c = counters.snapshot()
+                return c.reconnects >= 1 && c.confirmed >= confirmedWhileDown + 200
+            })
+            done.set()
+            #expect(await left.isEmpty)
+            let failures = loop.failures.withLock { $0 }
+            #expect(failures.allSatisfy { !$0.contains("guest:guest") })
+            try await checkQueue(broker, queue, source, window: 16, reconnects: counters.snapshot().reconnects)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(4)))
+    func memoryAlarmPausesPublishingAndNothingHangs() async throws {
+        try await ScratchBroker.with { broker in
+            let (config, queue) = try await prepare(broker, window: 8, heartbeat: .seconds(1), name: uniqueName("evt-mem"))
+            let connection = PublisherConnection(configuration: config)
+            try await connection.connect()
+            let source = MessageSource(routingKey: "k", size: 512)
+            let stop = Flag()
+            let drainer = Task { try await connection.runConfirmDrainer() }
+            let publisher = Task { try await publishAll(source, on: connection, stop: { stop.isSet }) }
+            #expect(await eventually { connection.counters.snapshot().confirmed >= 50 })
+
+            try await Rabbitmqctl.ctl(node: broker.node, "set_vm_memory_high_watermark", "0.0000001")
+            #expect(await eventually { connection.isBlocked })
+            let publishedWhenBlocked = connection.counters.snapshot().published
+            // Paused, alive: for three heartbeat timeouts nothing is sent and the watchdog stays quiet.
+            let paused = await eventually(timeout: .seconds(6)) {
+                !connection.isBlocked || connection.failure != nil || connection.counters.snapshot().published != publishedWhenBlocked
+            }
+            #expect(!paused, "publishing went on or the connection failed: \(String(describing: connection.failure))")
+            // A publisher waiting on the blocked connection can be cancelled.
+            let extra = Task { try await connection.publish(source.message(1_000_000)) }
+            extra.cancel()
+            await #expect(throws: CancellationError.self) { try await extra.value }
+
+            try await Rabbitmqctl.ctl(node: broker.node, "set_vm_memory_high_watermark", "0.4")
+            #expect(await eventually { !connection.isBlocked && connection.counters.snapshot().published > publishedWhenBlocked + 50 })
+            stop.set()
+            try await publisher.value
+            #expect(await connection.waitUntilSettled(timeout: .seconds(30)))
+            await connection.close()
+            try await drainer.value
+            #expect(connection.failure?.code == .closed)
+            #expect(connection.counters.snapshot().reconnects == 0)
+            try await checkQueue(broker, queue, source, window: 8, reconnects: 0)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func watchdogCutsAPublishStuckOnAStalledBroker() async throws {
+        try await ScratchBroker.with { broker in
+            let (config, _) = try await prepare(broker, window: 4, heartbeat: .seconds(1), name: uniqueName("evt-dog"))
+            let connection = PublisherConnection(configuration: config)
+            try await connection.connect()
+            // The broker stops reading (as under an alarm, rabbitmq-c #519): 4 × 8 MiB fill the
+            // socket buffers and the send blocks inside amqp_basic_publish.
+            try broker.signal(SIGSTOP)
+            defer { try? broker.signal(SIGCONT) }
+            let clock = ContinuousClock()
+            async let drained: Void = connection.runConfirmDrainer()
+            let source = MessageSource(routingKey: "k", size: 8 << 20, limit: 4)
+            try await publishAll(source, on: connection)
+            let start = clock.now
+            do {
+                try await drained
+                Issue.record("the drainer returned normally")
+            } catch let error as AMQPPublisherError {
+                #expect(error.code == .watchdogTimeout, "\(error)")
+            }
+            #expect(start.duration(to: clock.now) < .seconds(10), "cut within about two heartbeats")
+            await connection.close()
+            #expect(connection.takeUnconfirmed().map(\.messageID) == ["m-1", "m-2", "m-3", "m-4"])
+            #expect(connection.counters.snapshot().inFlight == 0)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(3)))
+    func confirmTimeoutTearsDownAConnectionThatStopsConfirming() async throws {
+        try await ScratchBroker.with { broker in
+            var (config, _) = try await prepare(broker, window: 4, heartbeat: .seconds(1), name: uniqueName("evt-ct"))
+            config.heartbeat = .zero                   // so only the confirm timeout can notice
+            config.confirmTimeout = .seconds(2)
+            let connection = PublisherConnection(configuration: config)
+            try await connection.connect()
+            try broker.signal(SIGSTOP)
+            defer { try? broker.signal(SIGCONT) }
+            async let drained: Void = connection.runConfirmDrainer()
+            try await publishAll(MessageSource(routingKey: "k", size: 100, limit: 3), on: connection)
+            do {
+                try await drained
+                Issue.record("the drainer returned normally")
+            } catch let error as AMQPPublisherError {
+                #expect(error.code == .confirmTimeout, "\(error)")
+            }
+            await connection.close()
+            #expect(connection.takeUnconfirmed().map(\.messageID) == ["m-1", "m-2", "m-3"])
+        }
+    }
+}

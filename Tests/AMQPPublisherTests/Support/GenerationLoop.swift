@@ -1,0 +1,66 @@
+import AMQPPublisher
+import Synchronization
+
+/// What the app's camera subtree does, without the Supervision module: one connection generation
+/// after another, publisher and drainer as two children, close, hand the unconfirmed to the next.
+final class GenerationLoop: Sendable {
+    let configuration: AMQPConfiguration
+    let counters: PublisherCounters
+    let source: MessageSource
+    /// Every error that ended a generation or a connect, in order.
+    let failures = Mutex<[String]>([])
+
+    init(configuration: AMQPConfiguration, counters: PublisherCounters, source: MessageSource) {
+        self.configuration = configuration
+        self.counters = counters
+        self.source = source
+    }
+
+    var failureCount: Int { failures.withLock { $0.count } }
+
+    /// Runs generations until `stop()` holds, then one last generation that sends what is left and
+    /// waits for its confirms. Returns what stayed unconfirmed (empty on success).
+    func run(stop: @escaping @Sendable () -> Bool, settleTimeout: Duration = .seconds(60)) async -> [OutgoingMessage] {
+        var carry: [OutgoingMessage] = []
+        var backoff = ReconnectBackoff(base: .milliseconds(20), maximum: .milliseconds(500))
+        var finishing = false
+        while !Task.isCancelled {
+            if stop() { finishing = true }
+            let connection = PublisherConnection(configuration: configuration, counters: counters, republishing: carry)
+            var connected = false
+            do {
+                try await connection.connect()
+                connected = true
+                backoff.reset()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    group.addTask { try await connection.runConfirmDrainer() }
+                    group.addTask {
+                        try await publishAll(self.source, on: connection, stop: { stop() && !self.source.hasPutBack })
+                    }
+                    try await group.next()
+                    if stop() {
+                        finishing = true
+                        _ = await connection.waitUntilSettled(timeout: settleTimeout)
+                    }
+                    group.cancelAll()
+                }
+            } catch {
+                failures.withLock { $0.append("\(error)") }
+            }
+            await connection.close()
+            carry = connection.takeUnconfirmed()
+            if finishing && connected && connection.failure?.code == .closed && carry.isEmpty { return [] }
+            if !connected { try? await Task.sleep(for: backoff.nextDelay()) }
+            if failureCount > 5000 { return carry }
+        }
+        return carry
+    }
+}
+
+/// A flag one task sets and others read.
+final class Flag: Sendable {
+    private let value = Atomic<Bool>(false)
+    init() {}
+    func set() { value.store(true, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
+}
