@@ -21,8 +21,13 @@ public struct ConfigWatcher: Sendable {
     /// Calls `onChange` after each change of the file until the task is cancelled. Changes made
     /// while `onChange` runs are coalesced into one more call.
     ///
+    /// - Parameters:
+    ///   - onWatching: called once the watch is installed; changes from then on are seen.
+    ///   - onChange: called after each (coalesced) change.
     /// - Throws: ``SystemError`` when inotify cannot be set up.
-    public func run(onChange: @Sendable () async -> Void) async throws(SystemError) {
+    public func run(
+        onWatching: @Sendable () -> Void = {}, onChange: @Sendable () async -> Void
+    ) async throws(SystemError) {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let inotify = try syscall("inotify_init1") { inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK)) }
@@ -48,6 +53,7 @@ public struct ConfigWatcher: Sendable {
         }
         thread.name = "edge-video config watcher"
         thread.start()
+        onWatching()
         await withTaskCancellationHandler {
             for await _ in changes {
                 await onChange()
