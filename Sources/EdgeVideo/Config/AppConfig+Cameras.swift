@@ -39,6 +39,9 @@ extension AppConfig {
             for (key, value) in [("width", camera.width), ("height", camera.height)] where (value ?? 0) % 2 != 0 {
                 reader.fail("\(path).\(key)", "must be even")
             }
+            if (camera.width == nil) != (camera.height == nil) {
+                reader.fail(path, "width and height go together")
+            }
             camera.jpegQuality =
                 reader.integer(fields, "jpeg_quality", at: path, default: camera.jpegQuality, .atLeast(1), .atMost(100))!
             camera.stallTimeoutS =
