@@ -1,1 +1,0 @@
-// Placeholder: the supervisor lands with issue 2.

@@ -1,0 +1,179 @@
+import Logging
+import Synchronization
+
+/// What ended a generation of children.
+enum GenerationEnd: Sendable {
+    /// The supervisor is stopping.
+    case stopped
+    /// Start a new generation after `delay`.
+    case restart(delay: Duration, reason: String)
+    /// Give up.
+    case escalate(reason: String)
+}
+
+/// State of one `run()` that outlives a generation, shared with the generation scope's closure.
+final class RunContext: Sendable {
+    struct State {
+        var machine: RestartStateMachine
+        /// Children of every generation: the initial ones (no scope) plus dynamically started ones.
+        var specs: [ChildSpec]
+        var serial = 0
+        var token = 0
+        var stopping = false
+        var childrenStarted = false
+        var end: GenerationEnd?
+    }
+
+    let state: Mutex<State>
+
+    init(_ state: State) {
+        self.state = Mutex(state)
+    }
+
+    func nextSerial() -> Int {
+        state.withLock { $0.serial += 1; return $0.serial }
+    }
+
+    func nextToken() -> Int {
+        state.withLock { $0.token += 1; return $0.token }
+    }
+}
+
+extension Supervisor {
+    /// Runs the supervisor until it is stopped, cancelled, or gives up.
+    ///
+    /// All long-running work happens here: no child task outlives this call.
+    ///
+    /// - Throws: ``SupervisorError`` `.intensityExceeded` when restarts exceed the intensity (the
+    ///   children are stopped first), `.alreadyRunning` if another `run()` is in progress.
+    public func run() async throws {
+        guard running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { throw error(.alreadyRunning, "run() called twice") }
+        defer {
+            for event in inbox.drain() { Self.refuse(event, error(.notRunning, "supervisor ended")) }
+            running.store(false, ordering: .releasing)
+        }
+        inbox.resetCancellation()
+        status.state.withLock { state in
+            state.runs += 1
+            if state.runs > 1 { state.restarts += 1 }
+            state.state = .starting
+            state.since = clock.now()
+        }
+        let machine = RestartStateMachine(strategy: strategy, intensity: intensity, backoff: backoff, seed: seed)
+        let context = RunContext(.init(machine: machine, specs: initialChildren))
+        var generation = 0
+        while true {
+            generation += 1
+            let end = await runGeneration(generation, context: context)
+            switch end {
+            case .stopped:
+                setState(.stopped)
+                return
+            case .escalate(let reason):
+                status.state.withLock {
+                    $0.state = .failed
+                    $0.lastExit = reason
+                }
+                logger.error("restart intensity exceeded, giving up", metadata: ["supervisor": "\(path)", "last_exit": "\(reason)"])
+                throw error(.intensityExceeded, reason)
+            case .restart(let delay, let reason):
+                status.state.withLock {
+                    $0.restarts += 1
+                    $0.lastExit = reason
+                }
+                if delay > .zero, await !backOff(delay, context: context) {
+                    setState(.stopped)
+                    return
+                }
+            }
+        }
+    }
+
+    /// Runs one generation, through the scope if there is one.
+    private func runGeneration(_ generation: Int, context: RunContext) async -> GenerationEnd {
+        context.state.withLock {
+            $0.end = nil
+            $0.childrenStarted = false
+        }
+        guard let scope else {
+            let specs = context.state.withLock { $0.specs }
+            do {
+                return try await runChildren(specs, generation: generation, context: context)
+            } catch {
+                return .escalate(reason: "\(error)")
+            }
+        }
+        setState(.starting)
+        do {
+            try await scope(generation) { scoped in
+                let (started, dynamic) = context.state.withLock { state in
+                    defer { state.childrenStarted = true }
+                    return (state.childrenStarted, state.specs)
+                }
+                if started { throw self.error(.invalidScope, "startChildren called twice") }
+                let end = try await self.runChildren(scoped + dynamic, generation: generation, context: context)
+                context.state.withLock { $0.end = end }
+            }
+            if let end = context.state.withLock({ $0.end }) { return end }
+            return scopeFailed(.failure("\(error(.invalidScope, "scope returned without starting children"))"), context)
+        } catch {
+            if let end = context.state.withLock({ $0.end }) { return end }
+            return scopeFailed(ExitReason(error: error), context)
+        }
+    }
+
+    private func scopeFailed(_ reason: ExitReason, _ context: RunContext) -> GenerationEnd {
+        if context.state.withLock({ $0.stopping }) { return .stopped }
+        let action = context.state.withLock { $0.machine.generationFailed(now: clock.now()) }
+        if case .restartGeneration(let delay) = action {
+            logger.info("generation failed, restarting", metadata: ["supervisor": "\(path)", "reason": "\(reason)"])
+            return .restart(delay: delay, reason: reason.description)
+        }
+        return .escalate(reason: reason.description)
+    }
+
+    /// Waits out a backoff delay, still answering commands; returns `false` if asked to stop.
+    private func backOff(_ delay: Duration, context: RunContext) async -> Bool {
+        setState(.backingOff)
+        let token = context.nextToken()
+        let deadline = clock.now() + delay
+        return await withDiscardingTaskGroup { group in
+            group.addTask { [clock, inbox] in
+                guard (try? await clock.sleepUntil(deadline)) != nil else { return }
+                inbox.post(.timer(token: token))
+            }
+            defer { group.cancelAll() }
+            while true {
+                switch await inbox.next() {
+                case .timer(let fired) where fired == token:
+                    return true
+                case .timer, .exited:
+                    continue
+                case .stop, .cancelled:
+                    return false
+                case .startChild(let spec, let reply):
+                    let duplicate = context.state.withLock { state in
+                        if state.specs.contains(where: { $0.id == spec.id }) { return true }
+                        state.specs.append(spec)
+                        return false
+                    }
+                    if duplicate { reply.resume(throwing: error(.duplicateChildID, spec.id)) } else { reply.resume() }
+                case .terminateChild(let id, let reply):
+                    let found = context.state.withLock { state in
+                        defer { state.specs.removeAll { $0.id == id } }
+                        return state.specs.contains { $0.id == id }
+                    }
+                    if found { reply.resume() } else { reply.resume(throwing: error(.childNotFound, id)) }
+                }
+            }
+        }
+    }
+
+    static func refuse(_ event: Inbox.Event, _ error: SupervisorError) {
+        switch event {
+        case .startChild(_, let reply), .terminateChild(_, let reply): reply.resume(throwing: error)
+        default: break
+        }
+    }
+}

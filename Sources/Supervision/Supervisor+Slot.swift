@@ -1,0 +1,60 @@
+import Logging
+
+extension Supervisor {
+    /// One child incarnation: counted live from its start until its body has returned, stoppable
+    /// on request, reported when overdue, and reported to the inbox when it has ended.
+    func runSlot(_ spec: ChildSpec, handle: ChildHandle, counter: LiveTaskCounter?) async {
+        liveTasks.increment()
+        counter?.increment()
+        let reason = await withTaskGroup(of: ExitReason.self) { body in
+            body.addImmediateTask {
+                let reason: ExitReason
+                do {
+                    try await spec.body()
+                    reason = .normal
+                } catch {
+                    reason = ExitReason(error: error)
+                }
+                handle.bodyDone()
+                return reason
+            }
+            guard await handle.waitForStopOrDone() else { return await body.next() ?? .normal }
+            if let stopHook = spec.stopHook { stopHook() } else { body.cancelAll() }
+            guard let timeout = spec.shutdownTimeout else { return await body.next() ?? .normal }
+            let deadline = clock.now() + timeout
+            return await withTaskGroup(of: Void.self) { watchdog in
+                watchdog.addTask { [self] in
+                    guard (try? await clock.sleepUntil(deadline)) != nil else { return }
+                    reportOverdue(spec.id, serial: handle.serial, timeout: timeout)
+                }
+                let reason = await body.next() ?? .normal
+                watchdog.cancelAll()
+                return reason
+            }
+        }
+        counter?.decrement()
+        liveTasks.decrement()
+        inbox.post(.exited(serial: handle.serial, reason: reason))
+    }
+
+    private func reportOverdue(_ id: String, serial: Int, timeout: Duration) {
+        let path = status.state.withLock { state in
+            state.withChild(id) { $0.overdue = true }
+            return "\(state.path)/\(id)"
+        }
+        logger.warning(
+            "child did not return within its shutdown timeout; still waiting for it",
+            metadata: ["child": "\(path)", "shutdown_timeout": "\(timeout)"]
+        )
+    }
+
+    func logRestart(id: String, reason: ExitReason, delay: Duration) {
+        logger.info(
+            "restarting after child exit",
+            metadata: [
+                "supervisor": "\(path)", "child": "\(id)", "reason": "\(reason)",
+                "strategy": "\(strategy.rawValue)", "delay": "\(delay)",
+            ]
+        )
+    }
+}

@@ -1,0 +1,51 @@
+import Synchronization
+
+/// The mailbox of one probe child incarnation.
+final class ProbeControl: Sendable {
+    enum Command: Sendable {
+        case crash(String)
+        case finish
+        case cancelled
+    }
+
+    private struct State {
+        var command: Command?
+        var waiter: UnsafeContinuation<Command, Never>?
+    }
+
+    let ignoresCancellation: Bool
+    private let state = Mutex(State())
+
+    init(ignoresCancellation: Bool) {
+        self.ignoresCancellation = ignoresCancellation
+    }
+
+    func send(_ command: Command) {
+        let waiter = state.withLock { state -> UnsafeContinuation<Command, Never>? in
+            guard state.command == nil else { return nil }
+            if let waiter = state.waiter {
+                state.waiter = nil
+                state.command = command
+                return waiter
+            }
+            state.command = command
+            return nil
+        }
+        waiter?.resume(returning: command)
+    }
+
+    func wait() async -> Command {
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { continuation in
+                let command = state.withLock { state -> Command? in
+                    if let command = state.command { return command }
+                    state.waiter = continuation
+                    return nil
+                }
+                if let command { continuation.resume(returning: command) }
+            }
+        } onCancel: {
+            if !ignoresCancellation { send(.cancelled) }
+        }
+    }
+}
