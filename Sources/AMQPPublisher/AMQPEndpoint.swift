@@ -1,0 +1,128 @@
+/// One parsed `amqp://` or `amqps://` URL: `amqp[s]://user:password@host:port/vhost`.
+///
+/// Defaults follow the RabbitMQ URI spec: user and password `guest`, port 5672 (5671 for
+/// `amqps`), vhost `/` when the path is empty. The vhost is percent-decoded (`%2f` is `/`).
+public struct AMQPEndpoint: Sendable, Hashable, CustomStringConvertible {
+    /// `true` for `amqps://`.
+    public var isTLS: Bool
+    /// The host name or IP address (IPv6 without brackets).
+    public var host: String
+    /// The TCP port.
+    public var port: Int
+    /// The virtual host.
+    public var vhost: String
+    /// The user name.
+    public var user: String
+    /// The password. Never printed: ``description`` shows it as `***`.
+    public var password: String
+
+    /// Parses an AMQP URL.
+    /// - Throws: ``AMQPPublisherError/Code/invalidURL`` naming the redacted URL.
+    public init(url: String) throws {
+        func fail(_ why: String) -> AMQPPublisherError {
+            AMQPPublisherError(.invalidURL, "\(why) in AMQP URL \(redacted(url))")
+        }
+        let rest: Substring
+        if url.hasPrefix("amqp://") {
+            isTLS = false
+            rest = url.dropFirst(7)
+        } else if url.hasPrefix("amqps://") {
+            isTLS = true
+            rest = url.dropFirst(8)
+        } else {
+            throw fail("scheme must be amqp:// or amqps://")
+        }
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        let path = rest.dropFirst(authority.count).prefix { $0 != "?" && $0 != "#" }
+        var hostPort = authority
+        user = "guest"
+        password = "guest"
+        if let at = authority.lastIndex(of: "@") {
+            let info = authority[..<at]
+            hostPort = authority[authority.index(after: at)...]
+            let colon = info.firstIndex(of: ":")
+            guard let u = percentDecoded(info[..<(colon ?? info.endIndex)]) else { throw fail("bad escape in user") }
+            user = u
+            if let colon {
+                guard let p = percentDecoded(info[info.index(after: colon)...]) else { throw fail("bad escape in password") }
+                password = p
+            }
+        }
+        var portText: Substring = ""
+        if hostPort.hasPrefix("[") {
+            guard let close = hostPort.firstIndex(of: "]") else { throw fail("unclosed [ in host") }
+            host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
+            let after = hostPort[hostPort.index(after: close)...]
+            if after.hasPrefix(":") { portText = after.dropFirst() } else if !after.isEmpty { throw fail("bad host") }
+        } else if let colon = hostPort.lastIndex(of: ":") {
+            host = String(hostPort[..<colon])
+            portText = hostPort[hostPort.index(after: colon)...]
+        } else {
+            host = String(hostPort)
+        }
+        guard !host.isEmpty else { throw fail("missing host") }
+        if portText.isEmpty {
+            port = isTLS ? 5671 : 5672
+        } else {
+            guard let p = Int(portText), (1...65535).contains(p) else { throw fail("bad port") }
+            port = p
+        }
+        if path.isEmpty || path == "/" {
+            vhost = "/"
+        } else {
+            guard let v = percentDecoded(path.dropFirst()) else { throw fail("bad escape in vhost") }
+            vhost = v
+        }
+    }
+
+    /// The URL with the password shown as `***`.
+    public var description: String {
+        let h = host.contains(":") ? "[\(host)]" : host
+        let v = vhost == "/" ? "%2f" : vhost
+        return "\(isTLS ? "amqps" : "amqp")://\(user):***@\(h):\(port)/\(v)"
+    }
+}
+
+/// Returns `url` with any password replaced by `***`; safe to log, store in a status or put in an error.
+///
+/// Works on any `scheme://user:password@host/...` URL (AMQP, RTSP, HTTP) and on text that does not
+/// parse as a URL at all.
+public func redacted(_ url: String) -> String {
+    let chars = Array(url)
+    var schemeEnd: Int?
+    var i = 0
+    while i + 2 < chars.count {
+        if chars[i] == ":" && chars[i + 1] == "/" && chars[i + 2] == "/" {
+            schemeEnd = i + 3
+            break
+        }
+        i += 1
+    }
+    guard let start = schemeEnd else { return url }
+    var end = start
+    while end < chars.count, chars[end] != "/", chars[end] != "?", chars[end] != "#" { end += 1 }
+    guard let at = chars[start..<end].lastIndex(of: "@"),
+          let colon = chars[start..<at].firstIndex(of: ":")
+    else { return url }
+    return String(chars[..<colon]) + ":***" + String(chars[at...])
+}
+
+private func percentDecoded(_ text: Substring) -> String? {
+    var bytes: [UInt8] = []
+    var iterator = text.utf8.makeIterator()
+    while let b = iterator.next() {
+        guard b == UInt8(ascii: "%") else { bytes.append(b); continue }
+        guard let h = iterator.next().flatMap(hexValue), let l = iterator.next().flatMap(hexValue) else { return nil }
+        bytes.append(h << 4 | l)
+    }
+    return String(validating: bytes, as: UTF8.self)
+}
+
+private func hexValue(_ c: UInt8) -> UInt8? {
+    switch c {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0")
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): c - UInt8(ascii: "a") + 10
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): c - UInt8(ascii: "A") + 10
+    default: nil
+    }
+}

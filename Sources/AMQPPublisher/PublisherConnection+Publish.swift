@@ -1,0 +1,135 @@
+extension PublisherConnection {
+    /// Accepts a message into the in-flight window; the connection thread sends it.
+    ///
+    /// Waits while the window is full (by count or bytes) or the broker has blocked the connection.
+    /// Returns once accepted: from then on the message is either settled (see
+    /// ``OutgoingMessage/onSettled``) or handed back by ``takeUnconfirmed()``.
+    /// - Throws: `CancellationError` if cancelled while waiting (the message was not accepted);
+    ///   ``AMQPPublisherError`` if the message is invalid or the connection has ended.
+    public func publish(_ message: OutgoingMessage) async throws {
+        try message.validate()
+        try Task.checkCancellation()
+        enum Admission { case accepted(wake: Bool), wait, failed(AMQPPublisherError) }
+        let admission: Admission = state.withLock { state in
+            if let error = endedError(state) { return .failed(error) }
+            guard !state.blocked, state.publishWaiters.isEmpty, state.window.hasRoom(for: message.body.count) else {
+                return .wait
+            }
+            state.window.accept(message, at: .now)
+            counters.inFlight.add(1)
+            return .accepted(wake: state.ioSleeping)
+        }
+        switch admission {
+        case .failed(let error):
+            throw error
+        case .accepted(let wake):
+            if wake { wakeThread() }
+            return
+        case .wait:
+            break
+        }
+        try await waitForRoom(message)
+    }
+
+    private func waitForRoom(_ message: OutgoingMessage) async throws {
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                var wakeups = Wakeups()
+                let wake = state.withLock { state in
+                    if let error = endedError(state) {
+                        wakeups.failed.append((continuation, error))
+                    } else if Task.isCancelled {
+                        wakeups.failed.append((continuation, CancellationError()))
+                    } else {
+                        state.publishWaiters.append(.init(id: id, message: message, continuation: continuation))
+                        wakeups.admitted = state.admitWaiters(counters: counters)
+                    }
+                    return state.ioSleeping && !wakeups.admitted.isEmpty
+                }
+                if wake { wakeThread() }
+                wakeups.resume()
+            }
+        } onCancel: {
+            let waiter = state.withLock { state in
+                state.publishWaiters.firstIndex { $0.id == id }.map { state.publishWaiters.remove(at: $0) }
+            }
+            waiter?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    func endedError(_ state: borrowing GenerationState) -> AMQPPublisherError? {
+        switch state.phase {
+        case .created, .connecting: AMQPPublisherError(.misuse, "publish before connect() succeeded")
+        case .open: state.stopRequested ? AMQPPublisherError(.closed, "connection is closing") : nil
+        case .ended: state.endError ?? AMQPPublisherError(.closed, "connection closed")
+        }
+    }
+
+    /// Ends the generation and joins its thread; afterwards ``takeUnconfirmed()`` holds every unsettled message.
+    ///
+    /// With a `gracePeriod`, first waits up to that long for every accepted message to be settled (a
+    /// graceful stop). Then the channel and connection are closed politely; if the thread has not
+    /// finished within `min(rpcTimeout, 2 s)` (a stuck socket call), the socket is shut down. Never hangs.
+    /// Settlement callbacks not yet delivered by the drainer are delivered here.
+    public func close(gracePeriod: Duration = .zero) async {
+        if gracePeriod > .zero {
+            _ = await withDeadline(gracePeriod) { await self.waitFor(.idleOrEnded) }
+        }
+        let wasCreated = state.withLock { state in
+            state.stopRequested = true
+            if state.phase == .created { state.phase = .ended }
+            return state.thread == nil
+        }
+        wakeThread()
+        if !wasCreated {
+            let exited = await withDeadline(min(configuration.rpcTimeout, .seconds(2))) { await self.waitFor(.threadExited) }
+            if !exited {
+                state.withLock { $0.cut(AMQPPublisherError(.closed, "closed while a socket call was stuck")) }
+                await waitFor(.threadExited)
+            }
+            joinThread()
+        }
+        var wakeups = Wakeups()
+        let settled = state.withLock { state in
+            let unsettled = state.window.takeUnsettled()
+            counters.inFlight.add(-unsettled.count)
+            state.unconfirmed += unsettled
+            if state.endError == nil { state.endError = AMQPPublisherError(.closed, "connection closed") }
+            wakeups.failed = state.publishWaiters.map { ($0.continuation, state.endError!) }
+            state.publishWaiters = []
+            wakeups.conditions = state.readyConditions()
+            defer { state.settled = [] }
+            return state.settled
+        }
+        wakeups.resume()
+        deliver(settled)
+    }
+
+    /// Runs `body` for at most `limit`; returns whether it finished in time.
+    func withDeadline(_ limit: Duration, _ body: @escaping @Sendable () async -> Void) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await body()
+                return !Task.isCancelled
+            }
+            group.addTask {
+                try? await Task.sleep(for: limit)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+    }
+
+    /// Calls the settlement callbacks.
+    func deliver(_ settled: [ConfirmWindow.Settled]) {
+        for item in settled {
+            item.message.onSettled?(Settlement(messageID: item.message.messageID, outcome: item.outcome, latency: item.latency))
+        }
+    }
+}

@@ -1,0 +1,59 @@
+import CRabbitMQ
+import Glibc
+
+extension RabbitConnection {
+    /// Maps a rabbitmq-c status to an error; the one place that reads C status codes.
+    func check(_ status: Int32, _ code: AMQPPublisherError.Code, _ what: String) throws {
+        guard status != AMQP_STATUS_OK.rawValue else { return }
+        let text = String(cString: amqp_error_string2(status))
+        let finalCode: AMQPPublisherError.Code
+        switch amqp_status_enum(rawValue: status) {
+        case AMQP_STATUS_SSL_ERROR, AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED, AMQP_STATUS_SSL_PEER_VERIFY_FAILED,
+             AMQP_STATUS_SSL_CONNECTION_FAILED:
+            finalCode = .tlsFailed
+        case AMQP_STATUS_HEARTBEAT_TIMEOUT, AMQP_STATUS_CONNECTION_CLOSED, AMQP_STATUS_SOCKET_CLOSED:
+            finalCode = code == .connectFailed ? .connectFailed : .connectionLost
+        default:
+            finalCode = code
+        }
+        throw AMQPPublisherError(finalCode, "\(what) \(endpoint): \(text)")
+    }
+
+    /// Maps an RPC reply to an error; a server exception carries the broker's code and text.
+    func check(_ reply: amqp_rpc_reply_t, _ code: AMQPPublisherError.Code, _ what: String) throws {
+        switch reply.reply_type {
+        case AMQP_RESPONSE_NORMAL:
+            return
+        case AMQP_RESPONSE_LIBRARY_EXCEPTION:
+            try check(reply.library_error, code, what)
+            throw AMQPPublisherError(code, "\(what) \(endpoint): library error")
+        case AMQP_RESPONSE_SERVER_EXCEPTION:
+            let (replyCode, text) = serverException(reply)
+            let finalCode: AMQPPublisherError.Code = replyCode == 403 && what == "logging in" ? .authenticationFailed : code == .connectFailed ? .brokerRefused : code
+            throw AMQPPublisherError(finalCode, "\(what) \(endpoint): broker said \(replyCode) \(text)")
+        default:
+            throw AMQPPublisherError(code, "\(what) \(endpoint): no reply")
+        }
+    }
+
+    private func serverException(_ reply: amqp_rpc_reply_t) -> (UInt16, String) {
+        switch reply.reply.id {
+        case AMQP_CONNECTION_CLOSE_METHOD:
+            let close = reply.reply.decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
+            return (close.reply_code, String(amqpBytes: close.reply_text))
+        case AMQP_CHANNEL_CLOSE_METHOD:
+            let close = reply.reply.decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
+            return (close.reply_code, String(amqpBytes: close.reply_text))
+        default:
+            return (0, "method \(reply.reply.id)")
+        }
+    }
+}
+
+extension timeval {
+    /// A C `timeval` from a duration (negative counts as zero).
+    init(_ duration: Duration) {
+        let micros = max(0, duration.nanoseconds / 1000)
+        self.init(tv_sec: Int(micros / 1_000_000), tv_usec: Int(micros % 1_000_000))
+    }
+}
