@@ -1,5 +1,42 @@
 #include "CFFmpeg.h"
+#include <string.h>
 
 int CFFmpeg_AVERROR(int errnum) {
     return AVERROR(errnum);
+}
+
+int CFFmpeg_AVERROR_EOF(void) {
+    return AVERROR_EOF;
+}
+
+int CFFmpeg_AVERROR_EXIT(void) {
+    return AVERROR_EXIT;
+}
+
+int64_t CFFmpeg_AV_NOPTS_VALUE(void) {
+    return AV_NOPTS_VALUE;
+}
+
+static CFFmpeg_log_handler CFFmpeg_current_handler = NULL;
+
+static void CFFmpeg_log_trampoline(void *avcl, int level, const char *fmt, va_list vl) {
+    if (level > av_log_get_level() || CFFmpeg_current_handler == NULL) {
+        return;
+    }
+    char line[1024];
+    int print_prefix = 1;
+    av_log_format_line2(avcl, level, fmt, vl, line, (int)sizeof(line), &print_prefix);
+    size_t n = strlen(line);
+    while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
+        line[--n] = '\0';
+    }
+    if (n > 0) {
+        CFFmpeg_current_handler(level, line);
+    }
+}
+
+void CFFmpeg_set_log_handler(CFFmpeg_log_handler handler, int level) {
+    CFFmpeg_current_handler = handler;
+    av_log_set_level(level);
+    av_log_set_callback(handler ? CFFmpeg_log_trampoline : av_log_default_callback);
 }

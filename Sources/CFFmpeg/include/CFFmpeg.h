@@ -2,7 +2,8 @@
 #define C_FFMPEG_H
 
 // The FFmpeg 5.1 binding (Debian's libavformat/libavcodec/libswscale/libavutil). Only what Swift
-// cannot import directly (function-like macros) is shimmed here.
+// cannot import directly (function-like macros, compound literals, va_list callbacks) is shimmed.
+#include <stdint.h>
 #include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
 #include <libavdevice/avdevice.h>
@@ -14,5 +15,21 @@
 
 /// `AVERROR(e)` for a POSIX errno value.
 int CFFmpeg_AVERROR(int errnum);
+
+/// `AVERROR_EOF`.
+int CFFmpeg_AVERROR_EOF(void);
+
+/// `AVERROR_EXIT` (what libav returns when the interrupt callback fired).
+int CFFmpeg_AVERROR_EXIT(void);
+
+/// `AV_NOPTS_VALUE`.
+int64_t CFFmpeg_AV_NOPTS_VALUE(void);
+
+/// A handler for formatted libav log lines (already prefixed, without trailing newline).
+typedef void (*CFFmpeg_log_handler)(int level, const char *line);
+
+/// Installs `handler` as the libav log callback (the callback itself takes a `va_list`, which
+/// Swift cannot implement) and sets the libav log level.
+void CFFmpeg_set_log_handler(CFFmpeg_log_handler handler, int level);
 
 #endif

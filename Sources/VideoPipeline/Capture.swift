@@ -1,0 +1,95 @@
+import CFFmpeg
+import Foundation
+import Logging
+
+/// The capture stage: opens the source, decodes, samples at the configured fps and queues
+/// frames for the ``Encoder``.
+///
+/// All libav work runs on a dedicated thread, never on Swift's cooperative pool. Its
+/// `AVIOInterruptCB` is installed before `avformat_open_input` and fires when the task is
+/// cancelled or the stall deadline passes, so ``run()`` returns within a fraction of a second of
+/// cancellation whatever libav is blocked in (DNS resolution excepted, which libav cannot abort).
+public struct Capture: Sendable {
+    /// What to capture.
+    public let configuration: PipelineConfiguration
+    /// Where sampled frames go: the camera's queue, shared by every generation.
+    public let output: FrameQueue<CapturedFrame>
+    /// The camera's counters, shared by every generation.
+    public let counters: PipelineCounters
+    /// Names the capture thread `cap-<name>` (Linux keeps 15 characters), e.g. the camera id.
+    public let name: String
+    private let logger: Logger
+
+    /// Creates a capture stage; nothing is opened before ``run()``.
+    public init(
+        configuration: PipelineConfiguration, output: FrameQueue<CapturedFrame>, counters: PipelineCounters,
+        name: String = "camera", logger: Logger = Logger(label: "edge-video.capture")
+    ) {
+        self.configuration = configuration
+        self.name = name
+        self.output = output
+        self.counters = counters
+        self.logger = logger
+    }
+
+    /// Captures until cancelled, the source fails, or a non-looping file ends.
+    ///
+    /// - Returns: normally only when a `file://` source with `loop: false` has been read whole.
+    /// - Throws: `CancellationError` when the task is cancelled; ``PipelineError`` otherwise:
+    ///   `.stalled` when no frame arrived for the stall timeout, `.openFailed`, `.endOfStream`,
+    ///   `.readFailed`, `.unsupportedCodec`, `.invalidConfiguration`, ...
+    public func run() async throws {
+        try configuration.validate()
+        let kind = try SourceKind(url: configuration.url)
+        _ = FFmpegLog.install
+        let control = CaptureControl(stallTimeout: configuration.effectiveStallTimeout)
+        let initialSink = CaptureSink(
+            configuration: configuration, control: control, queue: output, counters: counters,
+            sampler: FrameSampler(fps: configuration.fps))
+        let logger = self.logger
+        let body: @Sendable () throws -> Void = {
+            var sink = initialSink
+            switch kind {
+            case .testPattern(let options): try TestPatternSource(options: options).run(&sink)
+            default: try LibavSource(kind: kind, logger: logger).run(&sink)
+            }
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            // The last-frame watchdog: wakes at the stall deadline and stops the thread if no
+            // frame moved it (the interrupt callback checks the same deadline inside libav).
+            group.addTask {
+                while true {
+                    let remaining = control.stallDeadline - CaptureControl.monotonicNanos()
+                    if remaining <= 0 {
+                        control.request(.stalled)
+                        return
+                    }
+                    try await Task.sleep(for: .nanoseconds(remaining + 1_000_000))
+                }
+            }
+            defer { group.cancelAll() }
+            try await withTaskCancellationHandler {
+                try await DedicatedThread.run(name: String("cap-\(name)".prefix(15)), body)
+            } onCancel: {
+                control.request(.cancelled)
+            }
+        }
+    }
+}
+
+/// Runs blocking work on its own thread and awaits it without blocking the cooperative pool.
+enum DedicatedThread {
+    /// Starts a thread named `name` running `body`; returns (or throws) when `body` has returned
+    /// and released everything it held.
+    static func run(name: String, _ body: @escaping @Sendable () throws -> Void) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let thread = Thread {
+                let result = Result { try body() }
+                continuation.resume(with: result)
+            }
+            thread.name = name
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import Synchronization
+
+/// A bounded queue between two pipeline stages that drops its oldest element when full.
+///
+/// Create one per camera and hand the same instance to every generation of the stages, so
+/// frames queued when a subtree restarts are handed to the next generation instead of lost.
+/// `push` is synchronous (callable from a capture thread); ``next()`` suspends until an element
+/// arrives and honours task cancellation. Thread-safe.
+public final class FrameQueue<Element: Sendable>: Sendable {
+    private struct Waiter {
+        let id: UInt64
+        let continuation: CheckedContinuation<Element, any Error>
+    }
+
+    private struct State {
+        var buffer: [Element?] = []
+        var head = 0
+        var waiters: [Waiter] = []
+        var nextWaiterID: UInt64 = 0
+        var dropped = 0
+
+        var count: Int { buffer.count - head }
+
+        mutating func popFirst() -> Element? {
+            guard head < buffer.count else { return nil }
+            let element = buffer[head]
+            buffer[head] = nil
+            head += 1
+            if head > 32, head * 2 > buffer.count {
+                buffer.removeFirst(head)
+                head = 0
+            }
+            return element
+        }
+    }
+
+    /// The most elements held at once.
+    public let capacity: Int
+    private let state: Mutex<State>
+    /// Wakes a producer waiting for room (only used with unpaced sources).
+    private let space = NSCondition()
+
+    /// Creates an empty queue holding at most `capacity` (at least 1) elements.
+    public init(capacity: Int) {
+        self.capacity = max(1, capacity)
+        self.state = Mutex(State())
+    }
+
+    /// Appends `element`, handing it straight to a waiting consumer if there is one.
+    /// - Returns: the oldest element, dropped to make room, or `nil` if nothing was dropped.
+    @discardableResult
+    public func push(_ element: Element) -> Element? {
+        let (waiter, dropped): (Waiter?, Element?) = state.withLock { s in
+            if !s.waiters.isEmpty { return (s.waiters.removeFirst(), nil) }
+            s.buffer.append(element)
+            guard s.count > capacity else { return (nil, nil) }
+            s.dropped += 1
+            return (nil, s.popFirst())
+        }
+        waiter?.continuation.resume(returning: element)
+        return dropped
+    }
+
+    /// Removes and returns the oldest element, suspending until one arrives.
+    /// - Throws: `CancellationError` when the calling task is cancelled while waiting.
+    public func next() async throws -> Element {
+        let id = state.withLock { s in
+            s.nextWaiterID += 1
+            return s.nextWaiterID
+        }
+        let element = try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Element, any Error>) in
+                let outcome: Outcome = state.withLock { s in
+                    if let element = s.popFirst() { return .element(element) }
+                    if Task.isCancelled { return .cancelled }
+                    s.waiters.append(Waiter(id: id, continuation: continuation))
+                    return .waiting
+                }
+                switch outcome {
+                case .element(let element): continuation.resume(returning: element)
+                case .cancelled: continuation.resume(throwing: CancellationError())
+                case .waiting: break
+                }
+            }
+        } onCancel: {
+            let waiter: Waiter? = state.withLock { s in
+                guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.waiters.remove(at: index)
+            }
+            waiter?.continuation.resume(throwing: CancellationError())
+        }
+        signalSpace()
+        return element
+    }
+
+    private enum Outcome {
+        case element(Element)
+        case cancelled
+        case waiting
+    }
+
+    private func signalSpace() {
+        space.lock()
+        space.broadcast()
+        space.unlock()
+    }
+
+    /// Elements waiting now.
+    public var count: Int { state.withLock { $0.count } }
+
+    /// Elements dropped because the queue was full, since it was created.
+    public var dropped: Int { state.withLock { $0.dropped } }
+
+    /// Blocks the calling (dedicated, non-pool) thread while the queue is full, until `stop()`
+    /// returns true. Used by unpaced sources so that a benchmark never drops a frame.
+    func waitForRoom(stop: () -> Bool) {
+        while count >= capacity, !stop() {
+            space.lock()
+            _ = space.wait(until: Date(timeIntervalSinceNow: 0.05))
+            space.unlock()
+        }
+    }
+}

@@ -1,0 +1,136 @@
+import CFFmpeg
+import Logging
+
+/// Reads, decodes and samples a libav-backed source (RTSP, HTTP, file, V4L2) on the capture thread.
+struct LibavSource {
+    let kind: SourceKind
+    let logger: Logger
+
+    /// Runs until the source ends (a non-looping file), a stop is requested, or an error.
+    func run(_ sink: inout CaptureSink) throws {
+        let configuration = sink.configuration
+        let input = try LibavInput(control: sink.control)
+        let unused = try input.open(
+            url: openURL, inputFormat: inputFormat, options: options(configuration),
+            decoderThreads: configuration.decoderThreads, sink: sink)
+        if !unused.isEmpty {
+            logger.warning(
+                "unused source options", metadata: ["url": "\(configuration.redactedURL)", "options": "\(unused.joined(separator: ","))"])
+        }
+        try loop(input, &sink)
+    }
+
+    private var isFile: Bool { if case .file = kind { true } else { false } }
+
+    private var openURL: String {
+        switch kind {
+        case .rtsp(let url), .http(let url): url
+        case .file(let path): path
+        case .v4l2(let device): device
+        case .testPattern: ""
+        }
+    }
+
+    private var inputFormat: String? {
+        if case .v4l2 = kind { avdevice_register_all(); return "video4linux2" }
+        return nil
+    }
+
+    /// Our defaults for the source kind, overridden by the configured options.
+    private func options(_ configuration: PipelineConfiguration) -> [String: String] {
+        let (seconds, attoseconds) = configuration.effectiveStallTimeout.components
+        let micros = String(seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
+        var defaults: [String: String] = [:]
+        switch kind {
+        case .rtsp: defaults = ["rtsp_transport": "tcp", "timeout": micros]
+        case .http: defaults = ["rw_timeout": micros]
+        default: break
+        }
+        return defaults.merging(configuration.options) { _, configured in configured }
+    }
+
+    private func loop(_ input: LibavInput, _ sink: inout CaptureSink) throws {
+        let configuration = sink.configuration
+        let timeBase = input.timeBase
+        let tick = av_q2d(timeBase)
+        let frameDuration = input.frameDuration
+        var selector = DecodeModeSelector(fps: configuration.fps)
+        var mode = DecodeMode.unknown
+        sink.counters.setDecodeMode(.all)
+        var offset = 0.0, lastTime = -Double.infinity, firstRaw: Double?
+        var origin: Int64?
+        var packetsSinceRewind = 0
+        var decodeErrors = 0
+
+        func receiveFrames(_ sink: inout CaptureSink) throws {
+            while true {
+                let rc = avcodec_receive_frame(input.decoder, input.frame)
+                if rc == FFmpegCall.again || rc == FFmpegCall.eof { return }
+                if rc < 0 { throw sink.failure(.decodeFailed, "decoding \(configuration.url)", rc) }
+                defer { av_frame_unref(input.frame) }
+                sink.counters.frameDecoded()
+                let raw = input.frame.pointee.best_effort_timestamp
+                var time = raw == FFmpegCall.noTimestamp ? lastTime + frameDuration : Double(raw) * tick + offset
+                if raw != FFmpegCall.noTimestamp, firstRaw == nil { firstRaw = Double(raw) * tick }
+                if !time.isFinite { time = 0 }
+                lastTime = time
+                try sink.pace(time: time, origin: &origin)
+                let slack = mode == .keyframe ? (selector.keyframeInterval ?? 0) / 2 : 0
+                try sink.offer(input.frame, time: time, slack: slack)
+            }
+        }
+
+        while true {
+            try sink.checkStop()
+            let rc = av_read_frame(input.format, input.packet)
+            if rc == FFmpegCall.again { continue }
+            if rc < 0 {
+                if let stop = sink.stopError() { throw stop }
+                guard isFile, rc == FFmpegCall.eof else {
+                    if rc == FFmpegCall.eof {
+                        throw PipelineError(.endOfStream, "\(configuration.url) ended (the server closed the stream)")
+                    }
+                    throw sink.failure(.readFailed, "reading \(configuration.url)", rc)
+                }
+                _ = avcodec_send_packet(input.decoder, nil)
+                try receiveFrames(&sink)
+                guard configuration.loop else { return }
+                guard packetsSinceRewind > 0 else {
+                    throw PipelineError(.endOfStream, "\(configuration.url) has no video frames to loop over")
+                }
+                try input.rewind()
+                offset = lastTime + frameDuration - (firstRaw ?? 0)
+                packetsSinceRewind = 0
+                continue
+            }
+            defer { av_packet_unref(input.packet) }
+            guard input.packet.pointee.stream_index == input.videoIndex else { continue }
+            packetsSinceRewind += 1
+            sink.counters.packetRead()
+            sink.control.frameArrived()
+            let isKey = input.packet.pointee.flags & AV_PKT_FLAG_KEY != 0
+            if isKey {
+                let stamp = input.packet.pointee.pts != FFmpegCall.noTimestamp ? input.packet.pointee.pts : input.packet.pointee.dts
+                if stamp != FFmpegCall.noTimestamp {
+                    let newMode = selector.keyframe(at: Double(stamp) * tick + offset)
+                    if newMode != mode {
+                        mode = newMode
+                        input.setKeyframesOnly(mode == .keyframe)
+                        sink.counters.setDecodeMode(mode == .unknown ? .all : mode)
+                        logger.debug("decode mode", metadata: ["mode": "\(mode.rawValue)", "url": "\(configuration.redactedURL)"])
+                    }
+                }
+            } else if mode == .keyframe {
+                continue
+            }
+            let sent = avcodec_send_packet(input.decoder, input.packet)
+            if sent < 0, sent != FFmpegCall.again {
+                decodeErrors += 1
+                if decodeErrors > 100 { throw sink.failure(.decodeFailed, "decoding \(configuration.url)", sent) }
+                continue
+            }
+            decodeErrors = 0
+            try receiveFrames(&sink)
+        }
+    }
+}

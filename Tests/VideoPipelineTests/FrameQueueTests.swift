@@ -1,0 +1,71 @@
+import Testing
+@testable import VideoPipeline
+
+@Suite("FrameQueue")
+struct FrameQueueTests {
+    @Test(.timeLimit(.minutes(1)))
+    func deliversInOrderAndDropsOldestWhenFull() async throws {
+        let queue = FrameQueue<Int>(capacity: 3)
+        for i in 1...5 { queue.push(i) }
+        #expect(queue.count == 3)
+        #expect(queue.dropped == 2)
+        #expect(try await queue.next() == 3)
+        #expect(try await queue.next() == 4)
+        #expect(try await queue.next() == 5)
+        #expect(queue.count == 0)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func pushReturnsTheDroppedElement() {
+        let queue = FrameQueue<String>(capacity: 1)
+        #expect(queue.push("a") == nil)
+        #expect(queue.push("b") == "a")
+        #expect(queue.dropped == 1)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func waitingConsumerReceivesThePush() async throws {
+        let queue = FrameQueue<Int>(capacity: 2)
+        let (events, continuation) = AsyncStream<Void>.makeStream()
+        async let value: Int = {
+            continuation.yield()
+            return try await queue.next()
+        }()
+        var iterator = events.makeAsyncIterator()
+        await iterator.next()
+        queue.push(42)
+        #expect(try await value == 42)
+        #expect(queue.dropped == 0)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func cancellingAWaitingConsumerThrowsAndLosesNothing() async throws {
+        let queue = FrameQueue<Int>(capacity: 2)
+        let task = Task { try await queue.next() }
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        // A cancelled waiter does not swallow later elements: the next generation gets them.
+        queue.push(7)
+        #expect(try await queue.next() == 7)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func elementsSurviveAConsumerGeneration() async throws {
+        let queue = FrameQueue<Int>(capacity: 4)
+        queue.push(1)
+        queue.push(2)
+        let first = Task { try await queue.next() }
+        #expect(try await first.value == 1)
+        // The consumer "restarts": a new task reads from the same queue.
+        let second = Task { try await queue.next() }
+        #expect(try await second.value == 2)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func sequencePersistsAcrossGenerations() {
+        let sequence = FrameSequence(next: 100)
+        #expect(sequence.take() == 100)
+        #expect(sequence.take() == 101)
+        #expect(sequence.peek == 102)
+    }
+}

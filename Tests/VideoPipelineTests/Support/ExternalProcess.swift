@@ -1,0 +1,68 @@
+import Foundation
+import Synchronization
+
+/// A child process started by a test (RTSP server, ffmpeg), with its stdout collected, killed
+/// when the test is done.
+final class ExternalProcess: Sendable {
+    private let process: Process
+    private let output = OutputBuffer()
+
+    /// Starts `executable` with `arguments`; stderr is discarded.
+    init(_ executable: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        self.process = process
+        pipe.fileHandleForReading.readabilityHandler = { [output] handle in
+            let data = handle.availableData
+            if data.isEmpty {
+                handle.readabilityHandler = nil
+                return
+            }
+            output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// Waits (polling the child's stdout, with a deadline) for a line starting with `prefix`.
+    func waitForLine(startingWith prefix: String, timeout: Duration = .seconds(20)) async throws -> String {
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            let lines = output.text.withLock { $0 }.split(separator: "\n")
+            if let line = lines.first(where: { $0.hasPrefix(prefix) }) { return String(line) }
+            guard process.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw TestFailure("no '\(prefix)' line from \(process.executableURL?.path ?? "?"): \(output.text.withLock { $0 })")
+    }
+
+    /// Sends `signal` to the child.
+    func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// Kills the child (SIGKILL, then SIGCONT in case it was stopped) and reaps it.
+    func terminate() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        kill(process.processIdentifier, SIGCONT)
+        process.waitUntilExit()
+    }
+
+    deinit { terminate() }
+}
+
+/// A test precondition that did not hold.
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Collected stdout of a child, shared with the pipe's reader.
+final class OutputBuffer: Sendable {
+    let text = Mutex<String>("")
+}

@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+@testable import VideoPipeline
+
+/// Files and ports the tests need, made with the real ffmpeg CLI.
+enum Fixtures {
+    /// A fresh directory under the system temp dir.
+    static func temporaryDirectory() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("vp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Runs the ffmpeg CLI with `arguments` and waits for it to succeed.
+    static func ffmpeg(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/ffmpeg")
+        process.arguments = ["-v", "error", "-y", "-nostdin"] + arguments
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestFailure("ffmpeg \(arguments) failed") }
+    }
+
+    /// An H.264 clip of `seconds` from lavfi testsrc2, `size`, `rate` fps, keyframe every `gop` frames.
+    static func h264Clip(
+        in directory: URL, seconds: Int = 2, size: String = "320x240", rate: Int = 15, gop: Int = 15
+    ) throws -> URL {
+        let url = directory.appendingPathComponent("clip-\(size)-\(rate)-\(gop).mp4")
+        try ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=\(rate):duration=\(seconds)",
+            "-c:v", "libx264", "-preset", "ultrafast", "-g", "\(gop)", "-keyint_min", "\(gop)",
+            "-sc_threshold", "0", "-bf", "0", "-pix_fmt", "yuv420p", url.path,
+        ])
+        return url
+    }
+
+    /// A free TCP port on 127.0.0.1 (bound to port 0 and released).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw TestFailure("socket failed") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw TestFailure("bind failed") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Starts scripts/rtsp-server.py on a free port and waits for READY.
+    /// - Returns: the server and its base URL `rtsp://127.0.0.1:PORT`.
+    static func rtspServer(mounts: [String] = ["/cam0"], gop: Int = 15) async throws -> (ExternalProcess, String) {
+        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../../scripts/rtsp-server.py").standardized.path
+        var arguments = [script, "--port", "0", "--size", "320x240", "--rate", "15", "--gop", "\(gop)"]
+        for mount in mounts { arguments += ["--mount", mount] }
+        let server = try ExternalProcess("/usr/bin/python3", arguments)
+        let line = try await server.waitForLine(startingWith: "READY ")
+        return (server, String(line.dropFirst("READY ".count)))
+    }
+}
+
+/// Measures how long `body` takes on the test's own clock.
+func measure<T>(_ body: () async throws -> T) async rethrows -> (T, Duration) {
+    let start = ContinuousClock.now
+    let value = try await body()
+    return (value, ContinuousClock.now - start)
+}
+
+/// A capture + encoder pair for one test, with its own queues and counters.
+struct Pipeline {
+    let configuration: PipelineConfiguration
+    let captured: FrameQueue<CapturedFrame>
+    let encoded = FrameQueue<EncodedFrame>(capacity: 64)
+    let counters = PipelineCounters()
+    let sequence: FrameSequence
+
+    init(_ configuration: PipelineConfiguration, capacity: Int = 8, firstSeq: Int64 = 0) {
+        self.configuration = configuration
+        self.captured = FrameQueue(capacity: capacity)
+        self.sequence = FrameSequence(next: firstSeq)
+    }
+
+    func capture(name: String = "test") -> Capture {
+        Capture(configuration: configuration, output: captured, counters: counters, name: name)
+    }
+
+    func encoder() -> Encoder {
+        Encoder(configuration: configuration, input: captured, output: encoded, counters: counters, sequence: sequence)
+    }
+}
+
+/// Runs `capture` in a child task, hands the task to `body`, then cancels and awaits it.
+/// - Returns: what `body` returned, and how the capture ended (`nil` = normally).
+func withCapture<T: Sendable>(
+    _ capture: Capture, _ body: (Task<Void, any Error>) async throws -> T
+) async throws -> T {
+    let task = Task { try await capture.run() }
+    do {
+        let value = try await body(task)
+        task.cancel()
+        _ = await task.result
+        return value
+    } catch {
+        task.cancel()
+        _ = await task.result
+        throw error
+    }
+}
