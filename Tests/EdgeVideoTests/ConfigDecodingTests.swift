@@ -67,6 +67,7 @@ import Testing
             "cameras[2].url: rtsp URL needs a host",
             "cameras[3].id: required",
             "cameras[3].width: must be even",
+            "cameras[3]: width and height go together",
             "cameras[3].jpeg_quality: must be <= 100",
             "cameras[4].url: testsrc size must be WIDTHxHEIGHT",
             "cameras[4].fps: must be a number, not a string",

@@ -6,7 +6,7 @@ extension AppConfig {
     static let allowedKeys: [String: [String]] = [
         "": ["amqp", "status", "supervision", "logging", "cameras"],
         "amqp": [
-            "urls", "exchange", "exchange_type", "routing_key", "persistent", "heartbeat_s",
+            "urls", "exchange", "exchange_type", "routing_key", "persistent", "mandatory", "heartbeat_s",
             "connect_timeout_s", "confirm_timeout_s", "in_flight_window", "tls",
         ],
         "amqp.tls": ["ca_file", "cert_file", "key_file", "verify_peer", "verify_hostname"],
@@ -83,6 +83,7 @@ extension AppConfig {
         amqp.routingKey = reader.string(fields, "routing_key", at: path, default: amqp.routingKey) ?? amqp.routingKey
         if amqp.routingKey.utf8.count > 200 { reader.fail("amqp.routing_key", "must be at most 200 bytes") }
         amqp.persistent = reader.bool(fields, "persistent", at: path, default: amqp.persistent)
+        amqp.mandatory = reader.bool(fields, "mandatory", at: path, default: amqp.mandatory)
         amqp.heartbeatS = reader.number(fields, "heartbeat_s", at: path, default: amqp.heartbeatS, .atLeast(0), .atMost(3600))!
         amqp.connectTimeoutS =
             reader.number(fields, "connect_timeout_s", at: path, default: amqp.connectTimeoutS, .above(0), .atMost(300))!
@@ -90,6 +91,9 @@ extension AppConfig {
             reader.number(fields, "confirm_timeout_s", at: path, default: amqp.confirmTimeoutS, .above(0), .atMost(3600))!
         amqp.inFlightWindow =
             reader.integer(fields, "in_flight_window", at: path, default: amqp.inFlightWindow, .atLeast(1), .atMost(65535))!
+        if amqp.heartbeatS > 0, amqp.confirmTimeoutS < 2 * amqp.heartbeatS {
+            reader.fail("amqp.confirm_timeout_s", "must be >= 2 x heartbeat_s")
+        }
         let tls = reader.object(fields["tls"], at: "amqp.tls", allowed: allowedKeys["amqp.tls"]!)
         amqp.tls.caFile = reader.string(tls, "ca_file", at: "amqp.tls", default: nil)
         amqp.tls.certFile = reader.string(tls, "cert_file", at: "amqp.tls", default: nil)

@@ -29,11 +29,15 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         public var routingKey = "camera.{id}.frame"
         /// Publish with delivery mode 2 (persistent) when true, 1 otherwise.
         public var persistent = true
+        /// Publish with `mandatory`, so frames no queue takes come back (counted, and logged by the
+        /// publisher) instead of being dropped silently by the broker.
+        public var mandatory = false
         /// AMQP heartbeat in seconds; 0 disables heartbeats.
-        public var heartbeatS = 30.0
+        public var heartbeatS = 10.0
         /// TCP connect and login timeout in seconds.
         public var connectTimeoutS = 10.0
-        /// How long a publish may wait for its confirm before the connection is considered broken.
+        /// How long a message may stay unconfirmed before the connection is considered broken;
+        /// at least twice `heartbeat_s`.
         public var confirmTimeoutS = 30.0
         /// Maximum unconfirmed messages per camera; the publisher waits when it is reached.
         public var inFlightWindow = 256
@@ -41,7 +45,7 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         public var tls = TLS()
 
         enum CodingKeys: String, CodingKey {
-            case urls, exchange, persistent, tls
+            case urls, exchange, persistent, mandatory, tls
             case exchangeType = "exchange_type", routingKey = "routing_key", heartbeatS = "heartbeat_s"
             case connectTimeoutS = "connect_timeout_s", confirmTimeoutS = "confirm_timeout_s"
             case inFlightWindow = "in_flight_window"
