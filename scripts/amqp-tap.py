@@ -3,13 +3,15 @@
 
 Usage:
     python3 scripts/amqp-tap.py [--url URL] [--exchange edge.video] [--key 'camera.#']
-                                [--queue NAME] [--count N] [--messages-in QUEUE]
+                                [--queue NAME] [--count N] [--declare-only]
+    python3 scripts/amqp-tap.py [--url URL] --messages-in QUEUE | --drain QUEUE
 
 Declares the exchange (durable topic, as edge-video does), binds a queue to it (an exclusive
 auto-delete one, or --queue NAME: durable, kept), prints `READY <queue>` once bound, then for each
 message: routing key, message_id, content_type, delivery_mode, timestamp, headers, body size and
 the JPEG's own width/height (parsed from its SOF marker; null when the body is not a JPEG).
---messages-in QUEUE just prints that queue's message count and exits.
+--messages-in QUEUE just prints that queue's message count and exits; --drain QUEUE consumes it
+until empty and prints {"count": N, "distinct": distinct message_ids}.
 """
 import argparse
 import json
@@ -43,10 +45,22 @@ def main():
     parser.add_argument("--queue", default="")
     parser.add_argument("--count", type=int, default=0, help="exit after N messages (0: run until killed)")
     parser.add_argument("--messages-in", default="", help="print this queue's message count and exit")
+    parser.add_argument("--declare-only", action="store_true", help="declare and bind, print READY, exit")
+    parser.add_argument("--drain", default="", help="consume this queue until empty, print {count, distinct}")
     args = parser.parse_args()
 
     connection = pika.BlockingConnection(pika.URLParameters(args.url))
     channel = connection.channel()
+    if args.drain:
+        count, ids = 0, set()
+        while True:
+            method, props, _ = channel.basic_get(args.drain, auto_ack=True)
+            if method is None:
+                break
+            count += 1
+            ids.add(props.message_id)
+        print(json.dumps({"count": count, "distinct": len(ids)}), flush=True)
+        return 0
     if args.messages_in:
         result = channel.queue_declare(queue=args.messages_in, passive=True)
         print(result.method.message_count, flush=True)
@@ -58,6 +72,9 @@ def main():
         queue = channel.queue_declare(queue="", exclusive=True, auto_delete=True).method.queue
     channel.queue_bind(queue=queue, exchange=args.exchange, routing_key=args.key)
     print("READY", queue, flush=True)
+    if args.declare_only:
+        connection.close()
+        return 0
 
     seen = 0
     for method, props, body in channel.consume(queue, auto_ack=True):
