@@ -105,12 +105,19 @@ final class ApplianceHarness: Sendable {
     }
 
     /// Polls the status until `condition` holds.
+    /// Polls the status until `condition` holds; a failure shows `app`'s stderr.
     func waitForStatus(
-        _ what: String, within timeout: Duration = .seconds(60), _ condition: @escaping (StatusDocument) -> Bool
+        _ what: String, within timeout: Duration = .seconds(60), app: TestProcess? = nil,
+        _ condition: @escaping (StatusDocument) -> Bool
     ) async throws -> StatusDocument {
-        try await eventually(within: timeout, what, poll: .milliseconds(200)) {
-            let status = try await status()
-            return condition(status) ? status : nil
+        do {
+            return try await eventually(within: timeout, what, poll: .milliseconds(200)) {
+                let status = try await status()
+                return condition(status) ? status : nil
+            }
+        } catch {
+            guard let app else { throw error }
+            throw TestProcess.Failure(description: "\(error)\nedge-video running: \(app.isRunning), stderr:\n\(app.stderr.suffix(3000))")
         }
     }
 
