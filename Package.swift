@@ -78,10 +78,14 @@ let package = Package(
             dependencies: [
                 "Supervision", "AMQPPublisher", "VideoPipeline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
-        .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "SupervisionTestKit"]),
+        .testTarget(
+            name: "SupervisionTests",
+            dependencies: ["Supervision", "SupervisionTestKit", .product(name: "Logging", package: "swift-log")]
+        ),
         .testTarget(
             name: "AMQPPublisherTests",
             dependencies: ["AMQPPublisher", "Supervision", "SupervisionTestKit"]

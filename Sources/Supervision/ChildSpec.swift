@@ -76,7 +76,7 @@ public struct ChildSpec: Sendable {
     ) -> ChildSpec {
         ChildSpec(
             id: supervisor.id, restart: restart, shutdownTimeout: shutdownTimeout, kind: .supervisor,
-            body: { try await supervisor.run() }, stopHook: { supervisor.stop() }, nested: supervisor
+            body: { try await supervisor.run() }, stopHook: { supervisor.stopCurrentRun() }, nested: supervisor
         )
     }
 

@@ -9,6 +9,8 @@ extension Supervisor {
             throw error(.duplicateChildID, spec.id)
         }
         status.reconcile(specs)
+        let now = clock.now()
+        status.state.withLock { $0.since = now }
         context.state.withLock { $0.machine.setChildren(specs.map { ($0.id, $0.restart) }) }
         return await withDiscardingTaskGroup { group in
             var runner = GenerationRunner(supervisor: self, context: context, entries: specs.map { .init(spec: $0) })
@@ -72,6 +74,8 @@ struct GenerationRunner {
             forget([id])
             reply.resume()
             return nil
+        case .stop(let epoch) where epoch != nil && epoch != context.epoch:
+            return nil  // meant for an earlier run
         case .stop, .cancelled:
             context.state.withLock { $0.stopping = true }
             supervisor.setState(.stopping)

@@ -12,7 +12,8 @@ final class Inbox: Sendable {
         case timer(token: Int)
         case startChild(ChildSpec, Reply)
         case terminateChild(String, Reply)
-        case stop
+        /// Stop the run with this epoch, or whichever run is current (`nil`).
+        case stop(epoch: Int?)
         case cancelled
     }
 

@@ -9,6 +9,8 @@ enum GenerationEnd: Sendable {
     case restart(delay: Duration, reason: String)
     /// Give up.
     case escalate(reason: String)
+    /// The children cannot be started at all (duplicate ids).
+    case invalid(SupervisorError)
 }
 
 /// State of one `run()` that outlives a generation, shared with the generation scope's closure.
@@ -25,9 +27,12 @@ final class RunContext: Sendable {
     }
 
     let state: Mutex<State>
+    /// Which run of the supervisor this is (stale stop requests name an older one).
+    let epoch: Int
 
-    init(_ state: State) {
+    init(_ state: State, epoch: Int) {
         self.state = Mutex(state)
+        self.epoch = epoch
     }
 
     func nextSerial() -> Int {
@@ -54,6 +59,7 @@ extension Supervisor {
             running.store(false, ordering: .releasing)
         }
         inbox.resetCancellation()
+        let epoch = epoch.add(1, ordering: .acquiringAndReleasing).newValue
         status.state.withLock { state in
             state.runs += 1
             if state.runs > 1 { state.restarts += 1 }
@@ -61,7 +67,19 @@ extension Supervisor {
             state.since = clock.now()
         }
         let machine = RestartStateMachine(strategy: strategy, intensity: intensity, backoff: backoff, seed: seed)
-        let context = RunContext(.init(machine: machine, specs: initialChildren))
+        let context = RunContext(.init(machine: machine, specs: initialChildren), epoch: epoch)
+        let outcome = await withDiscardingTaskGroup { group in
+            group.addTask { [watchdog, clock] in
+                await watchdog.run(clock: clock) { self.reportOverdue($0) }
+            }
+            defer { group.cancelAll() }
+            return await runGenerations(context)
+        }
+        if let outcome { throw outcome }
+    }
+
+    /// Runs generation after generation; returns the error that ends `run()`, if any.
+    private func runGenerations(_ context: RunContext) async -> SupervisorError? {
         var generation = 0
         while true {
             generation += 1
@@ -69,14 +87,17 @@ extension Supervisor {
             switch end {
             case .stopped:
                 setState(.stopped)
-                return
+                return nil
+            case .invalid(let error):
+                setState(.failed)
+                return error
             case .escalate(let reason):
                 status.state.withLock {
                     $0.state = .failed
                     $0.lastExit = reason
                 }
                 logger.error("restart intensity exceeded, giving up", metadata: ["supervisor": "\(path)", "last_exit": "\(reason)"])
-                throw error(.intensityExceeded, reason)
+                return error(.intensityExceeded, reason)
             case .restart(let delay, let reason):
                 status.state.withLock {
                     $0.restarts += 1
@@ -84,7 +105,7 @@ extension Supervisor {
                 }
                 if delay > .zero, await !backOff(delay, context: context) {
                     setState(.stopped)
-                    return
+                    return nil
                 }
             }
         }
@@ -101,7 +122,7 @@ extension Supervisor {
             do {
                 return try await runChildren(specs, generation: generation, context: context)
             } catch {
-                return .escalate(reason: "\(error)")
+                return .invalid(error as? SupervisorError ?? self.error(.invalidScope, "\(error)"))
             }
         }
         setState(.starting)
@@ -124,7 +145,7 @@ extension Supervisor {
     }
 
     private func scopeFailed(_ reason: ExitReason, _ context: RunContext) -> GenerationEnd {
-        if context.state.withLock({ $0.stopping }) { return .stopped }
+        if Task.isCancelled || context.state.withLock({ $0.stopping }) { return .stopped }
         let action = context.state.withLock { $0.machine.generationFailed(now: clock.now()) }
         if case .restartGeneration(let delay) = action {
             logger.info("generation failed, restarting", metadata: ["supervisor": "\(path)", "reason": "\(reason)"])
@@ -149,6 +170,8 @@ extension Supervisor {
                 case .timer(let fired) where fired == token:
                     return true
                 case .timer, .exited:
+                    continue
+                case .stop(let epoch) where epoch != nil && epoch != context.epoch:
                     continue
                 case .stop, .cancelled:
                     return false

@@ -21,30 +21,24 @@ extension Supervisor {
             guard await handle.waitForStopOrDone() else { return await body.next() ?? .normal }
             if let stopHook = spec.stopHook { stopHook() } else { body.cancelAll() }
             guard let timeout = spec.shutdownTimeout else { return await body.next() ?? .normal }
-            let deadline = clock.now() + timeout
-            return await withTaskGroup(of: Void.self) { watchdog in
-                watchdog.addTask { [self] in
-                    guard (try? await clock.sleepUntil(deadline)) != nil else { return }
-                    reportOverdue(spec.id, serial: handle.serial, timeout: timeout)
-                }
-                let reason = await body.next() ?? .normal
-                watchdog.cancelAll()
-                return reason
-            }
+            watchdog.arm(serial: handle.serial, id: spec.id, deadline: clock.now() + timeout, timeout: timeout)
+            let reason = await body.next() ?? .normal
+            watchdog.disarm(serial: handle.serial)
+            return reason
         }
         counter?.decrement()
         liveTasks.decrement()
         inbox.post(.exited(serial: handle.serial, reason: reason))
     }
 
-    private func reportOverdue(_ id: String, serial: Int, timeout: Duration) {
+    func reportOverdue(_ entry: ShutdownWatchdog.Entry) {
         let path = status.state.withLock { state in
-            state.withChild(id) { $0.overdue = true }
-            return "\(state.path)/\(id)"
+            state.withChild(entry.id) { $0.overdue = true }
+            return "\(state.path)/\(entry.id)"
         }
         logger.warning(
             "child did not return within its shutdown timeout; still waiting for it",
-            metadata: ["child": "\(path)", "shutdown_timeout": "\(timeout)"]
+            metadata: ["child": "\(path)", "shutdown_timeout": "\(entry.timeout)"]
         )
     }
 

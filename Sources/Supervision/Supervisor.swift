@@ -45,8 +45,10 @@ public final class Supervisor: Sendable {
     let seed: UInt64
     let status: NodeStatus
     let inbox = Inbox()
+    let watchdog = ShutdownWatchdog()
     let liveTasks = LiveTaskCounter()
     let running = Atomic<Bool>(false)
+    let epoch = Atomic<Int>(0)
 
     /// Creates a supervisor of a fixed list of children (more can be added while it runs).
     ///
@@ -117,7 +119,12 @@ public final class Supervisor: Sendable {
     ///
     /// Cancelling the task of `run()` also stops it, but cancels every child at once.
     public func stop() {
-        inbox.post(.stop)
+        inbox.post(.stop(epoch: nil))
+    }
+
+    /// Stops the current run only; a request that arrives after it ended is ignored by the next.
+    func stopCurrentRun() {
+        inbox.post(.stop(epoch: epoch.load(ordering: .acquiring)))
     }
 
     /// Starts one more child, after the others; returns once it has been started.

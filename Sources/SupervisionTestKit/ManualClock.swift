@@ -63,6 +63,11 @@ public final class ManualClock: Clock, Sendable {
         state.withLock { $0.sleepers.count }
     }
 
+    /// The deadlines of the tasks sleeping on this clock, earliest first.
+    public var deadlines: [Instant] {
+        state.withLock { $0.sleepers.map(\.deadline).sorted() }
+    }
+
     /// Suspends until the clock has been advanced to `deadline`.
     ///
     /// - Throws: `CancellationError` if the task is cancelled first.

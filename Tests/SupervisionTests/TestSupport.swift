@@ -57,3 +57,33 @@ extension SupervisorSnapshot {
         children.first { $0.id == id }
     }
 }
+
+/// A log handler that streams every record, so a test can wait for a log line instead of sleeping.
+struct StreamLogHandler: LogHandler {
+    struct Record: Sendable {
+        var level: Logger.Level
+        var message: String
+        var metadata: [String: String]
+    }
+
+    let continuation: AsyncStream<Record>.Continuation
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    /// A logger and the stream of what it logs.
+    static func make() -> (Logger, AsyncStream<Record>) {
+        let (stream, continuation) = AsyncStream<Record>.makeStream()
+        return (Logger(label: "test", factory: { _ in StreamLogHandler(continuation: continuation) }), stream)
+    }
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        var all = metadata
+        all.merge(event.metadata ?? [:]) { $1 }
+        continuation.yield(Record(level: event.level, message: "\(event.message)", metadata: all.mapValues { "\($0)" }))
+    }
+}

@@ -1,0 +1,115 @@
+import Testing
+
+@testable import Supervision
+
+@Suite("RestartStateMachine (pure)")
+struct RestartStateMachineTests {
+    typealias Machine = RestartStateMachine
+
+    func machine(
+        _ strategy: RestartStrategy, _ children: [(String, ChildSpec.Restart)],
+        intensity: RestartIntensity = .unlimited, backoff: Backoff = .none
+    ) -> Machine {
+        var machine = Machine(strategy: strategy, intensity: intensity, backoff: backoff, seed: 1)
+        machine.setChildren(children.map { (id: $0.0, restart: $0.1) })
+        for (id, _) in children { machine.started(id: id) }
+        return machine
+    }
+
+    @Test func oneForOneRestartsOnlyTheFailedChild() {
+        var m = machine(.oneForOne, [("a", .permanent), ("b", .permanent), ("c", .permanent)])
+        #expect(m.exited(id: "b", reason: .failure("x"), now: .zero) == .restart(stop: [], start: ["b"], delay: .zero))
+    }
+
+    @Test func restForOneStopsLaterChildrenInReverseAndRestartsInOrder() {
+        var m = machine(.restForOne, [("a", .permanent), ("b", .permanent), ("c", .permanent), ("d", .permanent)])
+        #expect(
+            m.exited(id: "b", reason: .failure("x"), now: .zero)
+                == .restart(stop: ["d", "c"], start: ["b", "c", "d"], delay: .zero)
+        )
+    }
+
+    @Test func restForOneForgetsTemporaryChildrenItStops() {
+        var m = machine(.restForOne, [("a", .permanent), ("b", .permanent), ("t", .temporary), ("d", .transient)])
+        #expect(m.exited(id: "b", reason: .normal, now: .zero) == .restart(stop: ["d", "t"], start: ["b", "d"], delay: .zero))
+        #expect(m.children.map(\.id) == ["a", "b", "d"])
+    }
+
+    @Test func oneForAllRestartsTheGenerationAndDropsTemporaryBystanders() {
+        var m = machine(.oneForAll, [("a", .permanent), ("t", .temporary), ("c", .transient)])
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .zero) == .restartGeneration(delay: .zero))
+        #expect(m.children.map(\.id) == ["a", "c"])
+    }
+
+    @Test(arguments: [
+        (ChildSpec.Restart.permanent, ExitReason.normal, true), (.permanent, .cancelled, true),
+        (.permanent, .failure("x"), true), (.transient, .normal, false), (.transient, .cancelled, false),
+        (.transient, .failure("x"), true), (.temporary, .normal, false), (.temporary, .failure("x"), false),
+    ])
+    func restartTypes(restart: ChildSpec.Restart, reason: ExitReason, restarts: Bool) {
+        var m = machine(.oneForAll, [("a", .permanent), ("x", restart)])
+        let action = m.exited(id: "x", reason: reason, now: .zero)
+        if restarts {
+            #expect(action == .restartGeneration(delay: .zero))
+        } else {
+            #expect(action == (restart == .temporary ? .remove : .keep))
+            #expect(m.children.contains { $0.id == "x" } == (restart != .temporary))
+        }
+    }
+
+    @Test func intensityIsASlidingWindow() {
+        var m = machine(.oneForOne, [("a", .permanent)], intensity: RestartIntensity(maxRestarts: 2, period: .seconds(10)))
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(0)) != .escalate)
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(5)) != .escalate)
+        // The restart at 0 s has left the window at 10 s, so this is the 2nd in the window.
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(10)) != .escalate)
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(11)) == .escalate)
+    }
+
+    @Test func zeroIntensityEscalatesAtTheFirstRestart() {
+        var m = machine(.oneForAll, [("a", .permanent)], intensity: RestartIntensity(maxRestarts: 0, period: .seconds(1)))
+        #expect(m.exited(id: "a", reason: .normal, now: .zero) == .escalate)
+    }
+
+    @Test func unlimitedIntensityNeverEscalates() {
+        var m = machine(.oneForOne, [("a", .permanent)], intensity: .unlimited)
+        for i in 0..<10_000 {
+            #expect(m.exited(id: "a", reason: .failure("x"), now: .milliseconds(i)) != .escalate)
+            m.started(id: "a")
+        }
+    }
+
+    @Test func generationFailureCountsAgainstIntensity() {
+        var m = machine(.oneForAll, [], intensity: RestartIntensity(maxRestarts: 1, period: .seconds(10)))
+        #expect(m.generationFailed(now: .zero) == .restartGeneration(delay: .zero))
+        #expect(m.generationFailed(now: .seconds(1)) == .escalate)
+    }
+
+    @Test func backoffGrowsCapsAndResetsAfterAQuietSpell() {
+        let backoff = Backoff(initial: .seconds(1), maximum: .seconds(8), multiplier: 2, jitter: 0, resetAfter: .seconds(30))
+        var m = machine(.oneForOne, [("a", .permanent)], backoff: backoff)
+        var now = Duration.zero
+        var delays: [Duration] = []
+        for _ in 0..<6 {
+            guard case .restart(_, _, let delay) = m.exited(id: "a", reason: .failure("x"), now: now) else {
+                Issue.record("expected a restart")
+                return
+            }
+            delays.append(delay)
+            now += delay
+            m.started(id: "a")
+        }
+        #expect(delays == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(8), .seconds(8)])
+        now += .seconds(30)
+        #expect(m.exited(id: "a", reason: .failure("x"), now: now) == .restart(stop: [], start: ["a"], delay: .seconds(1)))
+    }
+
+    @Test func jitterStaysWithinItsBounds() {
+        let backoff = Backoff(initial: .seconds(10), maximum: .seconds(100), multiplier: 1, jitter: 0.2)
+        var rng = SplitMix64(seed: 42)
+        for _ in 0..<1000 {
+            let delay = backoff.delay(attempt: 0, unit: rng.nextUnit())
+            #expect(delay >= .seconds(8) && delay <= .seconds(12))
+        }
+    }
+}
