@@ -55,7 +55,8 @@ public struct AMQPConfiguration: Sendable {
     public var mandatory: Bool
     /// Default `delivery_mode` 2 (persistent) for messages that don't set one.
     public var persistent: Bool
-    /// The `connection_name` client property, shown by `rabbitmqctl list_connections client_properties`.
+    /// The `connection_name` client property, shown by `rabbitmqctl list_connections client_properties`;
+    /// its first 15 bytes also name the connection thread (`top -H`).
     public var connectionName: String
 
     /// Creates a configuration with the defaults of edge-video.

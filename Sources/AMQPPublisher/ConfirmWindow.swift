@@ -1,14 +1,18 @@
-/// The in-flight window of one channel: messages accepted by `publish`, then sent with a delivery
-/// tag, until `basic.ack`/`basic.nack` settles them. A pure value; the connection keeps it under a lock.
+/// The in-flight window of one channel. A pure value; the connection keeps it under a lock.
+///
+/// Two stages, each bounded by the window (count and bytes):
+/// - the send queue: messages accepted by `publish`, not sent yet, in order;
+/// - the wire: messages sent with a delivery tag, until `basic.ack`/`basic.nack` settles them.
+/// The connection thread moves messages from the queue to the wire as soon as acks free room, without
+/// waiting for the publisher to run, so at most one window is ever unconfirmed at the broker.
 ///
 /// Tags start at 1 on each channel and grow by one per `basic.publish`, so the ordered map
 /// tag → message is an array indexed by `tag - firstTag`.
 struct ConfirmWindow {
     struct Entry {
         var message: OutgoingMessage
-        var acceptedAt: ContinuousClock.Instant
-        var sentAt: ContinuousClock.Instant?
         var republish: Bool
+        var sentAt: ContinuousClock.Instant?
         var returned = false
         var settled = false
     }
@@ -17,52 +21,67 @@ struct ConfirmWindow {
     struct Settled {
         var message: OutgoingMessage
         var outcome: PublishOutcome
+        /// From `basic.publish` to the broker's answer.
         var latency: Duration
     }
 
     let maxCount: Int
     let maxBytes: Int
-    /// Accepted, not sent yet, in order.
     private var queued: [Entry] = []
-    /// Sent; index 0 holds `firstTag`.
+    private var queuedHead = 0
+    private(set) var queuedBytes = 0
+    /// Sent; index `sentHead` holds `firstTag`.
     private var sent: [Entry] = []
     private var sentHead = 0
     private(set) var firstTag: UInt64 = 1
     private(set) var nextTag: UInt64 = 1
-    /// Accepted and unsettled messages and their body bytes.
-    private(set) var count = 0
-    private(set) var bytes = 0
+    /// Sent and unsettled messages and their body bytes.
+    private(set) var wireCount = 0
+    private(set) var wireBytes = 0
 
     init(maxCount: Int, maxBytes: Int) {
         self.maxCount = maxCount
         self.maxBytes = maxBytes
     }
 
-    /// Whether a message of `size` bytes fits; an empty window takes any one message.
+    /// Accepted and unsettled messages (queued plus on the wire).
+    var count: Int { queuedCount + wireCount }
+    var queuedCount: Int { queued.count - queuedHead }
+
+    /// Whether the send queue takes a message of `size` bytes; an empty queue takes any one message.
     func hasRoom(for size: Int) -> Bool {
-        count == 0 || (count < maxCount && bytes + size <= maxBytes)
+        queuedCount == 0 || (queuedCount < maxCount && queuedBytes + size <= maxBytes)
     }
 
-    var hasQueued: Bool { !queued.isEmpty }
-
-    mutating func accept(_ message: OutgoingMessage, at now: ContinuousClock.Instant, republish: Bool = false) {
-        queued.append(Entry(message: message, acceptedAt: now, republish: republish))
-        count += 1
-        bytes += message.body.count
+    /// Whether a queued message may go on the wire now; an empty wire takes any one message.
+    var canSend: Bool {
+        guard queuedCount > 0 else { return false }
+        return wireCount == 0 || (wireCount < maxCount && wireBytes + queued[queuedHead].message.body.count <= maxBytes)
     }
 
-    /// Moves the queued messages to the sent map, giving each its delivery tag.
-    mutating func takeQueued(at now: ContinuousClock.Instant) -> [(message: OutgoingMessage, republish: Bool)] {
-        guard hasQueued else { return [] }
+    mutating func accept(_ message: OutgoingMessage, republish: Bool = false) {
+        queued.append(Entry(message: message, republish: republish))
+        queuedBytes += message.body.count
+    }
+
+    /// Moves queued messages to the wire while it has room, giving each its delivery tag.
+    mutating func takeSendable(at now: ContinuousClock.Instant) -> [(message: OutgoingMessage, republish: Bool)] {
         var batch: [(message: OutgoingMessage, republish: Bool)] = []
-        batch.reserveCapacity(queued.count)
-        for var entry in queued {
+        while canSend {
+            var entry = queued[queuedHead]
+            queuedHead += 1
+            queuedBytes -= entry.message.body.count
             entry.sentAt = now
             batch.append((entry.message, entry.republish))
             sent.append(entry)
             nextTag += 1
+            wireCount += 1
+            wireBytes += entry.message.body.count
         }
-        queued.removeAll(keepingCapacity: true)
+        if queuedHead == queued.count || queuedHead > 4096 {
+            queued.removeFirst(queuedHead)
+            queuedHead = 0
+        }
         return batch
     }
 
@@ -93,9 +112,10 @@ struct ConfirmWindow {
         for i in first...last where !sent[i].settled {
             sent[i].settled = true
             let outcome: PublishOutcome = !ack ? .nacked : sent[i].returned ? .returned : .confirmed
-            result.append(Settled(message: sent[i].message, outcome: outcome, latency: sent[i].acceptedAt.duration(to: now)))
-            count -= 1
-            bytes -= sent[i].message.body.count
+            let latency = sent[i].sentAt.map { $0.duration(to: now) } ?? .zero
+            result.append(Settled(message: sent[i].message, outcome: outcome, latency: latency))
+            wireCount -= 1
+            wireBytes -= sent[i].message.body.count
         }
         while sentHead < sent.count, sent[sentHead].settled {
             sentHead += 1
@@ -110,12 +130,14 @@ struct ConfirmWindow {
 
     /// Every unsettled message, sent ones in tag order then queued ones; empties the window.
     mutating func takeUnsettled() -> [OutgoingMessage] {
-        let result = sent[sentHead...].filter { !$0.settled }.map(\.message) + queued.map(\.message)
+        let result = sent[sentHead...].filter { !$0.settled }.map(\.message) + queued[queuedHead...].map(\.message)
         sent.removeAll()
         queued.removeAll()
         sentHead = 0
-        count = 0
-        bytes = 0
+        queuedHead = 0
+        queuedBytes = 0
+        wireCount = 0
+        wireBytes = 0
         firstTag = nextTag
         return result
     }

@@ -3,16 +3,21 @@ import Glibc
 /// A joinable pthread that runs one connection's blocking work, off Swift's cooperative pool.
 enum ConnectionThread {
     private final class Body {
+        let name: String
         let run: @Sendable () -> Void
-        init(run: @escaping @Sendable () -> Void) { self.run = run }
+        init(name: String, run: @escaping @Sendable () -> Void) {
+            self.name = name
+            self.run = run
+        }
     }
 
-    /// Starts a thread running `body`.
-    static func start(_ body: @escaping @Sendable () -> Void) throws -> pthread_t {
-        let box = Unmanaged.passRetained(Body(run: body)).toOpaque()
+    /// Starts a thread named `name` (first 15 bytes; shown by `top -H` and `/proc/PID/task/*/comm`) running `body`.
+    static func start(name: String, _ body: @escaping @Sendable () -> Void) throws -> pthread_t {
+        let box = Unmanaged.passRetained(Body(name: name, run: body)).toOpaque()
         var thread = pthread_t()
         let status = pthread_create(&thread, nil, { raw in
             let body = Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue()
+            setThreadName(body.name)
             body.run()
             return nil
         }, box)
@@ -27,6 +32,15 @@ enum ConnectionThread {
     static func join(_ thread: pthread_t) {
         _ = pthread_join(thread, nil)
     }
+}
+
+/// Names the calling thread through procfs (`pthread_setname_np` is not visible to Swift on Glibc).
+private func setThreadName(_ name: String) {
+    let fd = open("/proc/thread-self/comm", O_WRONLY)
+    guard fd >= 0 else { return }
+    let bytes = Array(name.utf8.prefix(15))
+    _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+    close(fd)
 }
 
 /// A monotonic clock reading in nanoseconds, cheap enough for every socket call.

@@ -61,10 +61,9 @@ struct GenerationState {
     /// Admits waiting publishers in order while there is room; returns the continuations to resume.
     mutating func admitWaiters(counters: PublisherCounters) -> [CheckedContinuation<Void, any Error>] {
         var admitted: [CheckedContinuation<Void, any Error>] = []
-        let now = ContinuousClock.now
         while !blocked, phase != .ended, let first = publishWaiters.first, window.hasRoom(for: first.message.body.count) {
             publishWaiters.removeFirst()
-            window.accept(first.message, at: now)
+            window.accept(first.message)
             counters.inFlight.add(1)
             admitted.append(first.continuation)
         }

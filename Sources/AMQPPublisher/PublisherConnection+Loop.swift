@@ -9,7 +9,7 @@ extension PublisherConnection {
             while true {
                 let batch: [(message: OutgoingMessage, republish: Bool)]? = state.withLock { state in
                     if state.stopRequested { return nil }
-                    return state.blocked ? [] : state.window.takeQueued(at: .now)
+                    return state.blocked ? [] : state.window.takeSendable(at: .now)
                 }
                 guard let batch else { return nil }
                 for item in batch {
@@ -23,7 +23,7 @@ extension PublisherConnection {
                 connection.releaseBuffers()
                 try checkConfirmTimeout()
                 let sleep = state.withLock { state in
-                    let mustRun = state.stopRequested || (!state.blocked && state.window.hasQueued)
+                    let mustRun = state.stopRequested || (!state.blocked && state.window.canSend)
                     state.ioSleeping = !mustRun
                     return !mustRun
                 }

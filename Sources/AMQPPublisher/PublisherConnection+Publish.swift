@@ -15,9 +15,9 @@ extension PublisherConnection {
             guard !state.blocked, state.publishWaiters.isEmpty, state.window.hasRoom(for: message.body.count) else {
                 return .wait
             }
-            state.window.accept(message, at: .now)
+            state.window.accept(message)
             counters.inFlight.add(1)
-            return .accepted(wake: state.ioSleeping)
+            return .accepted(wake: state.ioSleeping && state.window.canSend)
         }
         switch admission {
         case .failed(let error):
@@ -48,7 +48,7 @@ extension PublisherConnection {
                         state.publishWaiters.append(.init(id: id, message: message, continuation: continuation))
                         wakeups.admitted = state.admitWaiters(counters: counters)
                     }
-                    return state.ioSleeping && !wakeups.admitted.isEmpty
+                    return state.ioSleeping && state.window.canSend && !wakeups.admitted.isEmpty
                 }
                 if wake { wakeThread() }
                 wakeups.resume()
@@ -131,5 +131,16 @@ extension PublisherConnection {
         for item in settled {
             item.message.onSettled?(Settlement(messageID: item.message.messageID, outcome: item.outcome, latency: item.latency))
         }
+    }
+}
+
+extension PublisherConnection {
+    /// Waits until every accepted message is settled or the connection has ended, at most `timeout`.
+    ///
+    /// For a graceful stop: stop publishing, call this, then ``close(gracePeriod:)``.
+    /// - Returns: `true` if nothing was left in flight.
+    public func waitUntilSettled(timeout: Duration) async -> Bool {
+        _ = await withDeadline(timeout) { await self.waitFor(.idleOrEnded) }
+        return state.withLock { $0.window.count == 0 }
     }
 }

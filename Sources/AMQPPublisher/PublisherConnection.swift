@@ -36,8 +36,7 @@ public final class PublisherConnection: Sendable {
         self.counters = counters
         self.logger = logger
         var window = ConfirmWindow(maxCount: max(1, configuration.windowCount), maxBytes: max(1, configuration.windowBytes))
-        let now = ContinuousClock.now
-        for message in republishing { window.accept(message, at: now, republish: true) }
+        for message in republishing { window.accept(message, republish: true) }
         counters.inFlight.add(republishing.count)
         state = Mutex(GenerationState(window: window))
     }
@@ -64,7 +63,7 @@ public final class PublisherConnection: Sendable {
                         // Under the lock, so the thread is recorded before it can report anything.
                         try state.withLock { state in
                             state.connectWaiter = continuation
-                            state.thread = try ConnectionThread.start { self.threadMain(endpoints) }
+                            state.thread = try ConnectionThread.start(name: configuration.connectionName) { self.threadMain(endpoints) }
                         }
                     } catch {
                         let waiter = state.withLock { state in

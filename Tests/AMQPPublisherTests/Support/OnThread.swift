@@ -1,0 +1,47 @@
+import Foundation
+
+/// Runs blocking work (rabbitmq-c admin calls, child processes) on its own thread, never on the
+/// cooperative pool.
+func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        let thread = Thread { continuation.resume(with: Result { try body() }) }
+        thread.start()
+    }
+}
+
+/// A unique suffix for exchange, queue and connection names, so parallel tests never share them.
+func uniqueName(_ prefix: String) -> String {
+    "\(prefix)-\(UInt32.random(in: 0...UInt32.max), radix: 36)"
+}
+
+extension String.StringInterpolation {
+    mutating func appendInterpolation(_ value: UInt32, radix: Int) {
+        appendLiteral(String(value, radix: radix))
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes (for conditions that depend on an external
+/// process such as the broker); returns whether it held.
+func eventually(timeout: Duration = .seconds(30), _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return true }
+        try? await Task.sleep(for: .milliseconds(50))
+    }
+    return try await condition()
+}
+
+/// Counts of this process's threads and open descriptors, from procfs.
+struct ProcessResources: Sendable {
+    var threads: Int
+    var descriptors: Int
+    var threadNames: [String]
+
+    static func now() -> ProcessResources {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        let names = tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
+            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.count ?? 0
+        return ProcessResources(threads: tasks.count, descriptors: fds, threadNames: names)
+    }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import Glibc
+
+/// A RabbitMQ node of the test's own (`scripts/rabbitmq-scratch-node.sh`), for tests that raise
+/// alarms or stop the app: the shared node on 5672 is never disturbed.
+struct ScratchBroker: Sendable {
+    let node: String
+    let port: Int
+    let directory: String
+
+    var url: String { "amqp://guest:guest@127.0.0.1:\(port)/%2f" }
+
+    /// Starts a node and returns once it accepts AMQP connections.
+    static func start() async throws -> ScratchBroker {
+        let id = uniqueName("evtest")
+        let port = try freePort(), dist = try freePort()
+        let broker = ScratchBroker(node: "\(id)@localhost", port: port, directory: NSTemporaryDirectory() + id)
+        try await Rabbitmqctl.run(scriptPath, ["start", broker.node, "\(port)", "\(dist)", broker.directory])
+        return broker
+    }
+
+    /// Stops the node and removes its directory.
+    func stop() async {
+        _ = try? await Rabbitmqctl.run(Self.scriptPath, ["stop", node, directory])
+    }
+
+    /// Runs `body` with a fresh node, stopping it afterwards whatever happens.
+    static func with<T: Sendable>(_ body: (ScratchBroker) async throws -> T) async throws -> T {
+        let broker = try await start()
+        do {
+            let result = try await body(broker)
+            await broker.stop()
+            return result
+        } catch {
+            await broker.stop()
+            throw error
+        }
+    }
+
+    private static var scriptPath: String {
+        var url = URL(fileURLWithPath: #filePath)
+        for _ in 0..<4 { url.deleteLastPathComponent() }
+        return url.appendingPathComponent("scripts/rabbitmq-scratch-node.sh").path
+    }
+}
+
+/// A TCP port nobody listens on right now.
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+            bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+        }
+    }
+    guard bound else { throw Rabbitmqctl.Failure(description: "no free port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}

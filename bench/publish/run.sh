@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Runs edge-video-bench publish, the raw rabbitmq-c peer and the pika peers (async with the same
+# window, and the usual blocking style) in interleaved rounds against the same broker and queue,
+# then prints medians and ratios. Usage: bench/publish/run.sh [ROUNDS] [COUNT] [SIZE] [WINDOW]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+rounds=${1:-5}
+count=${2:-2000}
+size=${3:-100000}
+window=${4:-64}
+url=${BENCH_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}
+host=${BENCH_HOST:-127.0.0.1}
+port=${BENCH_PORT:-5672}
+exchange=bench.publish
+key=bench
+queue=bench.publish.q
+py=/usr/bin/python3
+
+mkdir -p bench/out
+swift build -c release --product edge-video-bench >&2
+cc -O2 -Wall -o bench/out/publish_c bench/publish/publish_c.c -lrabbitmq
+out=bench/out/publish-$(date -u +%Y%m%dT%H%M%S).jsonl
+: > "$out"
+
+setup() { "$py" bench/publish/setup_queue.py "$url" "$exchange" "$queue" "$key"; }
+trap '"$py" bench/publish/setup_queue.py "$url" "$exchange" "$queue" "$key" --delete || true' EXIT
+
+for round in $(seq 1 "$rounds"); do
+    echo "round $round/$rounds" >&2
+    setup; .build/release/edge-video-bench publish --url "$url" --exchange "$exchange" --routing-key "$key" \
+        --count "$count" --size "$size" --window "$window" | sed "s/^{/{\"round\":$round,/" >> "$out"
+    setup; bench/out/publish_c "$host" "$port" "$exchange" "$key" "$count" "$size" "$window" \
+        | sed "s/^{/{\"round\":$round,/" >> "$out"
+    setup; "$py" bench/publish/publish_pika.py "$url" "$exchange" "$key" "$count" "$size" "$window" async \
+        | sed "s/^{/{\"round\":$round,/" >> "$out"
+    setup; "$py" bench/publish/publish_pika.py "$url" "$exchange" "$key" "$count" "$size" "$window" blocking \
+        | sed "s/^{/{\"round\":$round,/" >> "$out"
+done
+
+"$py" bench/publish/summarize.py "$out"
