@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+@testable import VideoPipeline
+
+@Suite("file:// sources and decode mode")
+struct FileSourceTests {
+    @Test(.timeLimit(.minutes(2)))
+    func nonLoopingFileEndsNormallyWithEveryFrameEncoded() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let clip = try Fixtures.h264Clip(in: directory, seconds: 2)
+        let config = PipelineConfiguration(url: "file://" + clip.path, fps: 5, loop: false, pacing: .unpaced)
+        let pipeline = Pipeline(config, capacity: 100)
+        try await pipeline.capture().run()
+        let snapshot = pipeline.counters.snapshot()
+        #expect(snapshot.packetsRead == 30)
+        #expect(snapshot.framesCaptured == 10)
+        #expect(snapshot.dropped == 0)
+        let first = try await pipeline.captured.next()
+        #expect(first.width == 320 && first.height == 240)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func loopingFileKeepsGoingWithMonotonicTimestamps() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let clip = try Fixtures.h264Clip(in: directory, seconds: 1)
+        let config = PipelineConfiguration(url: "file://" + clip.path, fps: 5, loop: true, pacing: .unpaced)
+        let pipeline = Pipeline(config, capacity: 4)
+        let times = try await withCapture(pipeline.capture()) { _ in
+            var times: [Double] = []
+            for _ in 0..<16 { times.append(try await pipeline.captured.next().sourceTime) }
+            return times
+        }
+        // 1 s clip at 5 fps = 5 frames per pass: 16 frames span more than three passes.
+        #expect(zip(times.dropFirst(), times).allSatisfy { $0 > $1 }, "times \(times)")
+        #expect(times.last! > 3.0)
+        let gaps = zip(times.dropFirst(), times).map { $0 - $1 }
+        #expect(gaps.allSatisfy { abs($0 - 0.2) < 0.07 }, "gaps \(gaps)")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func realTimePacingFollowsTheSourceClock() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let clip = try Fixtures.h264Clip(in: directory, seconds: 2)
+        let pipeline = Pipeline(PipelineConfiguration(url: "file://" + clip.path, fps: 5))
+        let (_, elapsed) = try await withCapture(pipeline.capture()) { _ in
+            _ = try await pipeline.captured.next()
+            return try await measure { for _ in 0..<5 { _ = try await pipeline.captured.next() } }
+        }
+        // Five more frames at 5 fps take about one second of wall time when paced (not ~0 s).
+        #expect(elapsed > .milliseconds(700) && elapsed < .seconds(3), "\(elapsed)")
+    }
+
+    @Test(.timeLimit(.minutes(2)), arguments: [
+        (gop: 15, fps: 1.0, mode: DecodeMode.keyframe),
+        (gop: 15, fps: 0.5, mode: DecodeMode.keyframe),
+        (gop: 15, fps: 5.0, mode: DecodeMode.all),
+        (gop: 45, fps: 1.0, mode: DecodeMode.all),
+    ])
+    func keyframeModeIsChosenOnlyWhenTheSamplingIntervalCoversTheGOP(gop: Int, fps: Double, mode: DecodeMode) async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let clip = try Fixtures.h264Clip(in: directory, seconds: 12, gop: gop)
+        let config = PipelineConfiguration(url: "file://" + clip.path, fps: fps, loop: false, pacing: .unpaced)
+        let pipeline = Pipeline(config, capacity: 100)
+        try await pipeline.capture().run()
+        let snapshot = pipeline.counters.snapshot()
+        #expect(snapshot.decodeMode == mode)
+        #expect(snapshot.framesCaptured == Int64((12 * fps).rounded()), "captured \(snapshot.framesCaptured)")
+        if mode == .keyframe {
+            #expect(snapshot.framesDecoded < snapshot.packetsRead / 4)
+        } else {
+            #expect(snapshot.framesDecoded == snapshot.packetsRead)
+        }
+    }
+}
