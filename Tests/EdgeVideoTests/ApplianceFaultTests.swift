@@ -84,6 +84,46 @@ extension BinaryTests {
             #expect(try await app.waitForExit(within: .seconds(60)) == 0, "\(app.stderr.suffix(2000))")
         }
 
+        @Test(.timeLimit(.minutes(3))) func amqpChangeRestartsCamerasOneByOne() async throws {
+            let h = try ApplianceHarness("roll")
+            let cameras = (1...3).map { ApplianceHarness.camera("r\($0)", "testsrc:?size=320x180&rate=10", fps: 2) }
+            try h.writeConfig(cameras)
+            let app = try h.start()
+            let before = try await h.waitForStatus("running", app: app) { status in
+                status.cameras.count == 3 && status.cameras.values.allSatisfy { $0.state == "running" && $0.confirmed > 0 }
+            }
+            let oldConnections = try h.connections()
+            try h.writeConfig(cameras, amqp: ["heartbeat_s": 6])
+            let after = try await h.waitForStatus("amqp change applied", app: app) { status in
+                status.config.generation == 2
+                    && status.cameras.allSatisfy { id, camera in
+                        camera.state == "running" && camera.reconnects == (before.cameras[id]?.reconnects ?? 0) + 1
+                    }
+            }
+            #expect(after.cameras.values.allSatisfy { $0.restarts == 0 }, "new subtrees, not crash restarts")
+            let new = try h.connections()
+            #expect(new.count == 3 && Set(new.keys) == ["r1", "r2", "r3"])
+            for id in ["r1", "r2", "r3"] { #expect((new[id] ?? 0) > (oldConnections[id] ?? .max)) }
+            // One by one, in file order: each camera reconnects after the previous one is back.
+            let times = ["r1", "r2", "r3"].compactMap { new[$0] }
+            #expect(times == times.sorted() && zip(times.dropFirst(), times).allSatisfy { $0 - $1 >= 1 }, "\(times)")
+            let log = app.stderr.split(separator: "\n").map(String.init)
+            let restarted = ["r1", "r2", "r3"].map { id in
+                log.firstIndex { $0.contains("camera=\(id)") && $0.contains("camera restarted with the new configuration") }
+            }
+            let lastConnect = ["r1", "r2", "r3"].map { id in
+                log.lastIndex { $0.contains("camera=\(id) ") && $0.contains("AMQP connected") }
+            }
+            // r2 connects only after r1 is back, r3 only after r2.
+            for k in 1..<3 {
+                let previousDone = try #require(restarted[k - 1])
+                let connected = try #require(lastConnect[k])
+                #expect(connected > previousDone, "camera r\(k + 1) reconnected before r\(k) was back")
+            }
+            app.signal(SIGTERM)
+            #expect(try await app.waitForExit(within: .seconds(60)) == 0)
+        }
+
         @Test(.timeLimit(.minutes(3))) func sigtermPublishesWhatIsQueuedAndAwaitsConfirms() async throws {
             let h = try ApplianceHarness("term")
             let queue = "ev.test.term.\(UUID().uuidString.prefix(8))"

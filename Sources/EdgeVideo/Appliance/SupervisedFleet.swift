@@ -43,6 +43,7 @@ public final class SupervisedFleet: CameraFleet {
                 resources: CameraResources(camera: camera, instance: instance), config: config, logger: logger)
             cameras.withLock { $0[camera.id] = subtree }
             try await root.startChild(subtree.spec)
+            logger.info("camera added", metadata: ["camera": "\(camera.id)"])
         case .stop(let id):
             try await root.terminateChild(id: "camera:\(id)")
             cameras.withLock { $0[id] = nil }
@@ -57,6 +58,9 @@ public final class SupervisedFleet: CameraFleet {
             cameras.withLock { $0[camera.id] = subtree }
             try await root.startChild(subtree.spec)
             await waitUntilSettled(subtree, within: CameraSettings.duration(config.amqp.connectTimeoutS * 2 + 5))
+            logger.info(
+                "camera restarted with the new configuration",
+                metadata: ["camera": "\(camera.id)", "state": "\(subtree.supervisor.snapshot().state.rawValue)"])
         }
     }
 

@@ -27,7 +27,7 @@ final class CameraSubtree: Sendable {
         supervisor = Supervisor(
             id: "camera:\(resources.camera.id)", strategy: .oneForAll, intensity: .unlimited,
             backoff: CameraSettings.backoff(config.supervision.backoff), logger: logger
-        ) { [resources, logger] generation, startChildren in
+        ) { [resources, logger] _, startChildren in
             let connection = PublisherConnection(
                 configuration: amqp, counters: resources.publisher, republishing: resources.takePending(), logger: logger)
             do {
@@ -35,9 +35,6 @@ final class CameraSubtree: Sendable {
             } catch {
                 resources.keep(connection.takeUnconfirmed())
                 throw error
-            }
-            if generation > 1 {
-                logger.info("connected", metadata: ["generation": "\(generation)", "broker": "\(connection.connectedURL ?? "?")"])
             }
             let publisher = FramePublisher(
                 resources: resources, connection: connection, routingKey: routingKey, persistent: persistent)

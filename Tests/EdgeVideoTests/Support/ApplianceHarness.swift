@@ -61,9 +61,10 @@ final class ApplianceHarness: Sendable {
     }
 
     /// The configuration document for `cameras` on this test's broker vhost and exchange.
-    func document(_ cameras: [[String: Any]]) -> [String: Any] {
+    func document(_ cameras: [[String: Any]], amqp: [String: Any] = [:]) -> [String: Any] {
         [
-            "amqp": ["urls": [brokerURL], "exchange": exchange, "heartbeat_s": 5, "confirm_timeout_s": 20],
+            "amqp": (["urls": [brokerURL], "exchange": exchange, "heartbeat_s": 5, "confirm_timeout_s": 20] as [String: Any])
+                .merging(amqp) { $1 },
             "status": ["file": "run/status.json"],
             "supervision": ["backoff": ["initial_s": 0.1, "max_s": 1, "jitter": 0.25], "shutdown_timeout_s": 10],
             "cameras": cameras,
@@ -71,8 +72,22 @@ final class ApplianceHarness: Sendable {
     }
 
     /// Writes the configuration: by atomic rename, or in place (truncate and write).
-    func writeConfig(_ cameras: [[String: Any]], atomically: Bool = true) throws {
-        try writeRaw(try JSONSerialization.data(withJSONObject: document(cameras), options: .prettyPrinted), atomically: atomically)
+    func writeConfig(_ cameras: [[String: Any]], amqp: [String: Any] = [:], atomically: Bool = true) throws {
+        let data = try JSONSerialization.data(withJSONObject: document(cameras, amqp: amqp), options: .prettyPrinted)
+        try writeRaw(data, atomically: atomically)
+    }
+
+    /// This test's broker connections: camera id → `connected_at` (ms since the epoch).
+    func connections() throws -> [String: Int] {
+        let output = try Self.rabbitmqctl(["list_connections", "-p", vhost, "connected_at", "client_properties"])
+        var result: [String: Int] = [:]
+        for line in output.split(separator: "\n") {
+            guard let time = Int(line.prefix { $0.isNumber }),
+                let marker = line.range(of: "edge-video camera:")
+            else { continue }
+            result[String(line[marker.upperBound...].prefix { $0 != "\"" })] = time
+        }
+        return result
     }
 
     /// Writes `data` as the configuration file.
