@@ -21,6 +21,7 @@ extension BinaryTests {
             let steadyTasks = steady.liveTasks
             #expect(steadyTasks == 3 * 5, "per camera: the subtree task and its four children")
             var reconnects = steady.cameras.mapValues(\.reconnects)
+            var spreads: [Int] = []
             for round in 1...50 {
                 // Close them; then wait until every camera has a new connection, so each round cuts live ones.
                 try ApplianceHarness.rabbitmqctl(["close_all_connections", "--vhost", h.vhost, "edge-video test round \(round)"])
@@ -28,7 +29,13 @@ extension BinaryTests {
                     status.cameras.allSatisfy { id, camera in camera.reconnects > reconnects[id]! && camera.state == "running" }
                 }
                 reconnects = recovered.cameras.mapValues(\.reconnects)
+                if round <= 10 {
+                    let times = try h.connections().values
+                    spreads.append((times.max() ?? 0) - (times.min() ?? 0))
+                }
             }
+            // Reconnects after an outage are jittered (±25 % of 100 ms here), not simultaneous.
+            #expect(spreads.sorted()[spreads.count / 2] >= 5, "reconnect spreads (ms): \(spreads)")
             let final = try await h.waitForStatus("live tasks back to steady") { status in
                 status.liveTasks == steadyTasks && status.cameras.values.allSatisfy { $0.state == "running" }
             }
@@ -122,6 +129,28 @@ extension BinaryTests {
             }
             app.signal(SIGTERM)
             #expect(try await app.waitForExit(within: .seconds(60)) == 0)
+        }
+
+        @Test(.timeLimit(.minutes(2))) func stopThatCannotFinishLogsStuckTasksAndExits75() async throws {
+            let h = try ApplianceHarness("stuck")
+            // Opening a FIFO with no writer blocks in open(2), which no libav interrupt can end:
+            // the capture child cannot return when asked to stop.
+            let fifo = h.directory + "/camera.fifo"
+            #expect(mkfifo(fifo, 0o600) == 0)
+            var document = h.document([
+                ApplianceHarness.camera("ok", "testsrc:?size=320x180&rate=10", fps: 2),
+                ApplianceHarness.camera("stuck", "file://" + fifo, fps: 1),
+            ])
+            document["supervision"] = ["shutdown_timeout_s": 1]
+            try h.writeRaw(try JSONSerialization.data(withJSONObject: document))
+            let app = try h.start()
+            _ = try await h.waitForStatus("running", app: app) { status in
+                status.cameras["ok"]?.confirmed ?? 0 > 0 && status.cameras["stuck"]?.state == "running"
+            }
+            app.signal(SIGTERM)
+            #expect(try await app.waitForExit(within: .seconds(30)) == 75)
+            #expect(app.stderr.contains("graceful stop timed out; exiting anyway"))
+            #expect(app.stderr.contains(#"stuck=["root/camera:stuck/capture"]"#), "\(app.stderr.suffix(1500))")
         }
 
         @Test(.timeLimit(.minutes(3))) func sigtermPublishesWhatIsQueuedAndAwaitsConfirms() async throws {
