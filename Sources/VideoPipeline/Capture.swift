@@ -84,6 +84,7 @@ enum DedicatedThread {
     static func run(name: String, _ body: @escaping @Sendable () throws -> Void) async throws {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             let thread = Thread {
+                Thread.current.name = name
                 let result = Result { try body() }
                 continuation.resume(with: result)
             }

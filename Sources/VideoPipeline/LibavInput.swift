@@ -69,6 +69,8 @@ final class LibavInput {
         if rc < 0 {
             throw sink.failure(.openFailed, "cannot open \(url)", rc)
         }
+        // Connected and described: the stream-info probe gets a fresh stall timeout.
+        control.frameArrived()
         var unused: [String] = []
         var entry: UnsafeMutablePointer<AVDictionaryEntry>?
         while let next = av_dict_get(dictionary, "", entry, AV_DICT_IGNORE_SUFFIX) {
@@ -79,6 +81,7 @@ final class LibavInput {
         let found = avformat_find_stream_info(format, nil)
         if found < 0 { throw sink.failure(.openFailed, "cannot read stream info of \(url)", found) }
         try sink.checkStop()
+        control.frameArrived()
         try openDecoder(url: url, threads: decoderThreads, sink: sink)
         return unused
     }

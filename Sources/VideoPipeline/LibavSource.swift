@@ -74,7 +74,7 @@ struct LibavSource {
                 if raw != FFmpegCall.noTimestamp, firstRaw == nil { firstRaw = Double(raw) * tick }
                 if !time.isFinite { time = 0 }
                 lastTime = time
-                try sink.pace(time: time, origin: &origin)
+                if isFile { try sink.pace(time: time, origin: &origin) }
                 let slack = mode == .keyframe ? (selector.keyframeInterval ?? 0) / 2 : 0
                 try sink.offer(input.frame, time: time, slack: slack)
             }

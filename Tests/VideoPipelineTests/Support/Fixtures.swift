@@ -114,3 +114,32 @@ func withCapture<T: Sendable>(
         throw error
     }
 }
+
+/// Reads `count` frames from the capture queue, failing after `timeout` (the capture may have
+/// ended with an error, which is then reported).
+func readFrames(
+    _ count: Int, from pipeline: Pipeline, _ task: Task<Void, any Error>, timeout: Duration = .seconds(15)
+) async throws {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask {
+            for _ in 0..<count { _ = try await pipeline.captured.next() }
+        }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            task.cancel()
+            throw TestFailure("no \(count) frames within \(timeout): \(await task.result)")
+        }
+        defer { group.cancelAll() }
+        try await group.next()
+    }
+}
+
+/// Whether something listens on 127.0.0.1:`port` (from /proc/net/tcp, without connecting).
+func isListening(port: Int) -> Bool {
+    guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return false }
+    let local = String(format: "0100007F:%04X", port)
+    return table.split(separator: "\n").contains { line in
+        let fields = line.split(separator: " ")
+        return fields.count > 3 && fields[1] == local && fields[3] == "0A"
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+@testable import VideoPipeline
+
+/// Opens and cancels captures many times; threads and file descriptors must come back.
+///
+/// Threads and fds of this test are told apart from those of tests running in parallel by the
+/// capture thread name and by what the fd points at. When run alone
+/// (`EDGE_VIDEO_ISOLATED_LEAK_TEST=1 swift test --filter LeakTests`, as scripts/asan.sh does),
+/// the totals of /proc/self/task and /proc/self/fd are checked against their baseline too.
+@Suite("Open/cancel leak test", .serialized)
+struct LeakTests {
+    private static let isolated = ProcessInfo.processInfo.environment["EDGE_VIDEO_ISOLATED_LEAK_TEST"] == "1"
+
+    @Test(.timeLimit(.minutes(5)))
+    func fiveHundredFileCapturesOpenAndCancelCleanly() async throws {
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let clip = try Fixtures.h264Clip(in: directory, seconds: 2)
+        let baseline = (threads: taskCount(), fds: fdCount())
+        for cycle in 0..<500 {
+            let pipeline = Pipeline(PipelineConfiguration(url: "file://" + clip.path, fps: 5))
+            let task = Task { try await pipeline.capture(name: "leak").run() }
+            // Alternate between cancelling at once (during open) and after the first frame.
+            if cycle % 2 == 1 { try await readFrames(1, from: pipeline, task) }
+            task.cancel()
+            let result = await task.result
+            #expect(throws: CancellationError.self) { try result.get() }
+        }
+        try await waitUntil(timeout: .seconds(10)) { threads(named: "cap-leak") == 0 }
+        #expect(fds(pointingAt: clip.path) == 0)
+        if Self.isolated {
+            try await waitUntil(timeout: .seconds(10)) { taskCount() <= baseline.threads && fdCount() <= baseline.fds }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(5)))
+    func rtspCapturesOpenAndCancelCleanly() async throws {
+        let (server, base) = try await Fixtures.rtspServer()
+        defer { server.terminate() }
+        let port = Int(base.split(separator: ":").last!)!
+        let baseline = (threads: taskCount(), fds: fdCount())
+        for cycle in 0..<30 {
+            let pipeline = Pipeline(PipelineConfiguration(url: base + "/cam0", fps: 5))
+            let task = Task { try await pipeline.capture(name: "leak-rtsp").run() }
+            if cycle % 3 == 2 { try await readFrames(1, from: pipeline, task) }
+            task.cancel()
+            let (result, elapsed) = await measure { await task.result }
+            #expect(throws: CancellationError.self) { try result.get() }
+            #expect(elapsed < .seconds(1))
+        }
+        try await waitUntil(timeout: .seconds(10)) { threads(named: "cap-leak-rtsp") == 0 }
+        #expect(sockets(connectedTo: port) == 0)
+        if Self.isolated {
+            try await waitUntil(timeout: .seconds(10)) { taskCount() <= baseline.threads && fdCount() <= baseline.fds }
+        }
+    }
+}
+
+private func taskCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? -1
+}
+
+private func fdCount() -> Int {
+    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+}
+
+/// Our fds whose target is `path`.
+private func fds(pointingAt path: String) -> Int {
+    let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\($0)")) == path }.count
+}
+
+/// Our TCP sockets whose remote end is 127.0.0.1:`port` (socket inodes matched in /proc/net/tcp).
+private func sockets(connectedTo port: Int) -> Int {
+    let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []
+    let inodes = Set(fds.compactMap { fd -> Substring? in
+        guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/\(fd)"),
+            target.hasPrefix("socket:[")
+        else { return nil }
+        return Substring(target.dropFirst("socket:[".count).dropLast())
+    })
+    let table = (try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? ""
+    let remote = String(format: "0100007F:%04X", port)
+    return table.split(separator: "\n").filter { line in
+        let fields = line.split(separator: " ")
+        return fields.count > 9 && fields[2] == remote && inodes.contains(fields[9])
+    }.count
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Testing
+@testable import VideoPipeline
+
+/// Against a real gst-rtsp-server (scripts/rtsp-server.py) started by each test.
+@Suite("RTSP source (real server)")
+struct RTSPTests {
+    @Test(.timeLimit(.minutes(2)))
+    func framesArriveFromEveryMount() async throws {
+        let (server, base) = try await Fixtures.rtspServer(mounts: ["/cam0", "/cam1"])
+        defer { server.terminate() }
+        for mount in ["/cam0", "/cam1"] {
+            let pipeline = Pipeline(PipelineConfiguration(url: base + mount, fps: 5))
+            let encoded = try await withCapture(pipeline.capture()) { task in
+                try await readFrames(1, from: pipeline, task)
+                let frame = try await pipeline.captured.next()
+                return try pipeline.encoder().encode(frame, with: JPEGSession(configuration: pipeline.configuration))
+            }
+            #expect(JPEGInfo(encoded.jpeg).map { [$0.width, $0.height] } == [320, 240])
+            #expect(pipeline.counters.snapshot().packetsRead > 0)
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func frozenServerStallsWithinTheTimeoutPlusOneSecond() async throws {
+        let (server, base) = try await Fixtures.rtspServer()
+        defer { server.terminate() }
+        let stall = Duration.seconds(2)
+        let pipeline = Pipeline(PipelineConfiguration(url: base + "/cam0", fps: 5, stallTimeout: stall))
+        let task = Task { try await pipeline.capture(name: "frozen").run() }
+        try await readFrames(2, from: pipeline, task)
+        server.send(SIGSTOP)
+        let (result, elapsed) = await measure { await task.result }
+        server.send(SIGCONT)
+        guard case .failure(let error) = result else { throw TestFailure("capture ended without error") }
+        let failure = try #require(error as? PipelineError)
+        #expect(failure.code == .stalled)
+        #expect(failure.message.contains("stall"))
+        #expect(elapsed < stall + .seconds(1), "stall surfaced after \(elapsed)")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func cancellingWhileTheServerIsFrozenReturnsWithinOneSecond() async throws {
+        let (server, base) = try await Fixtures.rtspServer()
+        defer { server.terminate() }
+        let pipeline = Pipeline(PipelineConfiguration(url: base + "/cam0", fps: 5, stallTimeout: .seconds(30)))
+        let task = Task { try await pipeline.capture(name: "cancel").run() }
+        try await readFrames(2, from: pipeline, task)
+        server.send(SIGSTOP)
+        // Let the capture block in a read on the frozen socket: wait until the last frame is old.
+        let frozenAt = pipeline.counters.snapshot().lastFrameAtMicros ?? 0
+        try await waitUntil(timeout: .seconds(10)) {
+            CaptureSink.wallClockMicros() - frozenAt > 1_500_000
+        }
+        let (result, elapsed) = await measure {
+            task.cancel()
+            return await task.result
+        }
+        server.send(SIGCONT)
+        #expect(elapsed < .seconds(1), "cancellation took \(elapsed)")
+        guard case .failure(let error) = result else { throw TestFailure("capture ended without error") }
+        #expect(error is CancellationError)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func cancellingDuringTheHandshakeWithAFrozenServerReturnsWithinOneSecond() async throws {
+        let (server, base) = try await Fixtures.rtspServer()
+        defer { server.terminate() }
+        server.send(SIGSTOP)
+        let pipeline = Pipeline(PipelineConfiguration(url: base + "/cam0", fps: 5, stallTimeout: .seconds(30)))
+        let task = Task { try await pipeline.capture(name: "handshake").run() }
+        // The kernel still accepts the TCP connection; the RTSP answer never comes.
+        try await waitUntil(timeout: .seconds(10)) { threads(named: "cap-handshake") == 1 }
+        let (result, elapsed) = await measure {
+            task.cancel()
+            return await task.result
+        }
+        server.send(SIGCONT)
+        #expect(elapsed < .seconds(1), "cancellation took \(elapsed)")
+        #expect(throws: CancellationError.self) { try result.get() }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func killedServerGivesAClearError() async throws {
+        let (server, base) = try await Fixtures.rtspServer()
+        let pipeline = Pipeline(PipelineConfiguration(url: base + "/cam0", fps: 5, stallTimeout: .seconds(10)))
+        let task = Task { try await pipeline.capture(name: "killed").run() }
+        try await readFrames(2, from: pipeline, task)
+        server.terminate()
+        let (result, elapsed) = await measure { await task.result }
+        guard case .failure(let error) = result else { throw TestFailure("capture ended without error") }
+        let failure = try #require(error as? PipelineError, "\(error)")
+        #expect([.endOfStream, .readFailed].contains(failure.code), "\(failure)")
+        #expect(elapsed < .seconds(5), "\(elapsed)")
+    }
+}
+
+/// Polls `condition` (a fact about a real process or thread) until it holds, or fails at `timeout`.
+func waitUntil(timeout: Duration, _ condition: () -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while !condition() {
+        guard ContinuousClock.now < deadline else { throw TestFailure("condition not met within \(timeout)") }
+        try await Task.sleep(for: .milliseconds(10))
+    }
+}
+
+/// Threads of this process whose name is `name` (from /proc/self/task/*/comm).
+func threads(named name: String) -> Int {
+    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+    return tasks.filter { task in
+        let comm = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)
+        return comm?.trimmingCharacters(in: .whitespacesAndNewlines) == name
+    }.count
+}
