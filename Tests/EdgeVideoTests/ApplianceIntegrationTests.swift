@@ -132,6 +132,18 @@ extension BinaryTests {
             let pathError = try await h.waitForStatus("path error reported") { $0.config.lastError?.contains("cameras[4].fps: must be > 0") == true }
             #expect(pathError.config.generation == 2 && pathError.cameras["bad"] == nil)
 
+            // rtsp-2 added back: its frame numbers continue, so no message_id repeats.
+            let removedFrames = log.byCamera("rtsp-2").count
+            try h.writeConfig(edited + [cameras[2]])
+            _ = try await h.waitForStatus("rtsp-2 back") { $0.config.generation == 3 && $0.cameras["rtsp-2"]?.state == "running" }
+            _ = try await eventually(within: .seconds(30), "rtsp-2 frames again") {
+                log.byCamera("rtsp-2").count >= removedFrames + 3 ? true : nil
+            }
+            let again = log.byCamera("rtsp-2")
+            let seqs = again.compactMap(\.seq)
+            #expect(seqs == seqs.sorted() && Set(seqs).count == seqs.count, "seq continues after re-adding")
+            #expect(Set(again.compactMap(\.message_id)).count == again.count)
+
             app.signal(SIGTERM)
             #expect(try await app.waitForExit(within: .seconds(60)) == 0, "\(app.stderr.suffix(3000))")
             #expect(!app.stderr.contains("guest:guest"))

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Supervision
 import Synchronization
+import VideoPipeline
 
 /// The real camera tree: a `oneForOne` root supervisor with one ``CameraSubtree`` per camera,
 /// changed live by reload steps (`startChild` / `terminateChild`).
@@ -11,6 +12,9 @@ public final class SupervisedFleet: CameraFleet {
     private let instance: String
     /// The running subtrees by camera id (what the status reads counters from).
     private let cameras = Mutex<[String: CameraSubtree]>([:])
+    /// Frame numbers by camera id, kept after a camera is removed so that `seq` (and with it
+    /// `message_id`) never repeats for an id within this process.
+    private let sequences = Mutex<[String: FrameSequence]>([:])
 
     /// Builds the root for `config` (its supervision settings); cameras are added with ``apply(_:config:)``.
     public init(config: AppConfig, logger: Logger) {
@@ -39,8 +43,15 @@ public final class SupervisedFleet: CameraFleet {
     public func apply(_ step: ConfigDiff.Step, config: AppConfig) async throws {
         switch step {
         case .start(let camera):
+            let sequence = sequences.withLock { table in
+                if let kept = table[camera.id] { return kept }
+                let fresh = FrameSequence()
+                table[camera.id] = fresh
+                return fresh
+            }
             let subtree = CameraSubtree(
-                resources: CameraResources(camera: camera, instance: instance), config: config, logger: logger)
+                resources: CameraResources(camera: camera, sequence: sequence, instance: instance), config: config,
+                logger: logger)
             cameras.withLock { $0[camera.id] = subtree }
             try await root.startChild(subtree.spec)
             logger.info("camera added", metadata: ["camera": "\(camera.id)"])

@@ -28,13 +28,18 @@ final class CameraResources: Sendable {
     private let pending = Mutex<[OutgoingMessage]>([])
 
     /// Fresh resources for `camera`.
-    init(camera: AppConfig.Camera, instance: String) {
+    ///
+    /// - Parameters:
+    ///   - sequence: the camera id's frame numbers; the fleet keeps one per id for the life of the
+    ///     process, so a camera removed and added again never reuses a `seq` (nor a `message_id`).
+    ///   - instance: this process's random id.
+    init(camera: AppConfig.Camera, sequence: FrameSequence, instance: String) {
         self.camera = camera
         captured = FrameQueue(capacity: camera.queueCapacity)
         encoded = FrameQueue(capacity: camera.queueCapacity)
         pipeline = PipelineCounters()
         publisher = PublisherCounters()
-        sequence = FrameSequence()
+        self.sequence = sequence
         self.instance = instance
     }
 
