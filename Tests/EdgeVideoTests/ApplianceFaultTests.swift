@@ -175,6 +175,10 @@ extension BinaryTests {
             #expect(inQueue.count == confirmed, "every confirmed frame is in the queue (and nothing else)")
             #expect(inQueue.distinct == inQueue.count)
             #expect(FileManager.default.fileExists(atPath: h.directory + "/run/edge-video.pid") == false)
+            // No per-frame logging at the default level: a handful of lines for dozens of frames.
+            // (Log lines start with their timestamp; the status trees the polling asked for do not.)
+            let lines = app.stderr.split(separator: "\n").filter { $0.hasPrefix("20") }.count
+            #expect(confirmed >= 40 && lines < 20, "\(lines) log lines for \(confirmed) frames")
         }
     }
 }
