@@ -4,6 +4,10 @@ extension Supervisor {
     /// Runs one generation of children in its own task group until it ends; every child task of
     /// the generation has returned when this returns.
     func runChildren(_ specs: [ChildSpec], generation: Int, context: RunContext) async throws -> GenerationEnd {
+        if Task.isCancelled || inbox.hasStop(epoch: context.epoch) {
+            context.state.withLock { $0.stopping = true }
+            return .stopped  // e.g. asked to stop while the scope was connecting: start nothing
+        }
         var seen = Set<String>()
         for spec in specs where !seen.insert(spec.id).inserted {
             throw error(.duplicateChildID, spec.id)
@@ -16,6 +20,7 @@ extension Supervisor {
             var runner = GenerationRunner(supervisor: self, context: context, entries: specs.map { .init(spec: $0) })
             let end = await runner.run(group: &group)
             group.cancelAll()  // only backoff timers can be left
+            inbox.requeue(runner.deferred)  // commands and stop requests that came during the last stop
             return end
         }
     }

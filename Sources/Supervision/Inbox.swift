@@ -70,6 +70,24 @@ final class Inbox: Sendable {
         }
     }
 
+    /// Whether a stop request for `epoch` (or for any run) is waiting in the queue.
+    func hasStop(epoch: Int) -> Bool {
+        state.withLock { state in
+            state.queue[state.head...].contains {
+                if case .stop(let target) = $0 { target == nil || target == epoch } else { false }
+            }
+        }
+    }
+
+    /// Puts events back at the head of the queue, in order (a generation ended before it handled them).
+    func requeue(_ events: [Event]) {
+        guard !events.isEmpty else { return }
+        state.withLock { state in
+            precondition(state.waiter == nil, "requeue while the consumer waits")
+            state.queue.insert(contentsOf: events, at: state.head)
+        }
+    }
+
     /// Starts a new run: cancellation may be noted again.
     func resetCancellation() {
         state.withLock { $0.cancelNoted = false }

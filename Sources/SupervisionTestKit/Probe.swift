@@ -16,6 +16,8 @@ public final class Probe: Sendable {
         case cancelled
         /// It threw (a crash).
         case failed
+        /// It was cancelled and, being `.ignoresCancellation`, kept running.
+        case ignoredCancellation = "ignored_cancellation"
     }
 
     /// One event from one incarnation of one child.
@@ -67,15 +69,20 @@ public final class Probe: Sendable {
         generation: Int = 0, behaviour: Behaviour = .idle
     ) -> ChildSpec {
         ChildSpec(id: id, restart: restart, shutdownTimeout: shutdownTimeout) { [self] in
-            let control = ProbeControl(ignoresCancellation: behaviour == .ignoresCancellation)
             let incarnation = state.withLock { state in
                 let next = (state[id]?.incarnation ?? 0) + 1
-                state[id] = (next, control)
+                state[id] = (next, nil)
                 return next
             }
             func emit(_ kind: Kind) {
                 continuation.yield(Event(id: id, kind: kind, incarnation: incarnation, generation: generation))
             }
+            let ignored = Event(id: id, kind: .ignoredCancellation, incarnation: incarnation, generation: generation)
+            let stream = continuation
+            var onIgnoredCancellation: (@Sendable () -> Void)?
+            if behaviour == .ignoresCancellation { onIgnoredCancellation = { stream.yield(ignored) } }
+            let control = ProbeControl(onIgnoredCancellation: onIgnoredCancellation)
+            state.withLock { $0[id]?.control = control }
             emit(.started)
             defer { state.withLock { if $0[id]?.control === control { $0[id]?.control = nil } } }
             if behaviour == .crashAtStart {

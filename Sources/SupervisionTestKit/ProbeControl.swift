@@ -13,11 +13,12 @@ final class ProbeControl: Sendable {
         var waiter: UnsafeContinuation<Command, Never>?
     }
 
-    let ignoresCancellation: Bool
+    /// Set for a child that ignores cancellation; called instead of ending the wait.
+    let onIgnoredCancellation: (@Sendable () -> Void)?
     private let state = Mutex(State())
 
-    init(ignoresCancellation: Bool) {
-        self.ignoresCancellation = ignoresCancellation
+    init(onIgnoredCancellation: (@Sendable () -> Void)?) {
+        self.onIgnoredCancellation = onIgnoredCancellation
     }
 
     func send(_ command: Command) {
@@ -45,7 +46,7 @@ final class ProbeControl: Sendable {
                 if let command { continuation.resume(returning: command) }
             }
         } onCancel: {
-            if !ignoresCancellation { send(.cancelled) }
+            if let onIgnoredCancellation { onIgnoredCancellation() } else { send(.cancelled) }
         }
     }
 }

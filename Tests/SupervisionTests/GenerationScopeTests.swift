@@ -101,4 +101,32 @@ struct GenerationScopeTests {
         ) { _, _ in }
         await #expect(throws: SupervisorError.self) { try await sup.run() }
     }
+
+    @Test(.timeLimit(.minutes(1)))
+    func stopWhileTheScopeConnectsStartsNoChildren() async throws {
+        let probe = Probe()
+        let connection = FakeConnection()
+        let (connecting, connectingContinuation) = AsyncStream<Void>.makeStream()
+        let (proceed, proceedContinuation) = AsyncStream<Void>.makeStream()
+        let sup = Supervisor(id: "camera", intensity: .unlimited, backoff: .none, logger: quietLogger) { generation, startChildren in
+            connection.opened(generation)
+            connectingContinuation.yield()
+            for await _ in proceed { break }  // the "connect" takes a while
+            try await startChildren([probe.child("publisher")])
+            connection.closed(generation, liveChildren: 0)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sup.run() }
+            for await _ in connecting { break }
+            sup.stop()
+            proceedContinuation.yield()
+            try await group.waitForAll()
+        }
+        probe.close()
+        var started = 0
+        for await _ in probe.events { started += 1 }
+        #expect(started == 0)
+        #expect(connection.log.withLock { $0 } == ["open 1", "close 1 live=0"])
+        #expect(sup.snapshot().state == .stopped)
+    }
 }

@@ -59,3 +59,41 @@ struct LifecycleTests {
         try again.get()
     }
 }
+
+@Suite("Requests during a restart")
+struct RequestsDuringRestartTests {
+    /// A stop and a start that arrive while a restart waits for a slow child are kept, not dropped
+    /// with the generation that ends (a dropped stop would leave run() running).
+    @Test(.timeLimit(.minutes(1)))
+    func requestsArrivingWhileARestartWaitsAreNotLost() async throws {
+        let probe = Probe()
+        var events = EventReader(probe)
+        let sup = Supervisor(
+            id: "root", strategy: .oneForAll, intensity: .unlimited, backoff: .none, logger: quietLogger,
+            children: [probe.child("a"), probe.child("b", behaviour: .ignoresCancellation)]
+        )
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await sup.run() }
+            _ = await events.next(2)
+            probe.crash("a")
+            #expect(await events.next(2) == ["a#1 failed", "b#1 ignored_cancellation"])
+            // The restart now waits for b, which ignores cancellation.
+            sup.stop()
+            group.addTask {
+                do {
+                    try await sup.startChild(probe.child("late"))
+                } catch let error as SupervisorError {
+                    #expect(error.code == .notRunning)
+                }
+            }
+            probe.release("b")
+            #expect(await events.next(1) == ["b#1 cancelled"])
+            try await group.waitForAll()  // returns only if the stop was kept
+        }
+        // The kept stop also means the next generation is never started.
+        probe.close()
+        #expect(await events.next(1) == [])
+        #expect(sup.snapshot().state == .stopped)
+        #expect(sup.snapshot().liveTasks == 0)
+    }
+}
