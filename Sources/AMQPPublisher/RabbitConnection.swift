@@ -73,7 +73,8 @@ final class RabbitConnection {
         amqp_confirm_select(state, Self.channel)
         try check(amqp_get_rpc_reply(state), .brokerRefused, "confirm.select")
         if !configuration.exchange.isEmpty {
-            amqp_exchange_declare(state, Self.channel, exchangeBytes, amqp_cstring_bytes(configuration.exchangeType),
+            let type = properties.bytes(configuration.exchangeType)
+            amqp_exchange_declare(state, Self.channel, exchangeBytes, type,
                                   0, configuration.exchangeDurable ? 1 : 0, 0, 0, amqp_empty_table)
             try check(amqp_get_rpc_reply(state), .brokerRefused, "declaring exchange \"\(configuration.exchange)\"")
         }

@@ -1,5 +1,6 @@
 @testable import AMQPPublisher
 import CRabbitMQ
+import Glibc
 
 /// A plain rabbitmq-c client for test set-up and checks: declare, bind, purge, read back.
 /// Blocking: use it inside ``onThread(_:)``.
@@ -27,6 +28,8 @@ final class BrokerClient {
             amqp_destroy_connection(state)
             throw Failure(description: "cannot connect to 127.0.0.1:\(port)")
         }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        amqp_set_rpc_timeout(state, &timeout)
         var properties = amqp_empty_table
         try check(CRabbitMQ_login_plain(state, "/", 0, 131_072, 0, &properties, "guest", "guest"), "login")
         amqp_channel_open(state, 1)
@@ -40,31 +43,35 @@ final class BrokerClient {
     }
 
     func declareExchange(_ name: String, type: String = "topic") throws {
-        amqp_exchange_declare(state, 1, amqp_cstring_bytes(name), amqp_cstring_bytes(type), 0, 1, 0, 0, amqp_empty_table)
+        let arena = CArena()
+        amqp_exchange_declare(state, 1, arena.bytes(name), arena.bytes(type), 0, 1, 0, 0, amqp_empty_table)
         try check(amqp_get_rpc_reply(state), "exchange.declare")
     }
 
     /// Declares a durable queue bound to `exchange` with `key`, and purges it.
     func declareQueue(_ name: String, exchange: String, key: String, arguments: [(String, AMQPHeaderValue)] = []) throws {
         let arena = CArena()
-        amqp_queue_declare(state, 1, amqp_cstring_bytes(name), 0, 1, 0, 0, arena.headers(arguments))
+        amqp_queue_declare(state, 1, arena.bytes(name), 0, 1, 0, 0, arena.headers(arguments))
         try check(amqp_get_rpc_reply(state), "queue.declare")
-        amqp_queue_bind(state, 1, amqp_cstring_bytes(name), amqp_cstring_bytes(exchange), amqp_cstring_bytes(key), amqp_empty_table)
+        amqp_queue_bind(state, 1, arena.bytes(name), arena.bytes(exchange), arena.bytes(key), amqp_empty_table)
         try check(amqp_get_rpc_reply(state), "queue.bind")
-        amqp_queue_purge(state, 1, amqp_cstring_bytes(name))
+        amqp_queue_purge(state, 1, arena.bytes(name))
         try check(amqp_get_rpc_reply(state), "queue.purge")
     }
 
-    func delete(queue: String, exchange: String) {
-        amqp_queue_delete(state, 1, amqp_cstring_bytes(queue), 0, 0)
-        amqp_exchange_delete(state, 1, amqp_cstring_bytes(exchange), 0)
+    /// Deletes the queue (if named) and the exchange.
+    func delete(queue: String = "", exchange: String) {
+        let arena = CArena()
+        if !queue.isEmpty { amqp_queue_delete(state, 1, arena.bytes(queue), 0, 0) }
+        amqp_exchange_delete(state, 1, arena.bytes(exchange), 0)
     }
 
     /// Takes every message out of `queue` (basic.get with no-ack), in queue order.
     func drain(_ queue: String) throws -> [Received] {
+        let arena = CArena()
         var result: [Received] = []
         while true {
-            let reply = amqp_basic_get(state, 1, amqp_cstring_bytes(queue), 1)
+            let reply = amqp_basic_get(state, 1, arena.bytes(queue), 1)
             try check(reply, "basic.get")
             guard reply.reply.id == AMQP_BASIC_GET_OK_METHOD else { return result }
             var message = amqp_message_t()
@@ -92,7 +99,15 @@ final class BrokerClient {
 
     private func check(_ reply: amqp_rpc_reply_t, _ what: String) throws {
         guard reply.reply_type == AMQP_RESPONSE_NORMAL else {
-            throw Failure(description: "\(what) failed: reply type \(reply.reply_type.rawValue), library error \(reply.library_error)")
+            var detail = "library error \(reply.library_error)"
+            if reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION, reply.reply.id == AMQP_CHANNEL_CLOSE_METHOD {
+                let close = reply.reply.decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
+                detail = "\(close.reply_code) \(String(amqpBytes: close.reply_text))"
+            } else if reply.reply_type == AMQP_RESPONSE_SERVER_EXCEPTION, reply.reply.id == AMQP_CONNECTION_CLOSE_METHOD {
+                let close = reply.reply.decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
+                detail = "\(close.reply_code) \(String(amqpBytes: close.reply_text))"
+            }
+            throw Failure(description: "\(what) failed: \(detail)")
         }
     }
 }

@@ -1,0 +1,152 @@
+import AMQPPublisher
+import Testing
+
+/// Against the shared broker on 127.0.0.1:5672; each test has its own exchange and queue.
+@Suite("Publisher against the shared broker")
+struct PublisherIntegrationTests {
+    static let url = "amqp://guest:guest@127.0.0.1:5672/%2f"
+
+    func configuration(_ exchange: String, name: String) -> AMQPConfiguration {
+        var config = AMQPConfiguration(urls: [Self.url], exchange: exchange)
+        config.windowCount = 16
+        config.connectionName = name
+        return config
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func everyConfirmedMessageIsInTheQueue() async throws {
+        let exchange = uniqueName("evtest.x"), queue = uniqueName("evtest.q")
+        try await withBroker { b in
+            try b.declareExchange(exchange)
+            try b.declareQueue(queue, exchange: exchange, key: "camera.*.frame")
+        }
+        let n = 500
+        let source = MessageSource(routingKey: "camera.cam-test.frame", size: 2000, limit: n)
+        let connection = PublisherConnection(configuration: configuration(exchange, name: uniqueName("evtest-n")))
+        try await connection.connect()
+        #expect(connection.connectedURL == "amqp://guest:***@127.0.0.1:5672/%2f")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await connection.runConfirmDrainer() }
+            try await publishAll(source, on: connection)
+            #expect(await connection.waitUntilSettled(timeout: .seconds(60)))
+            await connection.close()
+            try await group.waitForAll()
+        }
+        #expect(connection.takeUnconfirmed().isEmpty)
+        let counts = connection.counters.snapshot()
+        #expect(counts.published == n && counts.confirmed == n && counts.inFlight == 0 && counts.nacked == 0)
+        #expect(source.ids(.confirmed).count == n)
+        let received = try await withBroker { b in
+            defer { b.delete(queue: queue, exchange: exchange) }
+            return try b.drain(queue)
+        }
+        #expect(received.count == n)
+        #expect(Set(received.map(\.messageID)) == source.ids(.confirmed))
+        let first = try #require(received.first { $0.messageID == "m-7" })
+        #expect(first.contentType == "application/octet-stream" && first.deliveryMode == 2 && first.bodySize == 2000)
+        #expect(first.timestamp == 1_700_000_007)
+        #expect(first.headers["camera_id"] == .string("cam-test"))
+        #expect(first.headers["seq"] == .int64(7))
+        #expect(first.headers["width"] == .int32(640))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func rejectPublishOverflowIsCountedAsNacks() async throws {
+        let exchange = uniqueName("evtest.x"), queue = uniqueName("evtest.q")
+        try await withBroker { b in
+            try b.declareExchange(exchange)
+            try b.declareQueue(queue, exchange: exchange, key: "k",
+                               arguments: [("x-max-length", .int64(5)), ("x-overflow", .string("reject-publish"))])
+        }
+        let source = MessageSource(routingKey: "k", limit: 40)
+        let connection = PublisherConnection(configuration: configuration(exchange, name: uniqueName("evtest-nack")))
+        try await connection.connect()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await connection.runConfirmDrainer() }
+            try await publishAll(source, on: connection)
+            #expect(await connection.waitUntilSettled(timeout: .seconds(30)))
+            await connection.close()
+            try await group.waitForAll()
+        }
+        let counts = connection.counters.snapshot()
+        let stored = try await withBroker { b in
+            defer { b.delete(queue: queue, exchange: exchange) }
+            return try b.drain(queue)
+        }
+        #expect(counts.nacked >= 35 - 16, "\(counts)")
+        #expect(counts.confirmed + counts.nacked == 40)
+        #expect(source.ids(.nacked).count == counts.nacked)
+        #expect(stored.count == 5 && Set(stored.map(\.messageID)).isSubset(of: source.ids(.confirmed)))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func unroutableMandatoryMessagesAreCountedAsReturned() async throws {
+        let exchange = uniqueName("evtest.x")
+        let source = MessageSource(routingKey: "nobody.listens", limit: 12)
+        let connection = PublisherConnection(configuration: configuration(exchange, name: uniqueName("evtest-ret")))
+        try await connection.connect()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await connection.runConfirmDrainer() }
+            try await publishAll(source, on: connection)
+            #expect(await connection.waitUntilSettled(timeout: .seconds(30)))
+            await connection.close()
+            try await group.waitForAll()
+        }
+        try await withBroker { b in b.delete(exchange: exchange) }
+        let counts = connection.counters.snapshot()
+        #expect(counts.returned == 12 && counts.confirmed == 0 && counts.published == 12, "\(counts)")
+        #expect(source.ids(.returned).count == 12)
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: [
+        ("amqp://guest:s3cretpw@127.0.0.1:1/%2f", AMQPPublisherError.Code.connectFailed),
+        ("amqp://guest:s3cretpw@127.0.0.1:5672/%2f", AMQPPublisherError.Code.authenticationFailed),
+        ("amqp://guest:s3cretpw@no-such-host.invalid:5672/", AMQPPublisherError.Code.connectFailed),
+        ("amqp://guest:s3cretpw@127.0.0.1:99999/", AMQPPublisherError.Code.invalidURL),
+    ])
+    func badURLsAndCredentialsGiveClearErrorsWithoutThePassword(_ url: String, _ code: AMQPPublisherError.Code) async {
+        var config = configuration("evtest.unused", name: uniqueName("evtest-bad"))
+        config.urls = [url]
+        config.connectTimeout = .seconds(2)
+        let connection = PublisherConnection(configuration: config)
+        do {
+            try await connection.connect()
+            Issue.record("connected to \(url)")
+        } catch let error as AMQPPublisherError {
+            #expect(error.code == code, "\(error)")
+            #expect(!error.description.contains("s3cretpw"))
+            #expect(error.description.contains("guest:***@") || code == .invalidURL, "\(error)")
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+        await connection.close()
+        #expect(connection.counters.snapshot().reconnects == 0)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func triesTheURLsInTurn() async throws {
+        var config = configuration("evtest.turns", name: uniqueName("evtest-urls"))
+        config.urls = ["amqp://guest:pw1@127.0.0.1:1/%2f", Self.url]
+        let connection = PublisherConnection(configuration: config)
+        try await connection.connect()
+        #expect(connection.connectedURL == "amqp://guest:***@127.0.0.1:5672/%2f")
+        await connection.close()
+        #expect(connection.failure?.code == .closed)
+        try await withBroker { b in b.delete(exchange: "evtest.turns") }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func publishAfterCloseFailsAndCancelledPublishReturns() async throws {
+        let exchange = uniqueName("evtest.x")
+        let connection = PublisherConnection(configuration: configuration(exchange, name: uniqueName("evtest-cancel")))
+        try await connection.connect()
+        let source = MessageSource(routingKey: "nobody", limit: 100_000)
+        let publisher = Task { try await publishAll(source, on: connection) }
+        publisher.cancel()
+        await #expect(throws: CancellationError.self) { try await publisher.value }
+        await connection.close()
+        await #expect(throws: AMQPPublisherError.self) { try await connection.publish(source.message(999)) }
+        #expect(connection.counters.snapshot().inFlight == 0)
+        try await withBroker { b in b.delete(exchange: exchange) }
+    }
+}
