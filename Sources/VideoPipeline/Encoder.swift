@@ -37,8 +37,9 @@ public struct Encoder: Sendable {
         try configuration.validate()
         let session = try JPEGSession(configuration: configuration)
         while true {
+            // A frame taken from the queue is always encoded and queued, even if cancellation
+            // arrives meanwhile: the next generation finds it in `output`, nothing is lost.
             let frame = try await input.next()
-            try Task.checkCancellation()
             let encoded = try encode(frame, with: session)
             if output.push(encoded) != nil {
                 counters.frameDropped()

@@ -2,16 +2,18 @@ import Foundation
 import Testing
 @testable import VideoPipeline
 
-/// An HTTP MJPEG (multipart/x-mixed-replace) source served by the real ffmpeg CLI.
-@Suite("HTTP MJPEG source (ffmpeg -f mpjpeg -listen 1)")
+/// HTTP sources (MJPEG multipart and MPEG-TS) served by the real ffmpeg CLI.
+@Suite("HTTP sources (ffmpeg -listen 1): MJPEG and MPEG-TS")
 struct HTTPSourceTests {
-    @Test(.timeLimit(.minutes(2)))
-    func framesArriveAndAKilledServerGivesAClearError() async throws {
+    @Test(.timeLimit(.minutes(2)), arguments: [
+        ["-c:v", "mjpeg", "-q:v", "5", "-f", "mpjpeg"],
+        ["-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-f", "mpegts"],
+    ])
+    func framesArriveAndAKilledServerGivesAClearError(encoding: [String]) async throws {
         let port = try Fixtures.freePort()
         let server = try ExternalProcess("/usr/bin/ffmpeg", [
-            "-v", "error", "-nostdin", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10",
-            "-c:v", "mjpeg", "-q:v", "5", "-f", "mpjpeg", "-listen", "1", "http://127.0.0.1:\(port)/x",
-        ])
+            "-v", "error", "-nostdin", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-pix_fmt", "yuv420p",
+        ] + encoding + ["-listen", "1", "http://127.0.0.1:\(port)/x"])
         defer { server.terminate() }
         // -listen 1 serves one client: wait for the listening socket without connecting to it.
         try await waitUntil(timeout: .seconds(15)) { isListening(port: port) }

@@ -17,7 +17,7 @@ struct LeakTests {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let clip = try Fixtures.h264Clip(in: directory, seconds: 2)
-        let baseline = (threads: taskCount(), fds: fdCount())
+        let baseline = ProcessResources()
         for cycle in 0..<500 {
             let pipeline = Pipeline(PipelineConfiguration(url: "file://" + clip.path, fps: 5))
             let task = Task { try await pipeline.capture(name: "leak").run() }
@@ -30,7 +30,9 @@ struct LeakTests {
         try await waitUntil(timeout: .seconds(10)) { threads(named: "cap-leak") == 0 }
         #expect(fds(pointingAt: clip.path) == 0)
         if Self.isolated {
-            try await waitUntil(timeout: .seconds(10)) { taskCount() <= baseline.threads && fdCount() <= baseline.fds }
+            try await waitUntil(timeout: .seconds(15), "threads/fds above baseline: \(ProcessResources().excess(over: baseline))") {
+                ProcessResources().excess(over: baseline).isEmpty
+            }
         }
     }
 
@@ -39,7 +41,7 @@ struct LeakTests {
         let (server, base) = try await Fixtures.rtspServer()
         defer { server.terminate() }
         let port = Int(base.split(separator: ":").last!)!
-        let baseline = (threads: taskCount(), fds: fdCount())
+        let baseline = ProcessResources()
         for cycle in 0..<30 {
             let pipeline = Pipeline(PipelineConfiguration(url: base + "/cam0", fps: 5))
             let task = Task { try await pipeline.capture(name: "leak-rtsp").run() }
@@ -52,17 +54,40 @@ struct LeakTests {
         try await waitUntil(timeout: .seconds(10)) { threads(named: "cap-leak-rtsp") == 0 }
         #expect(sockets(connectedTo: port) == 0)
         if Self.isolated {
-            try await waitUntil(timeout: .seconds(10)) { taskCount() <= baseline.threads && fdCount() <= baseline.fds }
+            try await waitUntil(timeout: .seconds(15), "threads/fds above baseline: \(ProcessResources().excess(over: baseline))") {
+                ProcessResources().excess(over: baseline).isEmpty
+            }
         }
     }
 }
 
-private func taskCount() -> Int {
-    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? -1
-}
+/// Thread names and the number of open fds of this process, from /proc/self.
+///
+/// libdispatch's worker threads (named after their queue's QoS) come and go with load and are
+/// left out; every other thread, ours included, counts.
+private struct ProcessResources {
+    var threadNames: [String: Int] = [:]
+    var fds = 0
 
-private func fdCount() -> Int {
-    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+    init() {
+        let manager = FileManager.default
+        for task in (try? manager.contentsOfDirectory(atPath: "/proc/self/task")) ?? [] {
+            let comm = (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)) ?? "?"
+            let name = comm.trimmingCharacters(in: .whitespacesAndNewlines)
+            if name.contains("qos") || name.contains("dispatch") { continue }
+            threadNames[name, default: 0] += 1
+        }
+        fds = ((try? manager.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).count
+    }
+
+    /// What is above `baseline`: extra threads by name, extra fds; empty when back to baseline.
+    func excess(over baseline: ProcessResources) -> [String] {
+        var extra = threadNames.compactMap { name, count in
+            count > baseline.threadNames[name, default: 0] ? "\(count - baseline.threadNames[name, default: 0]) x thread \(name)" : nil
+        }
+        if fds > baseline.fds { extra.append("\(fds - baseline.fds) fds") }
+        return extra
+    }
 }
 
 /// Our fds whose target is `path`.

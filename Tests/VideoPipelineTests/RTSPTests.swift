@@ -96,10 +96,12 @@ struct RTSPTests {
 }
 
 /// Polls `condition` (a fact about a real process or thread) until it holds, or fails at `timeout`.
-func waitUntil(timeout: Duration, _ condition: () -> Bool) async throws {
+func waitUntil(
+    timeout: Duration, _ failure: @autoclosure () -> String = "", _ condition: () -> Bool
+) async throws {
     let deadline = ContinuousClock.now + timeout
     while !condition() {
-        guard ContinuousClock.now < deadline else { throw TestFailure("condition not met within \(timeout)") }
+        guard ContinuousClock.now < deadline else { throw TestFailure("condition not met within \(timeout) \(failure())") }
         try await Task.sleep(for: .milliseconds(10))
     }
 }
