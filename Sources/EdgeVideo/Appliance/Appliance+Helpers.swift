@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import UnixSignals
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Appliance {
+    /// SIGUSR1 writes the status (and echoes it to stderr); SIGHUP requests a reload.
+    func handle(_ signals: UnixSignalsSequence, requestReload: AsyncStream<Void>.Continuation) async {
+        for await signal in signals.cancelOnGracefulShutdown() {
+            switch signal {
+            case .sigusr1:
+                reporter.write(echo: true)
+            case .sighup:
+                logger.info("SIGHUP: reloading the configuration")
+                requestReload.yield()
+            default:
+                continue
+            }
+        }
+    }
+
+    /// Requests a reload whenever the configuration file is written or replaced.
+    func watch(requestReload: AsyncStream<Void>.Continuation) async {
+        do {
+            try await ConfigWatcher(path: state.path).run {
+                logger.info("configuration file changed: reloading")
+                requestReload.yield()
+            }
+        } catch {
+            logger.warning("cannot watch the configuration file; use SIGHUP to reload", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Sends `WATCHDOG=1` at half systemd's interval, only while the root supervisor is healthy.
+    func pingWatchdog() async {
+        guard let interval = notifier.watchdogInterval else { return }
+        var wasHealthy = true
+        while !Task.isCancelled {
+            let healthy = fleet.snapshot().rootHealthy
+            if healthy {
+                do { try notifier.watchdog() } catch { logger.warning("watchdog ping failed", metadata: ["error": "\(error)"]) }
+            } else if wasHealthy {
+                logger.warning("root supervisor not healthy: withholding watchdog pings")
+            }
+            wasHealthy = healthy
+            do { try await Task.sleep(for: interval / 2) } catch { return }
+        }
+    }
+
+    /// Writes the status file every `status.interval_s` when configured.
+    func writePeriodically() async {
+        while !Task.isCancelled {
+            let interval = state.current.config.status.intervalS
+            guard interval > 0 else { return }
+            do { try await Task.sleep(for: .milliseconds(Int64(interval * 1000))) } catch { return }
+            reporter.write(echo: false)
+        }
+    }
+
+    /// After a stop request, gives the tree `supervision.shutdown_timeout_s`; past it, logs the
+    /// stuck tasks, writes a last status and exits with ``ExitStatus/stopTimedOut``.
+    func enforceShutdownTimeout(after stops: AsyncStream<Void>) async {
+        var iterator = stops.makeAsyncIterator()
+        guard await iterator.next() != nil else { return }
+        let timeout = state.current.config.supervision.shutdownTimeoutS
+        // A little more than the children's own timeout, so they get to report overdue first.
+        do { try await Task.sleep(for: .milliseconds(Int64(timeout * 1000) + 500)) } catch { return }
+        let snapshot = fleet.snapshot()
+        let stuck = snapshot.overdue.isEmpty ? Self.notStopped(snapshot.tree) : snapshot.overdue
+        logger.critical(
+            "graceful stop timed out; exiting anyway",
+            metadata: ["timeout_s": "\(timeout)", "stuck": "\(stuck)", "live_tasks": "\(snapshot.liveTasks)"])
+        reporter.write(echo: false)
+        exit(ExitStatus.stopTimedOut)
+    }
+
+    /// Paths of nodes that have not stopped, deepest first.
+    static func notStopped(_ node: StatusNode, prefix: String = "") -> [String] {
+        let path = prefix.isEmpty ? node.id : "\(prefix)/\(node.id)"
+        let below = (node.children ?? []).flatMap { notStopped($0, prefix: path) }
+        return below.isEmpty && node.state != "stopped" ? [path] : below
+    }
+}
+
+/// A failure of the appliance as a whole.
+public struct ApplianceError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure; opaque so new kinds don't break the API.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        /// The kind in words.
+        public var description: String { name }
+        /// The root supervisor exhausted its restart intensity (exit 70).
+        public static let rootGaveUp = Code(name: "root supervisor gave up")
+    }
+
+    /// The kind of failure.
+    public var code: Code
+    /// Details, redacted.
+    public var message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// `code: message`.
+    public var description: String { "\(code): \(message)" }
+}

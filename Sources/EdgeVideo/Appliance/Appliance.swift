@@ -1,0 +1,99 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import UnixSignals
+
+/// The edge-video service: runs the camera tree and, around it, the status signal, live reload
+/// (file watch and SIGHUP) and systemd notifications. Run it in a `ServiceGroup` whose graceful
+/// shutdown signals are SIGTERM and SIGINT.
+public struct Appliance: Service {
+    /// The configuration in force.
+    public let state: ConfigState
+    /// The camera tree.
+    public let fleet: any CameraFleet
+    /// systemd notifications (no-ops outside systemd).
+    public let notifier: SystemdNotifier
+    /// The appliance's logger.
+    public let logger: Logger
+    /// Writes the status file.
+    public let reporter: StatusReporter
+
+    /// Creates the service around a tree; nothing runs before ``run()``.
+    public init(state: ConfigState, fleet: any CameraFleet, notifier: SystemdNotifier, logger: Logger) {
+        self.state = state
+        self.fleet = fleet
+        self.notifier = notifier
+        self.logger = logger
+        reporter = StatusReporter(state: state, fleet: fleet, startedAt: .now, logger: logger)
+    }
+
+    /// What ended one of the appliance's tasks.
+    private enum Ended: Sendable { case tree, helper }
+
+    /// Runs until a graceful shutdown (the tree stops, then this returns) or until the root
+    /// supervisor gives up (throws ``ApplianceError`` `.rootGaveUp`).
+    public func run() async throws {
+        let pidFile = reporter.paths.pidFile
+        do { try StatusFile.writePID(to: pidFile) } catch {
+            logger.warning("cannot write the pid file; edge-video status will not find this instance", metadata: ["error": "\(error)"])
+        }
+        defer { StatusFile.removePID(at: pidFile) }
+        let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
+        let (reloads, requestReload) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let (stops, stopRequested) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let reloader = Reloader(state: state, fleet: fleet, logger: logger)
+        try await withGracefulShutdownHandler {
+            try await withThrowingTaskGroup(of: Ended.self) { group in
+                group.addTask {
+                    do { try await fleet.run() } catch {
+                        throw ApplianceError(.rootGaveUp, Redaction.redactURLs(in: "\(error)"))
+                    }
+                    return .tree
+                }
+                let config = state.current.config
+                for camera in config.cameras {
+                    do { try await fleet.apply(.start(camera), config: config) } catch {
+                        logger.error("camera did not start", metadata: ["camera": "\(camera.id)", "error": "\(error)"])
+                    }
+                }
+                logger.info("edge-video started", metadata: ["cameras": "\(config.cameras.count)", "config": "\(state.path)"])
+                notify { try notifier.ready(status: summary()) }
+                group.addTask { await handle(signals, requestReload: requestReload); return .helper }
+                group.addTask { await watch(requestReload: requestReload); return .helper }
+                group.addTask {
+                    for await _ in reloads {
+                        notify { try notifier.reloading() }
+                        await reloader.reload()
+                        notify { try notifier.ready(status: summary()) }
+                    }
+                    return .helper
+                }
+                group.addTask { await pingWatchdog(); return .helper }
+                group.addTask { await writePeriodically(); return .helper }
+                group.addTask { await enforceShutdownTimeout(after: stops); return .helper }
+                while let ended = try await group.next() {
+                    if ended == .tree { break }
+                }
+                requestReload.finish()
+                group.cancelAll()
+            }
+        } onGracefulShutdown: {
+            logger.info("stopping: capture first, then flush, publish and await confirms")
+            notify { try notifier.stopping() }
+            stopRequested.yield()
+            fleet.stop()
+        }
+        let final = reporter.write(echo: false)
+        logger.info("edge-video stopped", metadata: ["live_tasks": "\(final.liveTasks)"])
+    }
+
+    private func summary() -> String {
+        let snapshot = fleet.snapshot()
+        let running = snapshot.cameras.values.filter { $0.state == "running" }.count
+        return "\(running)/\(snapshot.cameras.count) cameras running, config generation \(state.current.generation)"
+    }
+
+    private func notify(_ body: () throws -> Void) {
+        do { try body() } catch { logger.warning("sd_notify failed", metadata: ["error": "\(error)"]) }
+    }
+}

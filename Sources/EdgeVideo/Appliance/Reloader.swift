@@ -1,0 +1,71 @@
+import Logging
+
+/// Applies a changed configuration file to the running tree as a diff by camera id.
+///
+/// An invalid file is rejected with every issue logged and kept in ``ConfigState`` (shown as
+/// `config.last_error`); the configuration in force stays. Reloads run one at a time (the
+/// appliance calls ``reload()`` from a single loop).
+public struct Reloader: Sendable {
+    /// The configuration in force.
+    public let state: ConfigState
+    /// The running tree.
+    public let fleet: any CameraFleet
+    /// Where reload outcomes are logged.
+    public let logger: Logger
+
+    /// Creates a reloader.
+    public init(state: ConfigState, fleet: any CameraFleet, logger: Logger) {
+        self.state = state
+        self.fleet = fleet
+        self.logger = logger
+    }
+
+    /// Reads the file again and applies what changed.
+    ///
+    /// - Returns: the diff applied, or `nil` when the file was rejected.
+    @discardableResult
+    public func reload() async -> ConfigDiff? {
+        let new: AppConfig
+        do {
+            new = try AppConfig.load(path: state.path)
+        } catch {
+            for issue in error.issues {
+                logger.error("configuration rejected, keeping the running one", metadata: ["issue": "\(issue)"])
+            }
+            state.reject(error.summary)
+            return nil
+        }
+        let old = state.current.config
+        let diff = ConfigDiff(from: old, to: new)
+        for section in diff.needsRestart {
+            logger.warning("configuration section changed; it applies at the next start", metadata: ["section": "\(section)"])
+        }
+        logger.info(
+            "applying configuration",
+            metadata: [
+                "added": "\(diff.added.map(\.id))", "removed": "\(diff.removed)", "changed": "\(diff.changed.map(\.id))",
+                "amqp_changed": "\(diff.amqpChanged)",
+            ])
+        var failures: [String] = []
+        for step in diff.steps(in: new) {
+            do {
+                try await fleet.apply(step, config: new)
+            } catch {
+                let text = Redaction.redactURLs(in: "\(error)")
+                logger.error("reload step failed", metadata: ["step": "\(Self.describe(step))", "error": "\(text)"])
+                failures.append("\(Self.describe(step)): \(text)")
+            }
+        }
+        state.commit(new)
+        if !failures.isEmpty { state.reject(failures.joined(separator: "; ")) }
+        return diff
+    }
+
+    static func describe(_ step: ConfigDiff.Step) -> String {
+        switch step {
+        case .stop(let id): "stop camera:\(id)"
+        case .start(let camera): "start camera:\(camera.id)"
+        case .restart(let camera): "restart camera:\(camera.id)"
+        }
+    }
+}

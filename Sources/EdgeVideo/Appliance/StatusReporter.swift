@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+
+/// Builds the status document from the tree and the configuration state, and writes it.
+public struct StatusReporter: Sendable {
+    /// The configuration in force (and the status file location it names).
+    public let state: ConfigState
+    /// The running tree.
+    public let fleet: any CameraFleet
+    /// When the process started.
+    public let startedAt: ContinuousClock.Instant
+    /// Where write failures are logged.
+    public let logger: Logger
+
+    /// Creates a reporter.
+    public init(state: ConfigState, fleet: any CameraFleet, startedAt: ContinuousClock.Instant, logger: Logger) {
+        self.state = state
+        self.fleet = fleet
+        self.startedAt = startedAt
+        self.logger = logger
+    }
+
+    /// The status now.
+    public func document() -> StatusDocument {
+        let snapshot = fleet.snapshot()
+        let config = state.current
+        let uptime = ContinuousClock.now - startedAt
+        let seconds = Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18
+        return StatusDocument(
+            pid: getpid(), version: EdgeVideoVersion.current, uptimeS: (seconds * 1000).rounded() / 1000,
+            liveTasks: snapshot.liveTasks,
+            config: .init(path: state.path, generation: config.generation, lastError: config.lastError),
+            tree: snapshot.tree, cameras: snapshot.cameras)
+    }
+
+    /// The status and pid file locations in force.
+    public var paths: StatusPaths {
+        StatusPaths(config: state.current.config, configPath: state.path)
+    }
+
+    /// Writes the status file atomically; with `echo`, also prints the tree to stderr.
+    @discardableResult
+    public func write(echo: Bool) -> StatusDocument {
+        let document = document()
+        do {
+            try StatusFile.write(try document.jsonData(), to: paths.statusFile)
+        } catch {
+            logger.error("cannot write the status file", metadata: ["error": "\(error)", "path": "\(paths.statusFile)"])
+        }
+        if echo {
+            FileHandle.standardError.write(Data(document.rendered().utf8))
+        }
+        return document
+    }
+}

@@ -1,0 +1,50 @@
+import AMQPPublisher
+import Supervision
+import VideoPipeline
+
+/// Maps the configuration file's sections to the modules' own configuration types.
+enum CameraSettings {
+    /// Seconds as a `Duration`.
+    static func duration(_ seconds: Double) -> Duration {
+        .nanoseconds(Int64((seconds * 1e9).rounded()))
+    }
+
+    /// The broker settings of one camera's connections.
+    static func amqp(_ amqp: AppConfig.AMQP, cameraID: String) -> AMQPConfiguration {
+        AMQPConfiguration(
+            urls: amqp.urls, exchange: amqp.exchange, exchangeType: amqp.exchangeType, exchangeDurable: true,
+            tls: .init(
+                caCertificatePath: amqp.tls.caFile, clientCertificatePath: amqp.tls.certFile,
+                clientKeyPath: amqp.tls.keyFile, verifyPeer: amqp.tls.verifyPeer,
+                verifyHostname: amqp.tls.verifyHostname),
+            heartbeat: duration(amqp.heartbeatS), connectTimeout: duration(amqp.connectTimeoutS),
+            confirmTimeout: duration(amqp.confirmTimeoutS), windowCount: amqp.inFlightWindow,
+            mandatory: amqp.mandatory, persistent: amqp.persistent, connectionName: "edge-video camera:\(cameraID)")
+    }
+
+    /// The capture and encoding settings of a camera. `jpeg_quality` 1...100 maps linearly onto
+    /// the encoder's quantiser 31...2 (100 is the best quality).
+    static func pipeline(_ camera: AppConfig.Camera) -> PipelineConfiguration {
+        PipelineConfiguration(
+            url: camera.url, fps: camera.fps, width: camera.width, height: camera.height,
+            quality: quantiser(camera.jpegQuality), stallTimeout: duration(camera.stallTimeoutS), loop: camera.loop)
+    }
+
+    /// `jpeg_quality` (1...100) as a JPEG quantiser (31...2).
+    static func quantiser(_ quality: Int) -> Int {
+        let clamped = Double(min(max(quality, 1), 100))
+        return Int((31 - (clamped - 1) * 29 / 99).rounded())
+    }
+
+    /// The camera subtrees' backoff.
+    static func backoff(_ backoff: AppConfig.Backoff) -> Backoff {
+        Backoff(
+            initial: duration(backoff.initialS), maximum: duration(backoff.maxS), multiplier: backoff.multiplier,
+            jitter: backoff.jitter)
+    }
+
+    /// The root's restart intensity.
+    static func intensity(_ supervision: AppConfig.Supervision) -> RestartIntensity {
+        RestartIntensity(maxRestarts: supervision.intensity, period: duration(supervision.periodS))
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+
+extension AppConfig {
+    /// The keys each object of the file may hold, by schema location (`cameras[]` for an entry of
+    /// `cameras`). The schema test checks `supervision.schema.json` against this table.
+    static let allowedKeys: [String: [String]] = [
+        "": ["amqp", "status", "supervision", "logging", "cameras"],
+        "amqp": [
+            "urls", "exchange", "exchange_type", "routing_key", "persistent", "mandatory", "heartbeat_s",
+            "connect_timeout_s", "confirm_timeout_s", "in_flight_window", "tls",
+        ],
+        "amqp.tls": ["ca_file", "cert_file", "key_file", "verify_peer", "verify_hostname"],
+        "status": ["file", "pid_file", "interval_s"],
+        "supervision": ["intensity", "period_s", "backoff", "shutdown_timeout_s"],
+        "supervision.backoff": ["initial_s", "max_s", "multiplier", "jitter"],
+        "logging": ["level"],
+        "cameras[]": [
+            "id", "url", "fps", "width", "height", "jpeg_quality", "stall_timeout_s", "queue_capacity", "loop",
+        ],
+    ]
+
+    /// Reads and validates the configuration file at `path`.
+    ///
+    /// - Throws: ``ConfigError`` listing every problem, each with its JSON path.
+    public static func load(path: String) throws(ConfigError) -> AppConfig {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigError(issues: [ConfigIssue(path: "", message: "cannot read \(path): \(Self.reason(error))")])
+        }
+        return try decode(data)
+    }
+
+    /// Decodes and validates a configuration document.
+    ///
+    /// - Throws: ``ConfigError`` listing every problem, each with its JSON path.
+    public static func decode(_ data: Data) throws(ConfigError) -> AppConfig {
+        let document = try JSONValue.parse(data)
+        let reader = ConfigReader()
+        if case .object = document {} else {
+            throw ConfigError(issues: [ConfigIssue(path: "", message: "the document must be a JSON object")])
+        }
+        let top = reader.object(document, at: "", allowed: allowedKeys[""]!)
+        var config = AppConfig()
+        config.amqp = readAMQP(reader.object(top["amqp"], at: "amqp", allowed: allowedKeys["amqp"]!), reader)
+        config.status = readStatus(reader.object(top["status"], at: "status", allowed: allowedKeys["status"]!), reader)
+        config.supervision = readSupervision(
+            reader.object(top["supervision"], at: "supervision", allowed: allowedKeys["supervision"]!), reader)
+        let logging = reader.object(top["logging"], at: "logging", allowed: allowedKeys["logging"]!)
+        config.logging.level = reader.string(logging, "level", at: "logging", default: "info") ?? "info"
+        if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(config.logging.level) {
+            reader.fail("logging.level", "must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        config.cameras = readCameras(top, reader)
+        guard reader.issues.isEmpty else { throw ConfigError(issues: reader.issues) }
+        return config
+    }
+
+    private static func readAMQP(_ fields: [String: JSONValue], _ reader: ConfigReader) -> AMQP {
+        var amqp = AMQP()
+        let path = "amqp"
+        if let urls = reader.array(fields, "urls", at: path) {
+            if urls.isEmpty { reader.fail("amqp.urls", "must name at least one broker") }
+            amqp.urls = urls.enumerated().compactMap { index, value in
+                let here = "amqp.urls[\(index)]"
+                guard case .string(let url) = value else {
+                    reader.fail(here, "must be a string, not \(value.typeName)")
+                    return nil
+                }
+                if let problem = URLRules.brokerProblem(url) { reader.fail(here, problem) }
+                return url
+            }
+        }
+        amqp.exchange = reader.string(fields, "exchange", at: path, default: amqp.exchange) ?? amqp.exchange
+        if amqp.exchange.isEmpty || amqp.exchange.utf8.count > 255 || amqp.exchange.hasPrefix("amq.") {
+            reader.fail("amqp.exchange", "must be 1-255 bytes and not start with amq.")
+        }
+        amqp.exchangeType = reader.string(fields, "exchange_type", at: path, default: amqp.exchangeType) ?? "topic"
+        if !["topic", "direct", "fanout", "headers"].contains(amqp.exchangeType) {
+            reader.fail("amqp.exchange_type", "must be one of topic, direct, fanout, headers")
+        }
+        amqp.routingKey = reader.string(fields, "routing_key", at: path, default: amqp.routingKey) ?? amqp.routingKey
+        if amqp.routingKey.utf8.count > 200 { reader.fail("amqp.routing_key", "must be at most 200 bytes") }
+        amqp.persistent = reader.bool(fields, "persistent", at: path, default: amqp.persistent)
+        amqp.mandatory = reader.bool(fields, "mandatory", at: path, default: amqp.mandatory)
+        amqp.heartbeatS = reader.number(fields, "heartbeat_s", at: path, default: amqp.heartbeatS, .atLeast(0), .atMost(3600))!
+        amqp.connectTimeoutS =
+            reader.number(fields, "connect_timeout_s", at: path, default: amqp.connectTimeoutS, .above(0), .atMost(300))!
+        amqp.confirmTimeoutS =
+            reader.number(fields, "confirm_timeout_s", at: path, default: amqp.confirmTimeoutS, .above(0), .atMost(3600))!
+        amqp.inFlightWindow =
+            reader.integer(fields, "in_flight_window", at: path, default: amqp.inFlightWindow, .atLeast(1), .atMost(65535))!
+        if amqp.heartbeatS > 0, amqp.confirmTimeoutS < 2 * amqp.heartbeatS {
+            reader.fail("amqp.confirm_timeout_s", "must be >= 2 x heartbeat_s")
+        }
+        let tls = reader.object(fields["tls"], at: "amqp.tls", allowed: allowedKeys["amqp.tls"]!)
+        amqp.tls.caFile = reader.string(tls, "ca_file", at: "amqp.tls", default: nil)
+        amqp.tls.certFile = reader.string(tls, "cert_file", at: "amqp.tls", default: nil)
+        amqp.tls.keyFile = reader.string(tls, "key_file", at: "amqp.tls", default: nil)
+        amqp.tls.verifyPeer = reader.bool(tls, "verify_peer", at: "amqp.tls", default: true)
+        amqp.tls.verifyHostname = reader.bool(tls, "verify_hostname", at: "amqp.tls", default: true)
+        if (amqp.tls.certFile == nil) != (amqp.tls.keyFile == nil) {
+            reader.fail("amqp.tls", "cert_file and key_file go together")
+        }
+        return amqp
+    }
+
+    private static func readStatus(_ fields: [String: JSONValue], _ reader: ConfigReader) -> Status {
+        var status = Status()
+        status.file = reader.string(fields, "file", at: "status", default: status.file) ?? status.file
+        if status.file.isEmpty || status.file.hasSuffix("/") { reader.fail("status.file", "must name a file") }
+        status.pidFile = reader.string(fields, "pid_file", at: "status", default: nil)
+        if status.pidFile?.isEmpty == true { reader.fail("status.pid_file", "must name a file") }
+        status.intervalS = reader.number(fields, "interval_s", at: "status", default: 0, .atLeast(0), .atMost(86400))!
+        return status
+    }
+
+    private static func readSupervision(_ fields: [String: JSONValue], _ reader: ConfigReader) -> Supervision {
+        var sup = Supervision()
+        let path = "supervision"
+        sup.intensity = reader.integer(fields, "intensity", at: path, default: sup.intensity, .atLeast(0), .atMost(10000))!
+        sup.periodS = reader.number(fields, "period_s", at: path, default: sup.periodS, .above(0), .atMost(86400))!
+        sup.shutdownTimeoutS =
+            reader.number(fields, "shutdown_timeout_s", at: path, default: sup.shutdownTimeoutS, .above(0), .atMost(3600))!
+        let backoff = reader.object(fields["backoff"], at: "supervision.backoff", allowed: allowedKeys["supervision.backoff"]!)
+        let bpath = "supervision.backoff"
+        sup.backoff.initialS = reader.number(backoff, "initial_s", at: bpath, default: 0.5, .atLeast(0), .atMost(3600))!
+        sup.backoff.maxS = reader.number(backoff, "max_s", at: bpath, default: 30, .atLeast(0), .atMost(86400))!
+        sup.backoff.multiplier = reader.number(backoff, "multiplier", at: bpath, default: 2, .atLeast(1), .atMost(100))!
+        sup.backoff.jitter = reader.number(backoff, "jitter", at: bpath, default: 0.25, .atLeast(0), .atMost(1))!
+        if sup.backoff.maxS < sup.backoff.initialS { reader.fail("supervision.backoff.max_s", "must be >= initial_s") }
+        return sup
+    }
+
+    static func reason(_ error: any Error) -> String {
+        let nsError = error as NSError
+        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
+            underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code))
+        {
+            return String(cString: strerror(code.rawValue))
+        }
+        if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError {
+            return "no such file"
+        }
+        return nsError.localizedDescription
+    }
+}

@@ -1,0 +1,178 @@
+import Foundation
+
+/// The appliance configuration (`supervision.json`), with every default filled in.
+///
+/// Decode it with ``AppConfig/decode(_:)`` or ``AppConfig/load(path:)``: both report every problem
+/// with its JSON path. The keys, defaults and descriptions are also published as a JSON Schema in
+/// `supervision.schema.json`; a test keeps the two in agreement.
+public struct AppConfig: Sendable, Equatable, Encodable {
+    /// The broker connection shared by every camera (each camera opens its own connection).
+    public var amqp: AMQP
+    /// Where the status snapshot and the pid file go.
+    public var status: Status
+    /// Restart limits and timing of the supervision tree.
+    public var supervision: Supervision
+    /// Logging options.
+    public var logging: Logging
+    /// The cameras, in start order.
+    public var cameras: [Camera]
+
+    /// The `amqp` section.
+    public struct AMQP: Sendable, Equatable, Encodable {
+        /// Broker URLs (`amqp://` or `amqps://`), tried in order on every (re)connect.
+        public var urls: [String] = ["amqp://guest:guest@127.0.0.1:5672/%2f"]
+        /// Exchange the frames are published to; declared durable.
+        public var exchange = "edge.video"
+        /// Exchange type: `topic`, `direct`, `fanout` or `headers`.
+        public var exchangeType = "topic"
+        /// Routing key template; `{id}` is replaced by the camera id.
+        public var routingKey = "camera.{id}.frame"
+        /// Publish with delivery mode 2 (persistent) when true, 1 otherwise.
+        public var persistent = true
+        /// Publish with `mandatory`, so frames no queue takes come back (counted, and logged by the
+        /// publisher) instead of being dropped silently by the broker.
+        public var mandatory = false
+        /// AMQP heartbeat in seconds; 0 disables heartbeats.
+        public var heartbeatS = 10.0
+        /// TCP connect and login timeout in seconds.
+        public var connectTimeoutS = 10.0
+        /// How long a message may stay unconfirmed before the connection is considered broken;
+        /// at least twice `heartbeat_s`.
+        public var confirmTimeoutS = 30.0
+        /// Maximum unconfirmed messages per camera; the publisher waits when it is reached.
+        public var inFlightWindow = 256
+        /// TLS files for `amqps://` URLs.
+        public var tls = TLS()
+
+        enum CodingKeys: String, CodingKey {
+            case urls, exchange, persistent, mandatory, tls
+            case exchangeType = "exchange_type", routingKey = "routing_key", heartbeatS = "heartbeat_s"
+            case connectTimeoutS = "connect_timeout_s", confirmTimeoutS = "confirm_timeout_s"
+            case inFlightWindow = "in_flight_window"
+        }
+    }
+
+    /// The `amqp.tls` section.
+    public struct TLS: Sendable, Equatable, Encodable {
+        /// PEM file of the certificate authorities to trust; the system's when absent.
+        public var caFile: String?
+        /// PEM client certificate for mutual TLS (with `key_file`).
+        public var certFile: String?
+        /// PEM private key of `cert_file`.
+        public var keyFile: String?
+        /// Verify the broker's certificate chain.
+        public var verifyPeer = true
+        /// Verify that the broker's certificate names its host.
+        public var verifyHostname = true
+
+        enum CodingKeys: String, CodingKey {
+            case caFile = "ca_file", certFile = "cert_file", keyFile = "key_file"
+            case verifyPeer = "verify_peer", verifyHostname = "verify_hostname"
+        }
+    }
+
+    /// The `status` section.
+    public struct Status: Sendable, Equatable, Encodable {
+        /// Status file written atomically on SIGUSR1; relative paths are resolved against the
+        /// directory of the configuration file.
+        public var file = ".run/status.json"
+        /// Pid file read by `edge-video status`; `edge-video.pid` next to the status file when absent.
+        public var pidFile: String?
+        /// Also write the status file every this many seconds; 0 writes it only on request.
+        public var intervalS = 0.0
+
+        enum CodingKeys: String, CodingKey {
+            case file, pidFile = "pid_file", intervalS = "interval_s"
+        }
+    }
+
+    /// The `supervision` section.
+    public struct Supervision: Sendable, Equatable, Encodable {
+        /// Restarts of camera subtrees the root tolerates within `period_s` before it gives up
+        /// (exit 70). Camera subtrees themselves restart without limit, with backoff.
+        public var intensity = 10
+        /// The window of `intensity`, in seconds.
+        public var periodS = 60.0
+        /// Backoff between restarts of a camera subtree.
+        public var backoff = Backoff()
+        /// How long a graceful stop may take (flush, publish, await confirms) before tasks are
+        /// reported stuck and the process exits non-zero.
+        public var shutdownTimeoutS = 10.0
+
+        enum CodingKeys: String, CodingKey {
+            case intensity, backoff, periodS = "period_s", shutdownTimeoutS = "shutdown_timeout_s"
+        }
+    }
+
+    /// The `supervision.backoff` section.
+    public struct Backoff: Sendable, Equatable, Encodable {
+        /// First delay after a failure, in seconds.
+        public var initialS = 0.5
+        /// Largest delay, in seconds.
+        public var maxS = 30.0
+        /// Factor applied to the delay after each consecutive failure.
+        public var multiplier = 2.0
+        /// Random fraction (0...1) added to or removed from each delay so restarts spread out.
+        public var jitter = 0.25
+
+        enum CodingKeys: String, CodingKey {
+            case initialS = "initial_s", maxS = "max_s", multiplier, jitter
+        }
+    }
+
+    /// The `logging` section.
+    public struct Logging: Sendable, Equatable, Encodable {
+        /// Lowest level logged: trace, debug, info, notice, warning, error or critical.
+        public var level = "info"
+    }
+
+    /// One entry of `cameras`.
+    public struct Camera: Sendable, Equatable, Encodable {
+        /// Unique id, 1-64 characters of `[A-Za-z0-9._-]`.
+        public var id: String
+        /// Source: rtsp(s)://, http(s)://, file://, /dev/videoN or testsrc:.
+        public var url: String
+        /// Frames per second sampled and published.
+        public var fps = 5.0
+        /// Published JPEG width; the source's when absent.
+        public var width: Int?
+        /// Published JPEG height; the source's when absent.
+        public var height: Int?
+        /// JPEG quality, 1 (smallest) to 100 (best).
+        public var jpegQuality = 80
+        /// Seconds without a frame before the camera is considered stalled and restarted.
+        public var stallTimeoutS = 10.0
+        /// Frames held between stages; the oldest is dropped when full.
+        public var queueCapacity = 8
+        /// Loop `file://` sources at their end instead of stopping.
+        public var loop = true
+
+        /// Creates a camera with defaults for everything but its id and URL.
+        public init(id: String, url: String) {
+            self.id = id
+            self.url = url
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case id, url, fps, width, height, loop
+            case jpegQuality = "jpeg_quality", stallTimeoutS = "stall_timeout_s"
+            case queueCapacity = "queue_capacity"
+        }
+    }
+
+    /// Creates a configuration with defaults and the given cameras.
+    public init(cameras: [Camera] = []) {
+        amqp = AMQP()
+        status = Status()
+        supervision = Supervision()
+        logging = Logging()
+        self.cameras = cameras
+    }
+}
+
+extension AppConfig.Camera {
+    /// The routing key for this camera's frames under `template` (`{id}` replaced).
+    public func routingKey(template: String) -> String {
+        template.replacingOccurrences(of: "{id}", with: id)
+    }
+}

@@ -1,0 +1,59 @@
+/// What a reload changes, by camera id: the plan that live reload applies to the running tree.
+public struct ConfigDiff: Sendable, Equatable {
+    /// Cameras new in the configuration, in file order: started.
+    public var added: [AppConfig.Camera]
+    /// Ids of cameras no longer in the configuration: stopped gracefully.
+    public var removed: [String]
+    /// Cameras whose settings changed, new settings, in file order: restarted alone.
+    public var changed: [AppConfig.Camera]
+    /// Ids of cameras whose settings are identical: not disturbed, unless ``amqpChanged``.
+    public var unchanged: [String]
+    /// The `amqp` section changed: every kept camera restarts, one at a time.
+    public var amqpChanged: Bool
+    /// Settings that only apply at the next start (`supervision`, `logging`, `status`), by section.
+    public var needsRestart: [String]
+
+    /// Compares the running configuration with a newly loaded one.
+    public init(from old: AppConfig, to new: AppConfig) {
+        let oldByID = Dictionary(old.cameras.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+        let newIDs = Set(new.cameras.map(\.id))
+        added = new.cameras.filter { oldByID[$0.id] == nil }
+        removed = old.cameras.map(\.id).filter { !newIDs.contains($0) }
+        changed = new.cameras.filter { camera in oldByID[camera.id].map { $0 != camera } ?? false }
+        unchanged = new.cameras.filter { oldByID[$0.id] == $0 }.map(\.id)
+        amqpChanged = old.amqp != new.amqp
+        needsRestart = [
+            old.supervision != new.supervision ? "supervision" : nil,
+            old.logging != new.logging ? "logging" : nil,
+        ].compactMap { $0 }
+    }
+
+    /// Nothing the running tree has to do.
+    public var isEmpty: Bool {
+        added.isEmpty && removed.isEmpty && changed.isEmpty && !amqpChanged
+    }
+
+    /// One step of applying a diff.
+    public enum Step: Sendable, Equatable {
+        /// Stop and remove the camera subtree with this id.
+        case stop(String)
+        /// Start a new camera subtree.
+        case start(AppConfig.Camera)
+        /// Replace a running camera subtree by one with these settings, then wait until it runs
+        /// before the next step (so an `amqp` change rolls through the cameras one by one).
+        case restart(AppConfig.Camera)
+    }
+
+    /// The steps, in order: removals first (they free resources), then restarts of changed
+    /// cameras, then, on an `amqp` change, the untouched cameras one by one, then additions.
+    public func steps(in new: AppConfig) -> [Step] {
+        var steps = removed.map(Step.stop)
+        steps += changed.map(Step.restart)
+        if amqpChanged {
+            let kept = Set(unchanged)
+            steps += new.cameras.filter { kept.contains($0.id) }.map(Step.restart)
+        }
+        steps += added.map(Step.start)
+        return steps
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The client side of `edge-video status`: finds the running instance, asks it for a fresh
+/// snapshot with SIGUSR1 and reads the status file once it has been replaced.
+public struct StatusClient: Sendable {
+    /// Why no status could be obtained.
+    public struct Failure: Error, Sendable, CustomStringConvertible {
+        /// What went wrong, for the user.
+        public var description: String
+    }
+
+    /// The status and pid files of the instance.
+    public let paths: StatusPaths
+    /// How long to wait for the fresh file.
+    public let timeout: Duration
+
+    /// Creates a client for the instance running with these paths.
+    public init(paths: StatusPaths, timeout: Duration = .seconds(5)) {
+        self.paths = paths
+        self.timeout = timeout
+    }
+
+    /// The pid of the running instance: `$MAINPID` under systemd (e.g. in `ExecReload=`), else the
+    /// pid file; it must name a live process.
+    public func instancePID(environment: [String: String] = ProcessInfo.processInfo.environment) throws(Failure) -> Int32 {
+        let pid: Int32
+        if let main = environment["MAINPID"].flatMap(Int32.init), main > 0 {
+            pid = main
+        } else if let fromFile = StatusFile.readPID(at: paths.pidFile) {
+            pid = fromFile
+        } else {
+            throw Failure(description: "no running edge-video found: no pid file at \(paths.pidFile) (is it running with this --config?)")
+        }
+        guard kill(pid, 0) == 0 || errno == EPERM else {
+            throw Failure(description: "edge-video is not running: pid \(pid) from \(paths.pidFile) does not exist")
+        }
+        return pid
+    }
+
+    /// Sends SIGUSR1 to the instance and returns the raw JSON of the status file it then writes.
+    ///
+    /// Polls the file (an external process writes it) until it has been replaced since the
+    /// signal, up to ``timeout``.
+    public func requestJSON() async throws -> Data {
+        let pid = try instancePID()
+        let before = Self.identity(of: paths.statusFile)
+        guard kill(pid, SIGUSR1) == 0 else {
+            throw Failure(description: "cannot signal pid \(pid): \(String(cString: strerror(errno)))")
+        }
+        let deadline = ContinuousClock.now + timeout
+        while ContinuousClock.now < deadline {
+            if let now = Self.identity(of: paths.statusFile), now != before,
+                let data = FileManager.default.contents(atPath: paths.statusFile)
+            {
+                return data
+            }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        throw Failure(description: "pid \(pid) did not write \(paths.statusFile) within \(timeout)")
+    }
+
+    /// Like ``requestJSON()``, decoded.
+    public func request() async throws -> StatusDocument {
+        try JSONDecoder().decode(StatusDocument.self, from: await requestJSON())
+    }
+
+    /// Inode and modification time: an atomic replace always changes the inode.
+    private static func identity(of path: String) -> [Int]? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return [Int(info.st_ino), info.st_mtim.tv_sec, info.st_mtim.tv_nsec]
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+/// The human-readable form of the status, printed to stderr on SIGUSR1 and by `edge-video status`.
+extension StatusDocument {
+    /// The tree and the camera counters as aligned text, one node per line.
+    public func rendered() -> String {
+        var lines = [
+            "edge-video \(version)  pid \(pid)  up \(Self.duration(uptimeS))  live tasks \(liveTasks)",
+            "config \(config.path)  generation \(config.generation)"
+                + (config.lastError.map { "  REJECTED: \($0)" } ?? ""),
+            "",
+        ]
+        Self.render(tree, prefix: "", childPrefix: "", into: &lines)
+        if !cameras.isEmpty {
+            lines.append("")
+            let width = cameras.keys.map(\.count).max() ?? 0
+            for id in cameras.keys.sorted() {
+                let c = cameras[id]!
+                var line = id.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + c.state
+                line += "  captured \(c.framesCaptured)  encoded \(c.framesEncoded)  published \(c.published)"
+                line += "  confirmed \(c.confirmed)  in flight \(c.inFlight)  nacked \(c.nacked)  dropped \(c.dropped)"
+                line += "  reconnects \(c.reconnects)  restarts \(c.restarts)"
+                if let error = c.lastError { line += "  last error: \(error)" }
+                lines.append(line)
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func render(_ node: StatusNode, prefix: String, childPrefix: String, into lines: inout [String]) {
+        var line = prefix + node.id
+        if let strategy = node.strategy { line += "  \(strategy)" }
+        line += "  \(node.state)"
+        if node.restarts > 0 { line += "  restarts \(node.restarts)" }
+        if let tasks = node.liveTasks { line += "  tasks \(tasks)" }
+        if let exit = node.lastExit { line += "  last exit: \(exit)" }
+        lines.append(line)
+        let children = node.children ?? []
+        for (index, child) in children.enumerated() {
+            let last = index == children.count - 1
+            render(
+                child, prefix: childPrefix + (last ? "└─ " : "├─ "), childPrefix: childPrefix + (last ? "   " : "│  "),
+                into: &lines)
+        }
+    }
+
+    private static func duration(_ seconds: Double) -> String {
+        let whole = Int(seconds)
+        if whole < 60 { return String(format: "%.1fs", seconds) }
+        let (days, hours, minutes, secs) = (whole / 86400, whole / 3600 % 24, whole / 60 % 60, whole % 60)
+        return days > 0 ? "\(days)d\(hours)h\(minutes)m" : hours > 0 ? "\(hours)h\(minutes)m\(secs)s" : "\(minutes)m\(secs)s"
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where the status snapshot and the pid file live, resolved from the configuration.
+public struct StatusPaths: Sendable, Equatable {
+    /// The status file (absolute, or relative to the working directory).
+    public var statusFile: String
+    /// The pid file read by `edge-video status`.
+    public var pidFile: String
+
+    /// Resolves `status.file` and `status.pid_file`; relative paths are taken from the directory
+    /// of the configuration file, so the result does not depend on the working directory.
+    public init(config: AppConfig, configPath: String) {
+        let base = (configPath as NSString).deletingLastPathComponent
+        func resolve(_ path: String) -> String {
+            path.hasPrefix("/") || base.isEmpty ? path : (base as NSString).appendingPathComponent(path)
+        }
+        statusFile = resolve(config.status.file)
+        let statusDirectory = (statusFile as NSString).deletingLastPathComponent
+        pidFile = config.status.pidFile.map(resolve)
+            ?? (statusDirectory.isEmpty ? "edge-video.pid" : (statusDirectory as NSString).appendingPathComponent("edge-video.pid"))
+    }
+}
+
+/// Writes files readers must never see half-written: a temporary file in the same directory,
+/// flushed, then renamed over the target.
+public enum StatusFile {
+    /// Atomically replaces `path` with `data`, creating the parent directory if needed.
+    ///
+    /// - Throws: ``SystemError`` naming the failing call and path.
+    public static func write(_ data: Data, to path: String) throws(SystemError) {
+        let directory = (path as NSString).deletingLastPathComponent
+        if !directory.isEmpty { try makeDirectories(directory) }
+        let temporary = path + ".tmp.\(getpid())"
+        let fd = try syscall("open \(temporary)") { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+        defer { close(fd) }
+        do {
+            var offset = 0
+            while offset < data.count {
+                offset += try syscall("write \(temporary)") {
+                    data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
+                }
+            }
+            try syscall("fsync \(temporary)") { fsync(fd) }
+            try syscall("rename \(temporary) to \(path)") { rename(temporary, path) }
+        } catch {
+            unlink(temporary)
+            throw error
+        }
+    }
+
+    /// `mkdir -p`: creates `directory` and its missing parents.
+    static func makeDirectories(_ directory: String) throws(SystemError) {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue { return }
+        let parent = (directory as NSString).deletingLastPathComponent
+        if !parent.isEmpty, parent != directory { try makeDirectories(parent) }
+        if mkdir(directory, 0o755) == -1, errno != EEXIST {
+            throw SystemError(code: .init(errno: errno), operation: "mkdir \(directory)")
+        }
+    }
+
+    /// Reads the pid written by ``write(_:to:)`` in a pid file; `nil` when absent or not a pid.
+    public static func readPID(at path: String) -> Int32? {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
+        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0 > 0 ? $0 : nil }
+    }
+
+    /// Writes this process's pid to `path` atomically.
+    public static func writePID(to path: String) throws(SystemError) {
+        try write(Data("\(getpid())\n".utf8), to: path)
+    }
+
+    /// Removes the pid file if it still names this process.
+    public static func removePID(at path: String) {
+        if readPID(at: path) == getpid() { unlink(path) }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import Testing
+
+@testable import EdgeVideo
+
+@Suite struct ConfigWatcherTests {
+    enum Event: Equatable { case watching(String), changed(String) }
+
+    /// Starts watchers of `files`, runs `change` once all are watching, and returns the first
+    /// change reported; cancels the watchers and waits for them (and their threads) to end.
+    private func firstChange(watching files: [String], _ change: @escaping @Sendable () throws -> Void) async throws -> String? {
+        let (events, continuation) = AsyncStream.makeStream(of: Event.self)
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            for file in files {
+                group.addTask {
+                    try await ConfigWatcher(path: file).run {
+                        continuation.yield(.watching(file))
+                    } onChange: {
+                        continuation.yield(.changed(file))
+                    }
+                }
+            }
+            var watching = 0
+            var changed: String?
+            for await event in events {
+                switch event {
+                case .watching:
+                    watching += 1
+                    if watching == files.count { try change() }
+                case .changed(let file):
+                    changed = file
+                }
+                if changed != nil { break }
+            }
+            group.cancelAll()
+            try await group.waitForAll()
+            return changed
+        }
+    }
+
+    private func directory() throws -> String {
+        let path = NSTemporaryDirectory() + "ev-watch-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    @Test(.timeLimit(.minutes(1))) func inPlaceWriteCounts() async throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/supervision.json"
+        try Data("{}".utf8).write(to: URL(fileURLWithPath: file))
+        let changed = try await firstChange(watching: [file]) {
+            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: file))
+            try handle.write(contentsOf: Data("{ }".utf8))
+            try handle.close()
+        }
+        #expect(changed == file)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func atomicRenameCounts() async throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/supervision.json"
+        let changed = try await firstChange(watching: [file]) {
+            try Data("{}".utf8).write(to: URL(fileURLWithPath: dir + "/.new"))
+            guard rename(dir + "/.new", file) == 0 else { throw SystemError(code: .init(errno: errno), operation: "rename") }
+        }
+        #expect(changed == file)
+    }
+
+    @Test(.timeLimit(.minutes(1))) func otherFilesInTheDirectoryDoNotCount() async throws {
+        let dir = try directory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (a, b) = (dir + "/a.json", dir + "/b.json")
+        let (events, continuation) = AsyncStream.makeStream(of: Event.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for file in [a, b] {
+                group.addTask {
+                    try await ConfigWatcher(path: file).run {
+                        continuation.yield(.watching(file))
+                    } onChange: {
+                        continuation.yield(.changed(file))
+                    }
+                }
+            }
+            var watching = 0
+            var aWritten = false
+            for await event in events {
+                switch event {
+                case .watching:
+                    watching += 1
+                    // b.json is written (twice) first; a.json only after b's watcher saw it.
+                    if watching == 2 {
+                        for _ in 0..<2 { try Data("{}".utf8).write(to: URL(fileURLWithPath: b)) }
+                    }
+                case .changed(b):
+                    if !aWritten {
+                        aWritten = true
+                        try Data("{}".utf8).write(to: URL(fileURLWithPath: a))
+                    }
+                case .changed(let file):
+                    #expect(file == a && aWritten, "a.json's watcher fired on another file's change")
+                }
+                if case .changed(a) = event { break }
+            }
+            group.cancelAll()
+            try await group.waitForAll()
+        }
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import Testing
+
+@testable import EdgeVideo
+
+@Suite struct StatusDocumentTests {
+    static func sample() -> StatusDocument {
+        var camera = CameraStatus(state: "running")
+        (camera.framesCaptured, camera.framesEncoded, camera.published, camera.confirmed) = (120, 60, 60, 59)
+        (camera.inFlight, camera.reconnects, camera.restarts) = (1, 1, 1)
+        let publisher = StatusNode(id: "publisher", kind: "worker", state: "running", restarts: 1)
+        let subtree = StatusNode(
+            id: "camera:cam-1", kind: "supervisor", strategy: "one_for_all", state: "running", restarts: 1,
+            lastExit: "connection closed by broker", liveTasks: 4, children: [publisher])
+        let root = StatusNode(
+            id: "root", kind: "supervisor", strategy: "one_for_one", state: "running", liveTasks: 17, children: [subtree])
+        return StatusDocument(
+            pid: 4242, version: "0.1.0", uptimeS: 12.5, liveTasks: 17,
+            config: .init(path: "supervision.json", generation: 2, lastError: nil), tree: root,
+            cameras: ["cam-1": camera])
+    }
+
+    @Test func encodesTheContractShape() throws {
+        let json = try #require(JSONSerialization.jsonObject(with: Self.sample().jsonData()) as? [String: Any])
+        #expect(Set(json.keys) == ["pid", "version", "uptime_s", "live_tasks", "config", "tree", "cameras"])
+        let config = try #require(json["config"] as? [String: Any])
+        #expect(Set(config.keys) == ["path", "generation", "last_error"] && config["last_error"] is NSNull)
+        let tree = try #require(json["tree"] as? [String: Any])
+        #expect(tree["strategy"] as? String == "one_for_one" && tree["live_tasks"] as? Int == 17)
+        let child = try #require((tree["children"] as? [[String: Any]])?.first)
+        #expect(child["last_exit"] as? String == "connection closed by broker")
+        let camera = try #require((json["cameras"] as? [String: Any])?["cam-1"] as? [String: Any])
+        #expect(
+            Set(camera.keys) == [
+                "state", "frames_captured", "frames_encoded", "published", "confirmed", "nacked", "dropped",
+                "in_flight", "reconnects", "restarts", "last_error",
+            ])
+        #expect(camera["in_flight"] as? Int == 1 && camera["last_error"] is NSNull)
+    }
+
+    @Test func roundTrips() throws {
+        let document = Self.sample()
+        #expect(try JSONDecoder().decode(StatusDocument.self, from: document.jsonData()) == document)
+    }
+
+    @Test func rendersTheTreeForHumans() {
+        var document = Self.sample()
+        document.config.lastError = "cameras[0].fps: must be > 0"
+        let text = document.rendered()
+        #expect(text.contains("edge-video 0.1.0  pid 4242  up 12.5s  live tasks 17"))
+        #expect(text.contains("REJECTED: cameras[0].fps: must be > 0"))
+        #expect(text.contains("root  one_for_one  running  tasks 17\n"))
+        #expect(text.contains("└─ camera:cam-1  one_for_all  running  restarts 1  tasks 4  last exit: connection closed by broker\n"))
+        #expect(text.contains("   └─ publisher  running  restarts 1\n"))
+        #expect(text.contains("cam-1  running  captured 120  encoded 60  published 60  confirmed 59  in flight 1"))
+    }
+}
+
+@Suite struct StatusFileTests {
+    private func temporaryDirectory() -> String {
+        let path = NSTemporaryDirectory() + "edge-video-status-\(UUID().uuidString)"
+        return path
+    }
+
+    @Test func writesAtomicallyAndCreatesTheDirectory() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let path = directory + "/nested/status.json"
+        try StatusFile.write(Data("one".utf8), to: path)
+        let firstInode = try #require(FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int)
+        try StatusFile.write(Data("two".utf8), to: path)
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "two")
+        let secondInode = try #require(FileManager.default.attributesOfItem(atPath: path)[.systemFileNumber] as? Int)
+        #expect(firstInode != secondInode, "replaced by rename, not rewritten in place")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/nested") == ["status.json"])
+    }
+
+    @Test func unwritablePlaceIsAClearError() {
+        do {
+            try StatusFile.write(Data(), to: "/proc/edge-video/status.json")
+            Issue.record("wrote into /proc")
+        } catch {
+            #expect(error.description.hasPrefix("mkdir /proc/edge-video: "))
+        }
+    }
+
+    @Test func pidFileRoundTrip() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try StatusFile.writePID(to: directory + "/edge-video.pid")
+        #expect(StatusFile.readPID(at: directory + "/edge-video.pid") == getpid())
+        StatusFile.removePID(at: directory + "/edge-video.pid")
+        #expect(StatusFile.readPID(at: directory + "/edge-video.pid") == nil)
+    }
+
+    @Test func pathsResolveAgainstTheConfigDirectory() {
+        var config = AppConfig()
+        #expect(StatusPaths(config: config, configPath: "/etc/ev/supervision.json").statusFile == "/etc/ev/.run/status.json")
+        #expect(StatusPaths(config: config, configPath: "/etc/ev/supervision.json").pidFile == "/etc/ev/.run/edge-video.pid")
+        #expect(StatusPaths(config: config, configPath: "supervision.json").statusFile == ".run/status.json")
+        config.status.file = "/run/edge-video/status.json"
+        config.status.pidFile = "ev.pid"
+        let paths = StatusPaths(config: config, configPath: "/etc/ev/supervision.json")
+        #expect(paths.statusFile == "/run/edge-video/status.json" && paths.pidFile == "/etc/ev/ev.pid")
+    }
+}
