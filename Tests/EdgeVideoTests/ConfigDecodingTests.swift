@@ -25,6 +25,14 @@ import Testing
         #expect(config.status.file == ".run/status.json")
     }
 
+    @Test func stallTimeoutFollowsTheFrameRateUnlessSet() throws {
+        let json = #"{"cameras":[{"id":"slow","url":"testsrc:","fps":0.2},{"id":"fast","url":"testsrc:"},"#
+            + #"{"id":"set","url":"testsrc:","fps":0.2,"stall_timeout_s":4}]}"#
+        let config = try AppConfig.decode(Data(json.utf8))
+        let timeouts: [Duration] = config.cameras.map { CameraSettings.pipeline($0).effectiveStallTimeout }
+        #expect(timeouts == [.seconds(15), .seconds(10), .seconds(4)])
+    }
+
     @Test func errorsNameTheirJSONPath() {
         let found = issues(
             """

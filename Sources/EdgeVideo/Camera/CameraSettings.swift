@@ -27,7 +27,7 @@ enum CameraSettings {
     static func pipeline(_ camera: AppConfig.Camera) -> PipelineConfiguration {
         PipelineConfiguration(
             url: camera.url, fps: camera.fps, width: camera.width, height: camera.height,
-            quality: quantiser(camera.jpegQuality), stallTimeout: duration(camera.stallTimeoutS), loop: camera.loop)
+            quality: quantiser(camera.jpegQuality), stallTimeout: camera.stallTimeoutS.map(duration), loop: camera.loop)
     }
 
     /// `jpeg_quality` (1...100) as a JPEG quantiser (31...2).

@@ -45,7 +45,7 @@ extension AppConfig {
             camera.jpegQuality =
                 reader.integer(fields, "jpeg_quality", at: path, default: camera.jpegQuality, .atLeast(1), .atMost(100))!
             camera.stallTimeoutS =
-                reader.number(fields, "stall_timeout_s", at: path, default: camera.stallTimeoutS, .above(0), .atMost(3600))!
+                reader.number(fields, "stall_timeout_s", at: path, default: nil, .above(0), .atMost(3600))
             camera.queueCapacity =
                 reader.integer(fields, "queue_capacity", at: path, default: camera.queueCapacity, .atLeast(1), .atMost(1024))!
             camera.loop = reader.bool(fields, "loop", at: path, default: camera.loop)

@@ -140,8 +140,9 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         public var height: Int?
         /// JPEG quality, 1 (smallest) to 100 (best).
         public var jpegQuality = 80
-        /// Seconds without a frame before the camera is considered stalled and restarted.
-        public var stallTimeoutS = 10.0
+        /// Seconds without a frame before the camera is considered stalled and restarted; when
+        /// absent, 10 s, or 3 / fps below 1 fps (a slow camera is not a stalled one).
+        public var stallTimeoutS: Double?
         /// Frames held between stages; the oldest is dropped when full.
         public var queueCapacity = 8
         /// Loop `file://` sources at their end instead of stopping.
