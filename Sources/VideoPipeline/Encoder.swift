@@ -34,7 +34,8 @@ public struct Encoder: Sendable {
         self.sequence = sequence
     }
 
-    /// Encodes frames until cancelled.
+    /// Encodes frames until cancelled; when cancelled, first encodes the frames already queued in
+    /// ``input`` (without waiting for more, at most its capacity) and queues them in ``output``.
     /// - Throws: `CancellationError` when cancelled; ``PipelineError`` (`.encodeFailed`,
     ///   `.scaleFailed`, `.invalidConfiguration`) when a frame cannot be encoded.
     public func run() async throws {
@@ -56,11 +57,30 @@ public struct Encoder: Sendable {
         while true {
             // A frame taken from the queue is always encoded and queued, even if cancellation
             // arrives meanwhile: the next generation finds it in `output`, nothing is lost.
-            let frame = try await input.next()
-            let encoded = try encode(frame, with: session)
-            if output.push(encoded) != nil {
-                counters.frameDropped()
+            let frame: CapturedFrame
+            do {
+                frame = try await input.next()
+            } catch is CancellationError {
+                // Capture stops first: what it queued is encoded now, so a graceful stop loses nothing.
+                try drainInput(with: session)
+                throw CancellationError()
             }
+            try encodeAndQueue(frame, with: session)
+        }
+    }
+
+    /// Encodes what is queued in `input` now, without waiting, at most its capacity.
+    private func drainInput(with session: JPEGSession) throws {
+        for _ in 0..<input.capacity {
+            guard let frame = input.tryNext() else { return }
+            try encodeAndQueue(frame, with: session)
+        }
+    }
+
+    private func encodeAndQueue(_ frame: CapturedFrame, with session: JPEGSession) throws {
+        let encoded = try encode(frame, with: session)
+        if output.push(encoded) != nil {
+            counters.frameDropped()
         }
     }
 

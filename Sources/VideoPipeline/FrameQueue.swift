@@ -6,7 +6,7 @@ import Synchronization
 /// Create one per camera and hand the same instance to every generation of the stages, so
 /// frames queued when a subtree restarts are handed to the next generation instead of lost.
 /// `push` is synchronous (callable from a capture thread); ``next()`` suspends until an element
-/// arrives and honours task cancellation. Thread-safe.
+/// arrives and honours task cancellation; ``tryNext()`` never waits. Thread-safe.
 public final class FrameQueue<Element: Sendable>: Sendable {
     private struct Waiter {
         let id: UInt64
@@ -93,6 +93,16 @@ public final class FrameQueue<Element: Sendable>: Sendable {
             waiter?.continuation.resume(throwing: CancellationError())
         }
         signalSpace()
+        return element
+    }
+
+    /// Removes and returns the oldest element without waiting, or `nil` if the queue is empty.
+    ///
+    /// Ignores task cancellation: a stage that is being stopped uses it to drain what is already
+    /// queued (at most ``capacity`` elements, if nothing is pushed meanwhile).
+    public func tryNext() -> Element? {
+        let element = state.withLock { $0.popFirst() }
+        if element != nil { signalSpace() }
         return element
     }
 

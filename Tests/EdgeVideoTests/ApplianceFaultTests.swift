@@ -159,17 +159,29 @@ extension BinaryTests {
             try h.writeConfig([
                 ApplianceHarness.camera("t1", "testsrc:?size=320x180&rate=15", fps: 10),
                 ApplianceHarness.camera("t2", "testsrc:?size=320x180&rate=15", fps: 10),
+                // 4K frames scaled to 720p at 120 fps outrun the encoder: its input queue is full
+                // (the overflow dropped, and counted) when the stop comes.
+                ApplianceHarness.camera("t3", "testsrc:?size=3840x2160&rate=120", fps: 120, width: 1280, height: 720),
             ])
             _ = try await h.tap(queue: queue, declareOnly: true)
             let app = try h.start()
             _ = try await h.waitForStatus("publishing") { status in
-                status.cameras.count == 2 && status.cameras.values.allSatisfy { $0.confirmed >= 20 }
+                status.cameras.count == 3 && status.cameras.values.allSatisfy { $0.confirmed >= 20 }
             }
             app.signal(SIGTERM)
             #expect(try await app.waitForExit(within: .seconds(60)) == 0, "\(app.stderr.suffix(2000))")
             let final = try JSONDecoder().decode(StatusDocument.self, from: try Data(contentsOf: URL(fileURLWithPath: h.statusPath)))
             #expect(final.cameras.values.allSatisfy { $0.inFlight == 0 && $0.state == "stopped" })
             #expect(final.liveTasks == 0)
+            // Nothing captured was lost at the stop: every frame was encoded unless a full queue
+            // dropped it (counted), and every encoded frame was published unless dropped.
+            for (id, camera) in final.cameras {
+                let lost = camera.framesCaptured - camera.framesEncoded
+                #expect(lost >= 0 && lost <= camera.dropped, "\(id): \(camera)")
+                // With no restart nothing is republished: captured = published + dropped exactly.
+                #expect(camera.restarts == 0 && camera.reconnects == 0, "\(id): \(camera)")
+                #expect(camera.framesCaptured == camera.published + camera.dropped, "\(id): \(camera)")
+            }
             let confirmed = final.cameras.values.map(\.confirmed).reduce(0, +)
             let inQueue = try await h.drain(queue: queue)
             #expect(inQueue.count == confirmed, "every confirmed frame is in the queue (and nothing else)")

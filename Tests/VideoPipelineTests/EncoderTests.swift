@@ -45,6 +45,51 @@ struct EncoderTests {
         #expect(zip(times.dropFirst(), times).allSatisfy { $0 >= $1 })
         #expect(pipeline.counters.snapshot().dropped == 0)
     }
+
+    @Test(.timeLimit(.minutes(2)))
+    func framesQueuedWhenCancelledAreEncodedBeforeItEnds() async throws {
+        // Fill the capture queue (unpaced: the capture waits for room, drops nothing), stop the capture,
+        // then run an encoder that is cancelled before it takes anything: it must drain the queue.
+        let config = PipelineConfiguration(url: "testsrc:?size=320x180&rate=30", fps: 30, pacing: .unpaced)
+        let pipeline = Pipeline(config, capacity: 8, firstSeq: 500)
+        try await withCapture(pipeline.capture(name: "fill")) { _ in
+            try await waitUntil(timeout: .seconds(20)) { pipeline.captured.count == 8 }
+        }
+        let queued = pipeline.captured.count
+        let encoder = pipeline.encoder(name: "drain")
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            try await encoder.run()
+        }
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(queued == 8 && pipeline.captured.count == 0)
+        var seqs: [Int64] = []
+        while let frame = pipeline.encoded.tryNext() { seqs.append(frame.seq) }
+        #expect(seqs == Array(500..<508))
+        let snapshot = pipeline.counters.snapshot()
+        #expect(snapshot.framesEncoded == 8 && snapshot.dropped == 0)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func stoppingCaptureThenEncoderLosesNoCapturedFrame() async throws {
+        // The camera subtree's stop order: capture first (awaited), then the encoder. A 720p source
+        // read unpaced outruns the encoder, so frames are queued between them when it is cancelled.
+        let config = PipelineConfiguration(url: "testsrc:?size=1280x720&rate=30", fps: 30, pacing: .unpaced)
+        let pipeline = Pipeline(config, capacity: 8)
+        let encoder = Task { try await pipeline.encoder(name: "stop").run() }
+        var seqs: [Int64] = []
+        try await withCapture(pipeline.capture(name: "stop")) { _ in
+            for _ in 0..<10 { seqs.append(try await pipeline.encoded.next().seq) }
+        }
+        encoder.cancel()
+        await #expect(throws: CancellationError.self) { try await encoder.value }
+        while let frame = pipeline.encoded.tryNext() { seqs.append(frame.seq) }
+        let snapshot = pipeline.counters.snapshot()
+        #expect(snapshot.dropped == 0)
+        #expect(snapshot.framesEncoded == snapshot.framesCaptured, "\(snapshot)")
+        #expect(pipeline.captured.count == 0)
+        #expect(seqs == Array(0..<Int64(seqs.count)) && Int64(seqs.count) == snapshot.framesCaptured)
+    }
 }
 
 /// User + system clock ticks of this process's thread named `name` (/proc/self/task/*/stat).

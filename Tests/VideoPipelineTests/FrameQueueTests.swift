@@ -16,6 +16,19 @@ struct FrameQueueTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func tryNextTakesWithoutWaitingEvenWhenCancelled() async throws {
+        let queue = FrameQueue<Int>(capacity: 4)
+        #expect(queue.tryNext() == nil)
+        for i in 1...3 { queue.push(i) }
+        let taken = await Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return [queue.tryNext(), queue.tryNext()]
+        }.value
+        #expect(taken == [1, 2])
+        #expect(queue.tryNext() == 3 && queue.tryNext() == nil && queue.count == 0)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func pushReturnsTheDroppedElement() {
         let queue = FrameQueue<String>(capacity: 1)
         #expect(queue.push("a") == nil)

@@ -34,8 +34,9 @@ struct FramePublisher: Sendable {
         while let message = resources.popPending() {
             try await publishOrKeep(message)
         }
-        while resources.encoded.count > 0 {
-            let frame = try await resources.encoded.next()
+        // The encoder has returned: nothing is pushed meanwhile, so this ends with the queue.
+        // A frame that is not accepted (connection gone) is kept as pending; the rest stay queued.
+        while let frame = resources.encoded.tryNext() {
             try await publishOrKeep(message(for: frame))
         }
     }
