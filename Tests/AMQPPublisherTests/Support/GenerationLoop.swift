@@ -9,6 +9,8 @@ final class GenerationLoop: Sendable {
     let source: MessageSource
     /// Every error that ended a generation or a connect, in order.
     let failures = Mutex<[String]>([])
+    /// How many of those ended a connect before it completed.
+    let connectFailures = Atomic<Int>(0)
 
     init(configuration: AMQPConfiguration, counters: PublisherCounters, source: MessageSource) {
         self.configuration = configuration
@@ -46,6 +48,7 @@ final class GenerationLoop: Sendable {
                 }
             } catch {
                 failures.withLock { $0.append("\(error)") }
+                if !connected { connectFailures.add(1, ordering: .relaxed) }
             }
             await connection.close()
             carry = connection.takeUnconfirmed()
