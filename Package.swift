@@ -23,6 +23,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
+        // Passwords in URLs become *** before text reaches a log, an error or the status.
+        .target(name: "SecretRedaction"),
+
         // Supervision: a generic Erlang-style supervisor. No camera or AMQP words in it.
         .target(
             name: "Supervision",
@@ -40,7 +43,7 @@ let package = Package(
         ),
         .target(
             name: "AMQPPublisher",
-            dependencies: ["CRabbitMQ", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CRabbitMQ", "SecretRedaction", .product(name: "Logging", package: "swift-log")]
         ),
 
         // Camera side: FFmpeg binding, then capture → sample → scale → encode.
@@ -53,14 +56,14 @@ let package = Package(
         ),
         .target(
             name: "VideoPipeline",
-            dependencies: ["CFFmpeg", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CFFmpeg", "SecretRedaction", .product(name: "Logging", package: "swift-log")]
         ),
 
         // The appliance: config, camera subtrees, reload, status, signals, systemd.
         .target(
             name: "EdgeVideo",
             dependencies: [
-                "Supervision", "AMQPPublisher", "VideoPipeline",
+                "Supervision", "AMQPPublisher", "VideoPipeline", "SecretRedaction",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),

@@ -1,3 +1,5 @@
+import SecretRedaction
+
 /// How a ``PublisherConnection`` connects and publishes.
 ///
 /// Every field has a default except the URLs and the exchange. Call ``validate()`` (or let
@@ -124,7 +126,7 @@ public struct AMQPConfiguration: Sendable {
 extension AMQPConfiguration: CustomStringConvertible, CustomDebugStringConvertible {
     /// A summary with every URL redacted, safe to log.
     public var description: String {
-        "AMQPConfiguration(urls: \(urls.map(redacted)), exchange: \(exchange) (\(exchangeType)), heartbeat: \(heartbeat), "
+        "AMQPConfiguration(urls: \(urls.map { Redaction.redactingSecrets(in: $0) }), exchange: \(exchange) (\(exchangeType)), heartbeat: \(heartbeat), "
             + "window: \(windowCount) msgs / \(windowBytes) bytes, mandatory: \(mandatory), persistent: \(persistent))"
     }
 

@@ -1,3 +1,4 @@
+import SecretRedaction
 /// One parsed `amqp://` or `amqps://` URL: `amqp[s]://user:password@host:port/vhost`.
 ///
 /// Defaults follow the RabbitMQ URI spec: user and password `guest`, port 5672 (5671 for
@@ -20,7 +21,7 @@ public struct AMQPEndpoint: Sendable, Hashable, CustomStringConvertible {
     /// - Throws: ``AMQPPublisherError/Code/invalidURL`` naming the redacted URL.
     public init(url: String) throws {
         func fail(_ why: String) -> AMQPPublisherError {
-            AMQPPublisherError(.invalidURL, "\(why) in AMQP URL \(redacted(url))")
+            AMQPPublisherError(.invalidURL, "\(why) in AMQP URL \(Redaction.redactingSecrets(in: url))")
         }
         let rest: Substring
         if url.hasPrefix("amqp://") {
@@ -81,30 +82,6 @@ public struct AMQPEndpoint: Sendable, Hashable, CustomStringConvertible {
         let v = vhost == "/" ? "%2f" : vhost
         return "\(isTLS ? "amqps" : "amqp")://\(user):***@\(h):\(port)/\(v)"
     }
-}
-
-/// Returns `url` with any password replaced by `***`; safe to log, store in a status or put in an error.
-///
-/// Works on any `scheme://user:password@host/...` URL (AMQP, RTSP, HTTP) and on text that does not
-/// parse as a URL at all.
-public func redacted(_ url: String) -> String {
-    let chars = Array(url)
-    var schemeEnd: Int?
-    var i = 0
-    while i + 2 < chars.count {
-        if chars[i] == ":" && chars[i + 1] == "/" && chars[i + 2] == "/" {
-            schemeEnd = i + 3
-            break
-        }
-        i += 1
-    }
-    guard let start = schemeEnd else { return url }
-    var end = start
-    while end < chars.count, chars[end] != "/", chars[end] != "?", chars[end] != "#" { end += 1 }
-    guard let at = chars[start..<end].lastIndex(of: "@"),
-          let colon = chars[start..<at].firstIndex(of: ":")
-    else { return url }
-    return String(chars[..<colon]) + ":***" + String(chars[at...])
 }
 
 private func percentDecoded(_ text: Substring) -> String? {

@@ -1,5 +1,6 @@
 import CFFmpeg
 import Logging
+import SecretRedaction
 
 /// Maps libav return codes to ``PipelineError`` in one place.
 enum FFmpegCall {

@@ -1,3 +1,4 @@
+import SecretRedaction
 /// How one camera is captured, sampled, scaled and encoded.
 ///
 /// A plain value: the app builds one per camera from its configuration file and hands it to
@@ -60,7 +61,7 @@ public struct PipelineConfiguration: Sendable, Hashable {
     }
 
     /// The URL with its password shown as `***`, for logs and status.
-    public var redactedURL: String { Redaction.redactedURL(url) }
+    public var redactedURL: String { Redaction.redactingSecrets(in: url) }
 
     /// Checks every field and the URL.
     /// - Throws: ``PipelineError`` with code ``PipelineError/Code/invalidConfiguration`` naming

@@ -1,3 +1,4 @@
+import SecretRedaction
 /// An error from the video pipeline: a stable ``Code`` plus a human message.
 ///
 /// The message never contains a URL password: every URL in it is redacted with

@@ -1,3 +1,4 @@
+import SecretRedaction
 /// What a camera URL points at, parsed once before opening.
 enum SourceKind: Hashable, Sendable {
     case rtsp(String)
@@ -8,7 +9,7 @@ enum SourceKind: Hashable, Sendable {
 
     /// Parses `url`; a malformed or unsupported URL throws `invalidConfiguration`.
     init(url: String) throws {
-        let redacted = Redaction.redactedURL(url)
+        let redacted = Redaction.redactingSecrets(in: url)
         let lower = url.lowercased()
         if lower.hasPrefix("rtsp://") || lower.hasPrefix("rtsps://") {
             guard Self.hasHost(url) else { throw PipelineError(.invalidConfiguration, "URL has no host: \(redacted)") }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SecretRedaction
 import ServiceLifecycle
 import UnixSignals
 
@@ -46,7 +47,7 @@ public struct Appliance: Service {
             try await withThrowingTaskGroup(of: Ended.self) { group in
                 group.addTask {
                     do { try await fleet.run() } catch {
-                        throw ApplianceError(.rootGaveUp, Redaction.redactURLs(in: "\(error)"))
+                        throw ApplianceError(.rootGaveUp, Redaction.redactingSecrets(in: "\(error)"))
                     }
                     return .tree
                 }

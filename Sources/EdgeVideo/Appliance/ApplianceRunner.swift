@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SecretRedaction
 import ServiceLifecycle
 
 /// `edge-video run`: loads the configuration, sets up logging, runs the ``Appliance`` in a
@@ -46,7 +47,7 @@ public struct ApplianceRunner: Sendable {
             logger.critical("giving up", metadata: ["error": "\(error)"])
             return ExitStatus.rootGaveUp
         } catch {
-            logger.critical("stopped by an error", metadata: ["error": "\(Redaction.redactURLs(in: "\(error)"))"])
+            logger.critical("stopped by an error", metadata: ["error": "\(Redaction.redactingSecrets(in: "\(error)"))"])
             return ExitStatus.rootGaveUp
         }
     }

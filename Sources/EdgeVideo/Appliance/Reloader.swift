@@ -1,4 +1,5 @@
 import Logging
+import SecretRedaction
 
 /// Applies a changed configuration file to the running tree as a diff by camera id.
 ///
@@ -51,7 +52,7 @@ public struct Reloader: Sendable {
             do {
                 try await fleet.apply(step, config: new)
             } catch {
-                let text = Redaction.redactURLs(in: "\(error)")
+                let text = Redaction.redactingSecrets(in: "\(error)")
                 logger.error("reload step failed", metadata: ["step": "\(Self.describe(step))", "error": "\(text)"])
                 failures.append("\(Self.describe(step)): \(text)")
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import SecretRedaction
 import Supervision
 import Synchronization
 import VideoPipeline
@@ -112,7 +113,7 @@ public final class SupervisedFleet: CameraFleet {
         status.inFlight = publisher.inFlight
         status.reconnects = publisher.reconnects
         status.restarts = node?.restarts ?? 0
-        status.lastError = node?.lastExit.map(Redaction.redactURLs(in:))
+        status.lastError = node?.lastExit.map(Redaction.redactingSecrets(in:))
         return status
     }
 
@@ -122,7 +123,7 @@ public final class SupervisedFleet: CameraFleet {
         return StatusNode(
             id: snapshot.id, kind: snapshot.kind.rawValue, strategy: snapshot.strategy?.rawValue,
             state: snapshot.state.rawValue, restarts: snapshot.restarts,
-            lastExit: snapshot.lastExit.map(Redaction.redactURLs(in:)), liveTasks: isSupervisor ? snapshot.liveTasks : nil,
+            lastExit: snapshot.lastExit.map(Redaction.redactingSecrets(in:)), liveTasks: isSupervisor ? snapshot.liveTasks : nil,
             children: isSupervisor ? snapshot.children.map(node) : nil)
     }
 }

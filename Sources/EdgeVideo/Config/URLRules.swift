@@ -1,4 +1,5 @@
 import Foundation
+import SecretRedaction
 
 /// Checks the URLs a configuration may hold and explains what is wrong, never echoing a password.
 public enum URLRules {
@@ -16,7 +17,7 @@ public enum URLRules {
             return testSourceProblem(url)
         }
         guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased() else {
-            return "not a URL (\(Redaction.redact(url)))"
+            return "not a URL (\(Redaction.redactingSecrets(in: url)))"
         }
         guard cameraSchemes.contains(scheme) else {
             return "unsupported scheme \"\(scheme)\" (use rtsp, rtsps, http, https, file, /dev/videoN or testsrc:)"
@@ -30,7 +31,7 @@ public enum URLRules {
     /// Why `url` is not a usable broker URL, or `nil` when it is.
     public static func brokerProblem(_ url: String) -> String? {
         guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased() else {
-            return "not a URL (\(Redaction.redact(url)))"
+            return "not a URL (\(Redaction.redactingSecrets(in: url)))"
         }
         guard scheme == "amqp" || scheme == "amqps" else {
             return "unsupported scheme \"\(scheme)\" (use amqp or amqps)"

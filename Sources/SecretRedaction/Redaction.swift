@@ -1,14 +1,10 @@
-/// Hides passwords in URLs before they reach a log line, an error or a status.
+/// Hides passwords in URLs before they reach a log line, an error or a status. The one
+/// implementation that the broker side, the camera side and the app all use.
 public enum Redaction {
-    /// Returns `url` with the password of its userinfo replaced by `***`.
-    ///
-    /// `rtsp://admin:secret@cam/stream` becomes `rtsp://admin:***@cam/stream`; a URL without a
-    /// password is returned unchanged.
-    public static func redactedURL(_ url: String) -> String {
-        redactingSecrets(in: url)
-    }
-
     /// Returns `text` with the password of every `scheme://user:password@` occurrence replaced by `***`.
+    ///
+    /// `rtsp://admin:secret@cam/stream` becomes `rtsp://admin:***@cam/stream`; the user name stays
+    /// (it helps diagnosis), a URL without a password and text without a URL are returned unchanged.
     public static func redactingSecrets(in text: String) -> String {
         var chars = Array(text.utf8)
         var output: [UInt8] = []
