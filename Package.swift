@@ -85,6 +85,7 @@ let package = Package(
             ]
         ),
 
+        .testTarget(name: "SecretRedactionTests", dependencies: ["SecretRedaction"]),
         .testTarget(
             name: "SupervisionTests",
             dependencies: ["Supervision", "SupervisionTestKit", .product(name: "Logging", package: "swift-log")]
