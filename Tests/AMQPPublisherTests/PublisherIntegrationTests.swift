@@ -25,13 +25,7 @@ struct PublisherIntegrationTests {
         let connection = PublisherConnection(configuration: configuration(exchange, name: uniqueName("evtest-n")))
         try await connection.connect()
         #expect(connection.connectedURL == "amqp://guest:***@127.0.0.1:5672/%2f")
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await connection.runConfirmDrainer() }
-            try await publishAll(source, on: connection)
-            #expect(await connection.waitUntilSettled(timeout: .seconds(60)))
-            await connection.close()
-            try await group.waitForAll()
-        }
+        #expect(try await publishAndSettle(source, on: connection, timeout: .seconds(60)))
         #expect(connection.takeUnconfirmed().isEmpty)
         let counts = connection.counters.snapshot()
         #expect(counts.published == n && counts.confirmed == n && counts.inFlight == 0 && counts.nacked == 0)
@@ -61,13 +55,7 @@ struct PublisherIntegrationTests {
         let source = MessageSource(routingKey: "k", limit: 40)
         let connection = PublisherConnection(configuration: configuration(exchange, name: uniqueName("evtest-nack")))
         try await connection.connect()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await connection.runConfirmDrainer() }
-            try await publishAll(source, on: connection)
-            #expect(await connection.waitUntilSettled(timeout: .seconds(30)))
-            await connection.close()
-            try await group.waitForAll()
-        }
+        #expect(try await publishAndSettle(source, on: connection, timeout: .seconds(30)))
         let counts = connection.counters.snapshot()
         let stored = try await withBroker { b in
             defer { b.delete(queue: queue, exchange: exchange) }
@@ -85,13 +73,7 @@ struct PublisherIntegrationTests {
         let source = MessageSource(routingKey: "nobody.listens", limit: 12)
         let connection = PublisherConnection(configuration: configuration(exchange, name: uniqueName("evtest-ret")))
         try await connection.connect()
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await connection.runConfirmDrainer() }
-            try await publishAll(source, on: connection)
-            #expect(await connection.waitUntilSettled(timeout: .seconds(30)))
-            await connection.close()
-            try await group.waitForAll()
-        }
+        #expect(try await publishAndSettle(source, on: connection, timeout: .seconds(30)))
         try await withBroker { b in b.delete(exchange: exchange) }
         let counts = connection.counters.snapshot()
         #expect(counts.returned == 12 && counts.confirmed == 0 && counts.published == 12, "\(counts)")
@@ -169,5 +151,18 @@ struct PublisherIntegrationTests {
         await #expect(throws: AMQPPublisherError.self) { try await connection.publish(source.message(999)) }
         #expect(connection.counters.snapshot().inFlight == 0)
         try await withBroker { b in b.delete(exchange: exchange) }
+    }
+}
+
+/// Publishes all of `source` on `connection` with its confirm drainer running beside, waits up to
+/// `timeout` for every confirm, then closes the connection; returns whether everything settled.
+private func publishAndSettle(_ source: MessageSource, on connection: PublisherConnection, timeout: Duration) async throws -> Bool {
+    try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await connection.runConfirmDrainer() }
+        try await publishAll(source, on: connection)
+        let settled = await connection.waitUntilSettled(timeout: timeout)
+        await connection.close()
+        try await group.waitForAll()
+        return settled
     }
 }
