@@ -78,9 +78,15 @@ public struct Encoder: Sendable {
     }
 
     private func encodeAndQueue(_ frame: CapturedFrame, with session: JPEGSession) throws {
-        let encoded = try encode(frame, with: session)
+        let encoded: EncodedFrame
+        do {
+            encoded = try encode(frame, with: session)
+        } catch {
+            counters.frameDroppedBeforeEncode()  // taken from the queue, never a JPEG: counted, not lost
+            throw error
+        }
         if output.push(encoded) != nil {
-            counters.frameDropped()
+            counters.frameDroppedAfterEncode()
         }
     }
 

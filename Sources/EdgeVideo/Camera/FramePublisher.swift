@@ -1,60 +1,197 @@
 import AMQPPublisher
+import Logging
+import SecretRedaction
+import Synchronization
 import VideoPipeline
 
-/// The publisher child: turns encoded frames into messages (CONTRACT.md's format) and hands them
-/// to the generation's connection, pending messages of earlier generations first.
+/// The publisher child: owns the camera's broker connections, one after the other, and turns
+/// encoded frames into messages (CONTRACT.md's format), pending messages of earlier connections
+/// first.
+///
+/// A broker outage is not a camera fault: when a connection is refused or lost, this child
+/// reconnects by itself after a short jittered delay (``retryMaximum``), while capture and encoder
+/// go on (the queues between them are bounded and drop their oldest frame, counted). Only a
+/// configuration fault (credentials, TLS, URL) fails the child, so the subtree's growing backoff
+/// applies to it as to a crash-looping camera.
 struct FramePublisher: Sendable {
     let resources: CameraResources
-    let connection: PublisherConnection
+    let configuration: AMQPConfiguration
     let routingKey: String
     let persistent: Bool
+    /// How long a stop waits for outstanding confirms (within the child's shutdown timeout).
+    let settleGrace: Duration
+    let logger: Logger
 
-    /// Publishes until cancelled. When cancelled (the encoder has already stopped: children stop
-    /// in reverse order), publishes what is still queued before returning, so a graceful stop loses
-    /// nothing; whatever cannot be accepted is kept for the next generation.
+    /// The longest wait between two connection attempts; each wait is drawn from
+    /// `[retryMaximum / 2, retryMaximum]` (after the first few, shorter ones), so cameras spread
+    /// their attempts over a restarted broker and reconnect within this long of it accepting.
+    static let retryMaximum = Duration.milliseconds(1200)
+    /// The first wait after a connection that worked is drawn from `[retryBase / 2, retryBase]`.
+    static let retryBase = Duration.milliseconds(250)
+
+    /// How one connection ended.
+    private enum End {
+        /// The child was asked to stop.
+        case stopped
+        /// The broker side failed; `connected` if the connection had opened.
+        case brokerFault(AMQPPublisherError, connected: Bool)
+    }
+
+    /// Publishes until cancelled, reconnecting after broker faults. When cancelled (the encoder has
+    /// already stopped: children stop in reverse order), publishes what is still queued and waits
+    /// up to ``settleGrace`` for the confirms before closing, so a graceful stop loses nothing;
+    /// whatever is not settled stays queued for the next generation (and is counted as such).
+    /// - Throws: `CancellationError` when stopped; ``AMQPPublisherError`` for a configuration fault.
     func run() async throws {
+        var retry = ReconnectBackoff(base: Self.retryBase, maximum: Self.retryMaximum)
+        let suspects = Suspects()
+        var outage: Outage?
+        defer { resources.link.stopped() }
+        while true {
+            switch try await runConnection(suspects: suspects, outage: &outage) {
+            case .stopped:
+                throw CancellationError()
+            case .brokerFault(let error, let connected):
+                if connected {
+                    retry.reset()
+                    outage = Outage(since: .now)
+                    logger.warning("broker connection lost; reconnecting (capture goes on)", metadata: ["error": "\(error)"])
+                } else if outage == nil {
+                    outage = Outage(since: .now)
+                    logger.warning("broker unreachable; retrying (capture goes on)", metadata: ["error": "\(error)"])
+                }
+                outage?.attempts += 1
+                resources.link.disconnected(error.description, newOutage: connected)
+            }
+            do {
+                try await Task.sleep(for: retry.nextDelay())
+            } catch {
+                throw CancellationError()
+            }
+        }
+    }
+
+    /// A broker outage in progress: since when, and how many attempts failed.
+    private struct Outage {
+        var since: ContinuousClock.Instant
+        var attempts = 0
+    }
+
+    /// One connection: connect, run the confirm drainer beside the publishing loop, close, and put
+    /// back what the connection did not settle.
+    private func runConnection(suspects: Suspects, outage: inout Outage?) async throws -> End {
+        let connection = PublisherConnection(configuration: configuration, counters: resources.publisher, logger: logger)
         do {
+            try await connection.connect()
+        } catch {
+            // Nothing was handed over yet: pending and queued frames stay where they are.
+            if Task.isCancelled { return .stopped }
+            return .brokerFault(try Self.brokerFault(error), connected: false)
+        }
+        resources.link.connected()
+        if let ended = outage.take() {
+            logger.info("broker connection back", metadata: [
+                "outage_s": "\(Self.seconds(ContinuousClock.now - ended.since))", "attempts": "\(ended.attempts)",
+            ])
+        }
+        let failure = await withTaskGroup(of: (any Error)?.self) { group in
+            group.addTask {
+                do { try await connection.runConfirmDrainer() } catch { return error }
+                return nil
+            }
+            group.addTask {
+                do { try await publish(on: connection, suspects: suspects) } catch { return error }
+                return nil
+            }
+            var first: (any Error)?
+            for await result in group {
+                if first == nil, let result, !(result is CancellationError) { first = result }
+                group.cancelAll()
+            }
+            return first
+        }
+        let stopping = Task.isCancelled
+        // Not in this (maybe cancelled) task: a stop still waits for the confirms it can get.
+        await Task { await connection.close(gracePeriod: stopping ? settleGrace : .zero) }.value
+        var unsettled = connection.takeUnconfirmed()
+        let ended = connection.failure.flatMap { $0.code == .closed ? nil : $0 } ?? failure
+        if let error = ended as? AMQPPublisherError, Self.isChannelRefusal(error) {
+            if suspects.count > 0, unsettled.count == 1 {
+                // Isolated: the broker closed the channel over this one message. Count it and go on.
+                let message = unsettled.removeFirst()
+                resources.ledger.rejected()
+                suspects.settledOne()
+                logger.error("broker refused a frame; counted as rejected", metadata: [
+                    "message_id": "\(message.messageID)", "bytes": "\(message.body.count)", "error": "\(error)",
+                ])
+            } else if suspects.count == 0 {
+                // Some message made the broker close the channel: send these one at a time to find it.
+                suspects.set(unsettled.count)
+            }
+        }
+        resources.ledger.handedBack(unsettled.count)
+        resources.keepFirst(unsettled)
+        if stopping { return .stopped }
+        if let ended { return .brokerFault(try Self.brokerFault(ended), connected: true) }
+        return .brokerFault(AMQPPublisherError(.connectionLost, "connection ended"), connected: true)
+    }
+
+    /// Publishes pending then queued frames until cancelled; when cancelled, flushes what is queued.
+    private func publish(on connection: PublisherConnection, suspects: Suspects) async throws {
+        do {
+            // Suspects of a channel refusal go one at a time, each confirmed before the next.
+            while suspects.count > 0, let message = resources.popPending() {
+                try await publishOrKeep(message, on: connection)
+                guard await connection.waitUntilSettled(timeout: configuration.confirmTimeout) else {
+                    try Task.checkCancellation()
+                    return  // the connection ended: `runConnection` decides
+                }
+                suspects.settledOne()
+            }
             while let message = resources.popPending() {
-                try await publishOrKeep(message)
+                try await publishOrKeep(message, on: connection)
             }
             while true {
                 let frame = try await resources.encoded.next()
-                try await publishOrKeep(message(for: frame))
+                try await publishOrKeep(message(for: frame), on: connection)
             }
         } catch is CancellationError {
             // `publish` refuses work in a cancelled task; flush from a task that is not cancelled.
             // It is awaited here, so it cannot outlive this child.
-            try await Task { try await flush() }.value
+            try await Task { try await flush(on: connection) }.value
             throw CancellationError()
         }
     }
 
     /// Publishes everything pending and queued now.
-    private func flush() async throws {
+    private func flush(on connection: PublisherConnection) async throws {
         while let message = resources.popPending() {
-            try await publishOrKeep(message)
+            try await publishOrKeep(message, on: connection)
         }
         // The encoder has returned: nothing is pushed meanwhile, so this ends with the queue.
         // A frame that is not accepted (connection gone) is kept as pending; the rest stay queued.
         while let frame = resources.encoded.tryNext() {
-            try await publishOrKeep(message(for: frame))
+            try await publishOrKeep(message(for: frame), on: connection)
         }
     }
 
-    /// Publishes `message`, or keeps it for the next generation if it was not accepted.
-    private func publishOrKeep(_ message: OutgoingMessage) async throws {
+    /// Hands `message` to the connection, or keeps it first in line for the next one.
+    private func publishOrKeep(_ message: OutgoingMessage, on connection: PublisherConnection) async throws {
+        resources.ledger.handedOver()
         do {
             try await connection.publish(message)
         } catch {
-            resources.keepFirst(message)
+            resources.ledger.handedBack(1)
+            resources.keepFirst([message])
             throw error
         }
     }
 
     /// The message for one frame: `message_id` `<camera>-<instance>-<seq>` is stable when the same
-    /// message is republished by a later connection.
+    /// message is republished by a later connection; its settlement moves it in the ledger.
     func message(for frame: EncodedFrame) -> OutgoingMessage {
         let id = resources.camera.id
+        let ledger = resources.ledger
         return OutgoingMessage(
             body: frame.jpeg, routingKey: routingKey, messageID: "\(id)-\(resources.instance)-\(frame.seq)",
             contentType: "image/jpeg", deliveryMode: persistent ? 2 : 1,
@@ -62,6 +199,50 @@ struct FramePublisher: Sendable {
             headers: [
                 ("camera_id", .string(id)), ("seq", .int64(frame.seq)), ("width", .int32(Int32(frame.width))),
                 ("height", .int32(Int32(frame.height))), ("captured_at_us", .int64(frame.capturedAtMicros)),
-            ])
+            ],
+            onSettled: { settlement in ledger.settled(settlement.outcome) })
+    }
+
+    /// `error` as a broker fault to ride out, or rethrown when it is a configuration fault.
+    private static func brokerFault(_ error: any Error) throws -> AMQPPublisherError {
+        guard let error = error as? AMQPPublisherError else {
+            return AMQPPublisherError(.connectionLost, Redaction.redactingSecrets(in: "\(error)"))
+        }
+        switch error.code {
+        case .authenticationFailed, .tlsFailed, .invalidURL, .invalidConfiguration, .invalidMessage, .misuse:
+            throw error
+        default:
+            return error
+        }
+    }
+
+    /// Whether the broker closed the channel (not the connection) after it had opened.
+    private static func isChannelRefusal(_ error: AMQPPublisherError) -> Bool {
+        error.code == .brokerRefused && error.message.contains("channel closed by broker")
+    }
+
+    private static func seconds(_ duration: Duration) -> String {
+        let (s, atto) = duration.components
+        return String(format: "%.2f", Double(s) + Double(atto) / 1e18)
+    }
+}
+
+/// How many messages at the front of the camera's pending list are suspected of making the broker
+/// close the channel; they are published one at a time until each is confirmed or rejected.
+///
+/// Thread-safety: an atomic; shared by the publisher loop and its connection's end.
+final class Suspects: Sendable {
+    private let value = Atomic<Int>(0)
+
+    init() {}
+
+    var count: Int { value.load(ordering: .relaxed) }
+
+    func set(_ count: Int) { value.store(count, ordering: .relaxed) }
+
+    /// One suspect was confirmed or rejected (callers take turns: the loop, then the connection's end).
+    func settledOne() {
+        let current = value.load(ordering: .relaxed)
+        if current > 0 { value.store(current - 1, ordering: .relaxed) }
     }
 }
