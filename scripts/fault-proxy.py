@@ -9,8 +9,8 @@ answers `OK <command>` once it applies:
 
     pass           forward both ways (the default)
     blackhole      accept and keep connections, pass nothing either way (new ones too)
-    rst            reset every connection in the middle of its next chunk: half of it is
-                   forwarded, then both sides get a TCP RST
+    rst            reset every connection open now in the middle of its next chunk: half of
+                   it is forwarded, then both sides get a TCP RST (new connections pass)
     latency MS     delay every chunk by MS milliseconds (order kept)
     drip BPS       forward at most BPS bytes per second each way, in small pieces
     down           close the listener and reset every connection (the proxy is gone)
@@ -33,7 +33,7 @@ class Proxy:
         self.mode = "pass"
         self.latency = 0.0
         self.drip = 0
-        self.rst_pending = False
+        self.doomed = set()
         self.server = None
         self.connections = set()
 
@@ -75,7 +75,8 @@ class Proxy:
                 return
             while self.mode == "blackhole":
                 await asyncio.sleep(0.05)
-            if self.rst_pending:
+            if pair in self.doomed:
+                self.doomed.discard(pair)
                 writer.write(data[: max(1, len(data) // 2)])
                 await writer.drain()
                 self.close(pair, hard=True)
@@ -98,11 +99,11 @@ class Proxy:
             return
         name = words[0]
         if name == "pass":
-            self.mode, self.rst_pending = "pass", False
+            self.mode = "pass"
         elif name == "blackhole":
             self.mode = "blackhole"
         elif name == "rst":
-            self.mode, self.rst_pending = "pass", True
+            self.mode, self.doomed = "pass", set(self.connections)
         elif name == "latency":
             self.mode, self.latency = "latency", float(words[1]) / 1000
         elif name == "drip":
@@ -113,7 +114,7 @@ class Proxy:
             for pair in list(self.connections):
                 self.close(pair, hard=True)
         elif name == "up":
-            self.mode, self.rst_pending = "pass", False
+            self.mode = "pass"
             await self.listen()
         elif name == "count":
             print("CONNECTIONS", len(self.connections), flush=True)

@@ -21,6 +21,21 @@ struct FramePublisher: Sendable {
     /// How long a stop waits for outstanding confirms (within the child's shutdown timeout).
     let settleGrace: Duration
     let logger: Logger
+    /// Logs nacks without a line per frame.
+    let refusals: NackLog
+
+    init(
+        resources: CameraResources, configuration: AMQPConfiguration, routingKey: String, persistent: Bool,
+        settleGrace: Duration, logger: Logger
+    ) {
+        self.resources = resources
+        self.configuration = configuration
+        self.routingKey = routingKey
+        self.persistent = persistent
+        self.settleGrace = settleGrace
+        self.logger = logger
+        refusals = NackLog(logger: logger)
+    }
 
     /// The longest wait between two connection attempts; each wait is drawn from
     /// `[retryMaximum / 2, retryMaximum]` (after the first few, shorter ones), so cameras spread
@@ -192,6 +207,7 @@ struct FramePublisher: Sendable {
     func message(for frame: EncodedFrame) -> OutgoingMessage {
         let id = resources.camera.id
         let ledger = resources.ledger
+        let refusals = refusals
         return OutgoingMessage(
             body: frame.jpeg, routingKey: routingKey, messageID: "\(id)-\(resources.instance)-\(frame.seq)",
             contentType: "image/jpeg", deliveryMode: persistent ? 2 : 1,
@@ -200,7 +216,10 @@ struct FramePublisher: Sendable {
                 ("camera_id", .string(id)), ("seq", .int64(frame.seq)), ("width", .int32(Int32(frame.width))),
                 ("height", .int32(Int32(frame.height))), ("captured_at_us", .int64(frame.capturedAtMicros)),
             ],
-            onSettled: { settlement in ledger.settled(settlement.outcome) })
+            onSettled: { settlement in
+                ledger.settled(settlement.outcome)
+                if settlement.outcome == .nacked { refusals.nacked(settlement.messageID) }
+            })
     }
 
     /// `error` as a broker fault to ride out, or rethrown when it is a configuration fault.
@@ -244,5 +263,27 @@ final class Suspects: Sendable {
     func settledOne() {
         let current = value.load(ordering: .relaxed)
         if current > 0 { value.store(current - 1, ordering: .relaxed) }
+    }
+}
+
+/// Logs the frames the broker nacks: the first one, then every 100th, with the running count
+/// (the status counts every one in `nacked`).
+///
+/// Thread-safety: an atomic counter; called from the confirm drainer.
+final class NackLog: Sendable {
+    private let count = Atomic<Int>(0)
+    private let logger: Logger
+
+    init(logger: Logger) {
+        self.logger = logger
+    }
+
+    func nacked(_ messageID: String) {
+        let total = count.wrappingAdd(1, ordering: .relaxed).newValue
+        if total == 1 || total % 100 == 0 {
+            logger.warning("broker nacked a frame (a full queue with x-overflow reject-publish?); counted as nacked", metadata: [
+                "message_id": "\(messageID)", "nacked_by_this_publisher": "\(total)",
+            ])
+        }
     }
 }

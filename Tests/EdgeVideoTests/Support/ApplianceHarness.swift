@@ -95,14 +95,17 @@ final class ApplianceHarness: Sendable {
 
     /// This test's broker connections: camera id → `connected_at` (ms since the epoch).
     func connections() throws -> [String: Int] {
-        Self.parseConnections(try Self.rabbitmqctl(["list_connections", "-p", vhost, "connected_at", "client_properties"], node: node))
+        let output = try Self.rabbitmqctl(["list_connections", "vhost", "connected_at", "client_properties"], node: node)
+        return Self.parseConnections(output, vhost: vhost)
     }
 
-    /// `list_connections connected_at client_properties` output as camera id → `connected_at`.
-    static func parseConnections(_ output: String) -> [String: Int] {
+    /// `list_connections vhost connected_at client_properties` output as camera id → `connected_at`,
+    /// for the connections to `vhost` only (`list_connections` lists every vhost's).
+    static func parseConnections(_ output: String, vhost: String) -> [String: Int] {
         var result: [String: Int] = [:]
         for line in output.split(separator: "\n") {
-            guard let time = Int(line.prefix { $0.isNumber }),
+            let fields = line.split(separator: "\t", maxSplits: 2)
+            guard fields.count == 3, fields[0] == vhost, let time = Int(fields[1]),
                 let marker = line.range(of: "edge-video camera:")
             else { continue }
             result[String(line[marker.upperBound...].prefix { $0 != "\"" })] = time
@@ -226,8 +229,8 @@ final class RTSPServer: Sendable {
     let process: TestProcess
     let base: String
 
-    init(mounts: [String], size: String = "320x180", rate: Int = 10) async throws {
-        var arguments = [RepositoryFiles.path("scripts/rtsp-server.py"), "--port", "0", "--size", size, "--rate", "\(rate)"]
+    init(mounts: [String], size: String = "320x180", rate: Int = 10, port: Int = 0) async throws {
+        var arguments = [RepositoryFiles.path("scripts/rtsp-server.py"), "--port", "\(port)", "--size", size, "--rate", "\(rate)"]
         for mount in mounts { arguments += ["--mount", mount] }
         process = try TestProcess(ApplianceHarness.python, arguments, name: "rtsp-server")
         let ready = try await first(process.lines, within: .seconds(30), what: "RTSP server READY") { $0.hasPrefix("READY ") }

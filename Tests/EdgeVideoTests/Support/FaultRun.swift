@@ -26,10 +26,18 @@ final class FaultRun: Sendable {
     let cameraIDs: [String]
     let baseline: Footprint
     private let recoveries = Recoveries()
+    /// The broker connections (camera id → `connected_at`) after the last recovery.
+    private let lastConnections: Mutex<[String: Int]>
 
     /// How many times each fault runs: `EDGE_VIDEO_FAULT_RUNS` (scripts/faults.sh), else `suite`.
     static func runs(suite: Int) -> Int {
         ProcessInfo.processInfo.environment["EDGE_VIDEO_FAULT_RUNS"].flatMap(Int.init).map { max(1, $0) } ?? suite
+    }
+
+    /// A test's time limit in minutes: `suite` in the suite, plus 2 minutes a run under scripts/faults.sh.
+    static func minutes(_ suite: Int) -> Int {
+        guard let runs = ProcessInfo.processInfo.environment["EDGE_VIDEO_FAULT_RUNS"].flatMap(Int.init) else { return suite }
+        return suite + 2 * max(1, runs)
     }
 
     /// Starts edge-video with `cameras`, a durable queue bound to its exchange, and waits until every
@@ -50,6 +58,7 @@ final class FaultRun: Sendable {
             ids.allSatisfy { status.cameras[$0]?.broker == "connected" && (status.cameras[$0]?.confirmed ?? 0) >= 5 }
         }
         baseline = try await Self.footprint(harness: harness, app: app)
+        lastConnections = Mutex(try harness.connections())
     }
 
     /// The footprint now.
@@ -61,18 +70,24 @@ final class FaultRun: Sendable {
         return Footprint(liveTasks: status.liveTasks, threads: threads, fds: fds, connections: connections)
     }
 
-    /// Waits until every camera confirms again on a connection the broker accepted at or after
-    /// `accepted`; records each camera's recovery (its `connected_at` minus `accepted`).
+    /// Waits until every camera confirms again on a new connection (not the one it had after the
+    /// last recovery); records each camera's recovery: the new connection's `connected_at` minus
+    /// `accepted`, the moment the broker (or the path to it) took connections again.
     @discardableResult
     func waitForRecovery(acceptedAt accepted: Date, within timeout: Duration = .seconds(60)) async throws -> [Double] {
-        let before = try await harness.status()
         let ids = cameraIDs
+        let old = lastConnections.withLock { $0 }
+        let connections = try await eventually(within: timeout, "\(fault): every camera on a new connection", poll: .milliseconds(100)) {
+            let now = try harness.connections()
+            return ids.allSatisfy { now[$0] != nil && now[$0] != old[$0] } ? now : nil
+        }
+        let before = try await harness.status()
         _ = try await harness.waitForStatus("\(fault): every camera confirming again", within: timeout, app: app) { status in
             ids.allSatisfy { id in
                 status.cameras[id]?.broker == "connected" && (status.cameras[id]?.confirmed ?? 0) > (before.cameras[id]?.confirmed ?? 0)
             }
         }
-        let connections = try harness.connections()
+        lastConnections.withLock { $0 = connections }
         var times: [Double] = []
         for id in ids {
             let connectedAt = try #require(connections[id], "\(id) has no broker connection")

@@ -65,17 +65,24 @@ final class ScratchNode: Sendable {
         }
     }
 
-    /// This node's connections named by edge-video: camera id → `connected_at` (ms since the epoch).
-    func connections() async throws -> [String: Int] {
-        let output = try await ctl("list_connections", "connected_at", "client_properties")
-        return ApplianceHarness.parseConnections(output)
+    /// Runs `body` with a fresh node and stops the node afterwards, whatever happens.
+    static func with(_ name: String, config: [String] = [], _ body: (ScratchNode) async throws -> Void) async throws {
+        let node = try await ScratchNode(name, config: config)
+        do {
+            try await body(node)
+        } catch {
+            await node.stop()
+            throw error
+        }
+        await node.stop()
     }
 
     /// Stops the node and removes its directory (also after a kill or a freeze).
     func stop() async {
         try? signal(SIGCONT)
+        let pid = try? pid()
         _ = try? await Command.run(RepositoryFiles.path("scripts/rabbitmq-scratch-node.sh"), ["stop", node, directory])
-        if let pid = try? pid(), kill(pid, 0) == 0 { kill(pid, SIGKILL) }
+        if let pid, kill(pid, 0) == 0 { kill(pid, SIGKILL) }  // a stop that failed: the VM still runs
         try? FileManager.default.removeItem(atPath: directory)
     }
 
