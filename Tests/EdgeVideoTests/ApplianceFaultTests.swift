@@ -34,7 +34,7 @@ extension BinaryTests {
                     spreads.append((times.max() ?? 0) - (times.min() ?? 0))
                 }
             }
-            // Reconnects after an outage are jittered (125 to 250 ms after a connection that worked).
+            // Reconnects after an outage are jittered (200 to 400 ms after a connection that worked).
             #expect(spreads.sorted()[spreads.count / 2] >= 5, "reconnect spreads (ms): \(spreads)")
             let final = try await h.waitForStatus("live tasks back to steady") { status in
                 status.liveTasks == steadyTasks && status.cameras.values.allSatisfy { $0.state == "running" }

@@ -41,8 +41,9 @@ struct FramePublisher: Sendable {
     /// `[retryMaximum / 2, retryMaximum]` (after the first few, shorter ones), so cameras spread
     /// their attempts over a restarted broker and reconnect within this long of it accepting.
     static let retryMaximum = Duration.milliseconds(1200)
-    /// The first wait after a connection that worked is drawn from `[retryBase / 2, retryBase]`.
-    static let retryBase = Duration.milliseconds(250)
+    /// The first wait after a connection that worked is drawn from `[retryBase / 2, retryBase]`,
+    /// the second from `[retryBase, 2 * retryBase]`, then from `[retryMaximum / 2, retryMaximum]`.
+    static let retryBase = Duration.milliseconds(400)
 
     /// How one connection ended.
     private enum End {
