@@ -2,7 +2,7 @@
 ///
 /// The `code` is opaque so that new kinds of failure don't break the API; compare it with the
 /// static members of ``Code``.
-public struct AMQPPublisherError: Error, CustomStringConvertible, Sendable {
+public struct AMQPPublisherError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What kind of failure this is.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {

@@ -57,10 +57,11 @@ final class CameraResources: Sendable {
         pending.withLock { $0 = old.takePending() }
     }
 
-    /// Appends messages for the next generation to publish (after those already pending).
-    func keep(_ messages: [OutgoingMessage]) {
+    /// Takes back the messages a connection generation did not settle. They were accepted before
+    /// any message a publisher kept back meanwhile, so they go in front of those, in their order.
+    func keepUnsettled(_ messages: [OutgoingMessage]) {
         guard !messages.isEmpty else { return }
-        pending.withLock { $0.append(contentsOf: messages) }
+        pending.withLock { $0.insert(contentsOf: messages, at: 0) }
     }
 
     /// Puts one message back at the front.
