@@ -105,6 +105,40 @@ struct BrokerStateTests {
         }
     }
 
+    /// The broker dies with confirms pending: frozen first (SIGSTOP) so the window fills, then
+    /// SIGKILLed, then started again. Every message ends confirmed and in the queue: the ones that
+    /// were in flight were handed back by their generation and republished by the next.
+    @Test(.timeLimit(.minutes(5)))
+    func sigkillWithConfirmsPendingLosesNothing() async throws {
+        try await ScratchBroker.with { broker in
+            let window = 16
+            let (config, queue) = try await prepare(broker, window: window, heartbeat: .seconds(2), name: uniqueName("evt-kill"))
+            let counters = PublisherCounters()
+            let source = MessageSource(routingKey: "k", size: 1024)
+            let loop = GenerationLoop(configuration: config, counters: counters, source: source)
+            let done = Flag()
+            async let left = loop.run(stop: { done.isSet })
+            #expect(await eventually { counters.snapshot().confirmed >= 200 })
+            try broker.signal(SIGSTOP)
+            // Confirms stop; publishing goes on until the window is full.
+            #expect(await eventually { counters.snapshot().inFlight >= window })
+            let atKill = counters.snapshot()
+            try broker.signal(SIGKILL)
+            #expect(await eventually { loop.failureCount >= 1 }, "the generation saw its broker die")
+            try await broker.startAgain()
+            #expect(await eventually(timeout: .seconds(60)) {
+                let now = counters.snapshot()
+                return now.reconnects >= 1 && now.confirmed >= atKill.confirmed + 200
+            })
+            done.set()
+            #expect(await left.isEmpty)
+            let final = counters.snapshot()
+            #expect(final.inFlight == 0 && final.republished >= atKill.inFlight - window, "\(atKill) → \(final)")
+            // Every produced message is confirmed, and every confirmed one is in the queue.
+            try await checkQueue(broker, queue, source, window: window, reconnects: final.reconnects)
+        }
+    }
+
     @Test(.timeLimit(.minutes(4)))
     func memoryAlarmPausesPublishingAndNothingHangs() async throws {
         try await ScratchBroker.with { broker in
