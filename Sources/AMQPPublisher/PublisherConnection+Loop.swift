@@ -1,3 +1,4 @@
+import DedicatedThread
 import Glibc
 
 extension PublisherConnection {
@@ -47,6 +48,7 @@ extension PublisherConnection {
     }
 
     private func waitForInput(socket: Int32, timeout: Duration) {
+        guard let wakePipe else { return }
         var descriptors = [
             pollfd(fd: socket, events: Int16(POLLIN), revents: 0),
             pollfd(fd: wakePipe.readEnd, events: Int16(POLLIN), revents: 0),

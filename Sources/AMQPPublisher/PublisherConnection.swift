@@ -21,8 +21,8 @@ public final class PublisherConnection: Sendable {
     let state: Mutex<GenerationState>
     /// Monotonic nanoseconds since the current blocking socket call began; 0 when none runs.
     let busySince = Atomic<Int64>(0)
-    /// Wakes the connection thread from `poll`.
-    let wakePipe = WakePipe()
+    /// Wakes the connection thread from `poll`; `nil` when no pipe could be opened (`connect()` then fails).
+    let wakePipe = try? WakePipe()
 
     /// Creates a generation; nothing connects before ``connect()``.
     /// - Parameters:
@@ -41,10 +41,6 @@ public final class PublisherConnection: Sendable {
         state = Mutex(GenerationState(window: window))
     }
 
-    deinit {
-        wakePipe.close()
-    }
-
     /// Connects to the first URL that answers, on the generation's own thread.
     ///
     /// Whatever happens, ``close(gracePeriod:)`` must follow: it joins the thread and fills
@@ -54,6 +50,7 @@ public final class PublisherConnection: Sendable {
     ///   refused. When it throws, the thread has returned. Cancellation stops trying further URLs.
     func connect() async throws {
         let endpoints = try configuration.validate()
+        guard wakePipe != nil else { throw AMQPPublisherError(.connectFailed, "cannot open the connection thread's wake pipe") }
         try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
                 var refusal: AMQPPublisherError?
@@ -126,7 +123,7 @@ public final class PublisherConnection: Sendable {
 
     /// Wakes the connection thread if it sleeps in `poll`.
     func wakeThread() {
-        wakePipe.wake()
+        wakePipe?.wake()
     }
 
     /// Suspends until `condition` holds or the task is cancelled.

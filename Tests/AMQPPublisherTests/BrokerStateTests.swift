@@ -134,6 +134,7 @@ struct BrokerStateTests {
             #expect(await left.isEmpty)
             let final = counters.snapshot()
             #expect(final.inFlight == 0 && final.republished >= atKill.inFlight - window, "\(atKill) → \(final)")
+            print("SIGKILL with \(atKill.inFlight) in flight: \(final.confirmed) confirmed, \(final.republished) republished")
             // Every produced message is confirmed, and every confirmed one is in the queue.
             try await checkQueue(broker, queue, source, window: window, reconnects: final.reconnects)
         }
