@@ -3,7 +3,7 @@ import SecretRedaction
 /// How a ``PublisherConnection`` connects and publishes.
 ///
 /// Every field has a default except the URLs and the exchange. Call ``validate()`` (or let
-/// ``PublisherConnection/connect()`` do it) to get every problem as a clear error.
+/// ``PublisherConnection/withGeneration(configuration:counters:carrying:logger:gracePeriod:_:)`` do it) to get every problem as a clear error.
 public struct AMQPConfiguration: Sendable {
     /// TLS files and checks for `amqps://` URLs.
     public struct TLS: Sendable, Hashable {

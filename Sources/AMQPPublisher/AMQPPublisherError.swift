@@ -43,9 +43,9 @@ public struct AMQPPublisherError: Error, CustomStringConvertible, Sendable, Equa
         public static let confirmTimeout = Code(.confirmTimeout)
         /// A socket call was stuck for longer than twice the heartbeat and was cut off.
         public static let watchdogTimeout = Code(.watchdogTimeout)
-        /// The connection was closed by its owner (`close()`).
+        /// The connection was closed by its owner (the end of its generation's scope).
         public static let closed = Code(.closed)
-        /// The API was used in the wrong order (for example `connect()` twice).
+        /// The API was used in the wrong order (for example connecting twice).
         public static let misuse = Code(.misuse)
 
         /// A short name of the code.
