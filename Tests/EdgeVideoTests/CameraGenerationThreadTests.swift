@@ -13,7 +13,10 @@ import VideoPipeline
         let h = try ApplianceHarness("threads")
         let id = "tj\(UInt16.random(in: 0...UInt16.max))"
         let ours: Set<String> = ["cap-\(id)", "enc-\(id)", "amqp-\(id)"]
-        let document = h.document([ApplianceHarness.camera(id, "testsrc:?size=160x120&rate=10", fps: 5, width: 160, height: 120)])
+        var document = h.document([ApplianceHarness.camera(id, "testsrc:?size=160x120&rate=10", fps: 5, width: 160, height: 120)])
+        // No backoff: the next generation starts the moment the previous scope returns, so a thread
+        // that is only about to exit (not joined) would be caught.
+        document["supervision"] = ["backoff": ["initial_s": 0, "max_s": 0], "shutdown_timeout_s": 10]
         let config = try AppConfig.decode(try JSONSerialization.data(withJSONObject: document))
         let resources = CameraResources(camera: config.cameras[0], sequence: FrameSequence(), instance: "t")
         // Generation number → our threads alive, and the process's thread count, as its scope began.
