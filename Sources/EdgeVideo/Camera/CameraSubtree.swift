@@ -16,7 +16,10 @@ final class CameraSubtree: Sendable {
     let supervisor: Supervisor
 
     /// Builds the subtree for `resources.camera` with the broker and supervision settings of `config`.
-    init(resources: CameraResources, config: AppConfig, logger: Logger) {
+    /// - Parameter generationStarted: called with the generation number when a generation's scope
+    ///   begins (tests check there that no thread of the previous one is left).
+    init(resources: CameraResources, config: AppConfig, logger: Logger,
+         generationStarted: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.resources = resources
         var logger = logger
         logger[metadataKey: "camera"] = "\(resources.camera.id)"
@@ -27,17 +30,21 @@ final class CameraSubtree: Sendable {
         // The confirms of a stop get what the shutdown timeout leaves after the flush and the close.
         let settleGrace = max(shutdown / 2, shutdown - .seconds(3))
         let persistent = config.amqp.persistent
+        let name = resources.camera.id
         supervisor = Supervisor(
             id: "camera:\(resources.camera.id)", strategy: .oneForAll, intensity: .unlimited,
             backoff: CameraSettings.backoff(config.supervision.backoff), logger: logger
-        ) { [resources, logger] _, startChildren in
+        ) { [resources, logger] generation, startChildren in
+            generationStarted(generation)
             let publisher = FramePublisher(
                 resources: resources, configuration: amqp, routingKey: routingKey, persistent: persistent,
                 settleGrace: settleGrace, logger: logger)
-            let capture = Capture(configuration: pipeline, output: resources.captured, counters: resources.pipeline)
+            let capture = Capture(
+                configuration: pipeline, output: resources.captured, counters: resources.pipeline, name: name,
+                logger: logger)
             let encoder = Encoder(
                 configuration: pipeline, input: resources.captured, output: resources.encoded,
-                counters: resources.pipeline, sequence: resources.sequence)
+                counters: resources.pipeline, sequence: resources.sequence, name: name)
             try await startChildren([
                 ChildSpec(id: "publisher", shutdownTimeout: shutdown) { try await publisher.run() },
                 ChildSpec(id: "encoder", shutdownTimeout: shutdown) { try await encoder.run() },

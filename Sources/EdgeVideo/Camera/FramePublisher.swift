@@ -93,44 +93,32 @@ struct FramePublisher: Sendable {
         var attempts = 0
     }
 
-    /// One connection: connect, run the confirm drainer beside the publishing loop, close, and put
-    /// back what the connection did not settle.
+    /// One connection generation (``PublisherConnection/withGeneration(configuration:counters:carrying:logger:gracePeriod:_:)``:
+    /// connect, confirm drainer, close, join, hand back): the publishing loop runs beside a watch of
+    /// the connection; what the connection did not settle goes back in front of the pending messages.
     private func runConnection(suspects: Suspects, outage: inout Outage?) async throws -> End {
-        let connection = PublisherConnection(configuration: configuration, counters: resources.publisher, logger: logger)
+        // Pending messages stay with the camera until the publishing loop hands them over, so a
+        // failed connect holds none of them.
+        var unsettled: [OutgoingMessage] = []
+        var connected = false
+        var ended: (any Error)?
         do {
-            try await connection.connect()
+            try await PublisherConnection.withGeneration(
+                configuration: configuration, counters: resources.publisher, carrying: &unsettled, logger: logger
+            ) { connection in
+                connected = true
+                resources.link.connected()
+                if let back = outage.take() {
+                    logger.info("broker connection back", metadata: [
+                        "outage_s": "\(Self.seconds(ContinuousClock.now - back.since))", "attempts": "\(back.attempts)",
+                    ])
+                }
+                try await publishUntilEnded(on: connection, suspects: suspects)
+            }
         } catch {
-            // Nothing was handed over yet: pending and queued frames stay where they are.
-            if Task.isCancelled { return .stopped }
-            return .brokerFault(try Self.brokerFault(error), connected: false)
-        }
-        resources.link.connected()
-        if let ended = outage.take() {
-            logger.info("broker connection back", metadata: [
-                "outage_s": "\(Self.seconds(ContinuousClock.now - ended.since))", "attempts": "\(ended.attempts)",
-            ])
-        }
-        let failure = await withTaskGroup(of: (any Error)?.self) { group in
-            group.addTask {
-                do { try await connection.runConfirmDrainer() } catch { return error }
-                return nil
-            }
-            group.addTask {
-                do { try await publish(on: connection, suspects: suspects) } catch { return error }
-                return nil
-            }
-            var first: (any Error)?
-            for await result in group {
-                if first == nil, let result, !(result is CancellationError) { first = result }
-                group.cancelAll()
-            }
-            return first
+            ended = error
         }
         let stopping = Task.isCancelled
-        // Not in this (maybe cancelled) task: a stop still waits for the confirms it can get.
-        await Task { await connection.close(gracePeriod: stopping ? settleGrace : .zero) }.value
-        var unsettled = connection.takeUnconfirmed()
-        let ended = connection.failure.flatMap { $0.code == .closed ? nil : $0 } ?? failure
         if let error = ended as? AMQPPublisherError, Self.isChannelRefusal(error) {
             if suspects.count > 0, unsettled.count == 1 {
                 // Isolated: the broker closed the channel over this one message. Count it and go on.
@@ -147,9 +135,39 @@ struct FramePublisher: Sendable {
         }
         resources.ledger.handedBack(unsettled.count)
         resources.keepFirst(unsettled)
-        if stopping { return .stopped }
-        if let ended { return .brokerFault(try Self.brokerFault(ended), connected: true) }
-        return .brokerFault(AMQPPublisherError(.connectionLost, "connection ended"), connected: true)
+        if stopping || ended is CancellationError { return .stopped }
+        guard connected else {
+            return .brokerFault(try Self.brokerFault(ended ?? AMQPPublisherError(.connectFailed, "connect failed")), connected: false)
+        }
+        return .brokerFault(try Self.brokerFault(ended ?? AMQPPublisherError(.connectionLost, "connection ended")), connected: true)
+    }
+
+    /// The body of a generation: publishes until the connection ends or the child is stopped. A
+    /// stop flushes what is queued, then waits up to ``settleGrace`` for the confirms.
+    /// - Throws: the error that ended the connection; `CancellationError` when stopped.
+    private func publishUntilEnded(on connection: PublisherConnection, suspects: Suspects) async throws {
+        let failure = await withTaskGroup(of: (any Error)?.self) { group in
+            group.addTask {
+                do { try await connection.waitUntilEnded() } catch { return error }
+                return nil
+            }
+            group.addTask {
+                do { try await publish(on: connection, suspects: suspects) } catch { return error }
+                return nil
+            }
+            var first: (any Error)?
+            for await result in group {
+                if first == nil, let result, !(result is CancellationError) { first = result }
+                group.cancelAll()
+            }
+            return first
+        }
+        if Task.isCancelled {
+            // Not in this cancelled task: a stop still waits for the confirms it can get.
+            _ = await Task { await connection.waitUntilSettled(timeout: settleGrace) }.value
+            throw CancellationError()
+        }
+        throw failure ?? AMQPPublisherError(.connectionLost, "connection ended")
     }
 
     /// Publishes pending then queued frames until cancelled; when cancelled, flushes what is queued.
