@@ -27,6 +27,7 @@ matrix=(
     "memoryAndDiskAlarmsWhilePublishing 5"
     "poisonMessageIsRejectedAndTheCameraGoesOn 1"
     "nacksFromAFullRejectPublishQueueAreCounted 1"
+    "killedNodeFailsOver 10"
     "rtspServerKilledDuringABrokerFault 1"
     "hundredLiveReloadsDuringAReconnectStorm 1"
 )

@@ -21,7 +21,7 @@ struct FramePublisher: Sendable {
     /// How long a stop waits for outstanding confirms (within the child's shutdown timeout).
     let settleGrace: Duration
     let logger: Logger
-    /// Logs nacks without a line per frame.
+    /// Logs nacks without a line per frame, and notices a connection that only gets nacks.
     let refusals: NackLog
 
     init(
@@ -188,6 +188,12 @@ struct FramePublisher: Sendable {
             while true {
                 let frame = try await resources.encoded.next()
                 try await publishOrKeep(message(for: frame), on: connection)
+                if refusals.shouldRefreshChannel() {
+                    logger.warning("every recent frame was nacked; opening a new connection", metadata: [
+                        "nacks_in_a_row": "\(NackLog.streakLimit)",
+                    ])
+                    throw AMQPPublisherError(.brokerRefused, "\(NackLog.streakLimit) nacks in a row")
+                }
             }
         } catch is CancellationError {
             // `publish` refuses work in a cancelled task; flush from a task that is not cancelled.
@@ -237,7 +243,7 @@ struct FramePublisher: Sendable {
             ],
             onSettled: { settlement in
                 ledger.settled(settlement.outcome)
-                if settlement.outcome == .nacked { refusals.nacked(settlement.messageID) }
+                if settlement.outcome == .nacked { refusals.nacked(settlement.messageID) } else { refusals.settled() }
             })
     }
 
@@ -286,18 +292,46 @@ final class Suspects: Sendable {
 }
 
 /// Logs the frames the broker nacks: the first one, then every 100th, with the running count
-/// (the status counts every one in `nacked`).
+/// (the status counts every one in `nacked`). Also counts nacks in a row: a channel that gets
+/// nothing but nacks is replaced, at most once per ``refreshInterval`` (RabbitMQ 3.10 can leave a
+/// channel opened during a quorum queue's leader election nacking every publish; a full queue with
+/// `x-overflow: reject-publish` costs one reconnect per interval).
 ///
-/// Thread-safety: an atomic counter; called from the confirm drainer.
+/// Thread-safety: atomics and a small lock; called from the confirm drainer and the publisher.
 final class NackLog: Sendable {
+    /// Nacks in a row (no confirm between them) that make a channel suspect.
+    static let streakLimit = 64
+    /// The least time between two channel replacements.
+    static let refreshInterval = Duration.seconds(30)
+
     private let count = Atomic<Int>(0)
+    private let streak = Atomic<Int>(0)
+    private let lastRefresh = Mutex<ContinuousClock.Instant?>(nil)
     private let logger: Logger
 
     init(logger: Logger) {
         self.logger = logger
     }
 
+    /// A frame was confirmed or returned: the channel works.
+    func settled() {
+        streak.store(0, ordering: .relaxed)
+    }
+
+    /// Whether the channel should be replaced now (then the streak starts again).
+    func shouldRefreshChannel() -> Bool {
+        guard streak.load(ordering: .relaxed) >= Self.streakLimit else { return false }
+        return lastRefresh.withLock { last in
+            let now = ContinuousClock.now
+            if let last, now - last < Self.refreshInterval { return false }
+            last = now
+            streak.store(0, ordering: .relaxed)
+            return true
+        }
+    }
+
     func nacked(_ messageID: String) {
+        streak.add(1, ordering: .relaxed)
         let total = count.wrappingAdd(1, ordering: .relaxed).newValue
         if total == 1 || total % 100 == 0 {
             logger.warning("broker nacked a frame (a full queue with x-overflow reject-publish?); counted as nacked", metadata: [

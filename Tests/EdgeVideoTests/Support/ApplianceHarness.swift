@@ -19,18 +19,24 @@ final class ApplianceHarness: Sendable {
     let brokerPort: Int
     /// The port edge-video connects to: the broker's, or a fault proxy's in front of it.
     let appPort: Int
-    /// edge-video's broker URL.
-    var brokerURL: String { "amqp://guest:guest@127.0.0.1:\(appPort)/\(vhost)" }
+    /// The ports of every broker URL edge-video is given, in order (a cluster's nodes).
+    let appPorts: [Int]
+    /// edge-video's (first) broker URL.
+    var brokerURL: String { url(port: appPort) }
+    /// The URL of this test's vhost on 127.0.0.1:`port`.
+    func url(port: Int) -> String { "amqp://guest:guest@127.0.0.1:\(port)/\(vhost)" }
     /// The broker URL for the test's own consumers (never through a proxy).
     var directURL: String { "amqp://guest:guest@127.0.0.1:\(brokerPort)/\(vhost)" }
 
-    static let binary = RepositoryFiles.path(".build/debug/edge-video")
+    /// The binary under test: `EDGE_VIDEO_BINARY`, else the debug build.
+    static let binary = ProcessInfo.processInfo.environment["EDGE_VIDEO_BINARY"] ?? RepositoryFiles.path(".build/debug/edge-video")
     static let python = "/usr/bin/python3"
 
     /// - Parameters:
     ///   - scratch: a node of the test's own, for faults that harm the broker; the shared node when nil.
     ///   - appPort: where edge-video connects (a proxy's port); the broker's when nil.
-    init(_ name: String, scratch: ScratchNode? = nil, appPort: Int? = nil) throws {
+    ///   - appPorts: every port edge-video is given a URL for, in order (a cluster); `[appPort]` when nil.
+    init(_ name: String, scratch: ScratchNode? = nil, appPort: Int? = nil, appPorts: [Int]? = nil) throws {
         let unique = UUID().uuidString.prefix(8).lowercased()
         self.name = name
         directory = NSTemporaryDirectory() + "ev-\(name)-\(unique)"
@@ -39,7 +45,8 @@ final class ApplianceHarness: Sendable {
         exchange = "ev.test.\(name).\(unique)"
         node = scratch?.node
         brokerPort = scratch?.port ?? 5672
-        self.appPort = appPort ?? brokerPort
+        self.appPort = appPorts?.first ?? appPort ?? brokerPort
+        self.appPorts = appPorts ?? [self.appPort]
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw TestProcess.Failure(description: "\(Self.binary) missing: run `swift build` before `swift test` (scripts/test.sh does)")
@@ -79,7 +86,7 @@ final class ApplianceHarness: Sendable {
     /// The configuration document for `cameras` on this test's broker vhost and exchange.
     func document(_ cameras: [[String: Any]], amqp: [String: Any] = [:]) -> [String: Any] {
         [
-            "amqp": (["urls": [brokerURL], "exchange": exchange, "heartbeat_s": 5, "confirm_timeout_s": 20] as [String: Any])
+            "amqp": (["urls": appPorts.map(url(port:)), "exchange": exchange, "heartbeat_s": 5, "confirm_timeout_s": 20] as [String: Any])
                 .merging(amqp) { $1 },
             "status": ["file": "run/status.json"],
             "supervision": ["backoff": ["initial_s": 0.1, "max_s": 1, "jitter": 0.25], "shutdown_timeout_s": 10],
@@ -172,8 +179,12 @@ final class ApplianceHarness: Sendable {
     /// Starts an AMQP consumer bound to the exchange (declaring it first, as edge-video does) and
     /// waits until it is bound. With `queue`, the queue is durable and named.
     /// `queueArguments` are `KEY=VALUE` queue arguments (integers where they parse), e.g. `x-max-length=5`.
-    func tap(key: String = "camera.#", queue: String? = nil, declareOnly: Bool = false, queueArguments: [String] = []) async throws -> TestProcess {
-        var arguments = [RepositoryFiles.path("scripts/amqp-tap.py"), "--url", directURL, "--exchange", exchange, "--key", key]
+    /// `via` is the URL to declare through (the node that leads a quorum queue); `directURL` when nil.
+    func tap(
+        key: String = "camera.#", queue: String? = nil, declareOnly: Bool = false, queueArguments: [String] = [],
+        via: String? = nil
+    ) async throws -> TestProcess {
+        var arguments = [RepositoryFiles.path("scripts/amqp-tap.py"), "--url", via ?? directURL, "--exchange", exchange, "--key", key]
         if let queue { arguments += ["--queue", queue] }
         if declareOnly { arguments += ["--declare-only"] }
         for argument in queueArguments { arguments += ["--queue-arg", argument] }

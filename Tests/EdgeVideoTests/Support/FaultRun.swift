@@ -44,14 +44,14 @@ final class FaultRun: Sendable {
     /// camera is connected and confirming; then records the baseline.
     init(
         _ fault: String, harness: ApplianceHarness, cameras: [[String: Any]], amqp: [String: Any] = [:],
-        queueArguments: [String] = []
+        queueArguments: [String] = [], declareVia: String? = nil
     ) async throws {
         self.fault = fault
         self.harness = harness
         queue = "ev.test.\(harness.name).\(UUID().uuidString.prefix(8))"
         cameraIDs = cameras.compactMap { $0["id"] as? String }
         try harness.writeConfig(cameras, amqp: amqp)
-        _ = try await harness.tap(queue: queue, declareOnly: true, queueArguments: queueArguments)
+        _ = try await harness.tap(queue: queue, declareOnly: true, queueArguments: queueArguments, via: declareVia)
         app = try harness.start()
         let ids = cameraIDs
         _ = try await harness.waitForStatus("every camera confirming", app: app) { status in

@@ -28,6 +28,14 @@ final class ScratchNode: Sendable {
         try await Command.run(RepositoryFiles.path("scripts/rabbitmq-scratch-node.sh"), ["start", node, "\(port)", "\(distPort)", directory])
     }
 
+    /// Joins `primary`'s cluster (stop_app, join_cluster, start_app); returns once it accepts AMQP.
+    func join(_ primary: ScratchNode) async throws {
+        try await ctl("stop_app")
+        try await ctl("join_cluster", primary.node)
+        try await ctl("start_app")
+        _ = try await waitUntilAccepting()
+    }
+
     /// `rabbitmqctl -n node ARGS`.
     @discardableResult
     func ctl(_ arguments: String...) async throws -> String {
