@@ -136,6 +136,7 @@ struct GenerationRunner {
             return .restart(delay: delay, reason: "\(id): \(reason)")
         case .escalate:
             supervisor.setState(.stopping)
+            supervisor.logGiveUp("\(id): \(reason)")
             await stop(entries.reversed().map(\.spec.id), as: .stopping)
             return .escalate(reason: "\(id): \(reason)")
         }

@@ -11,10 +11,10 @@ extension Supervisor {
         guard running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
         else { throw error(.alreadyRunning, "run() called twice") }
         defer {
-            for event in inbox.drain() { Self.refuse(event, error(.notRunning, "supervisor ended")) }
+            for event in inbox.close() { Self.refuse(event, notRunning()) }
             running.store(false, ordering: .releasing)
         }
-        inbox.resetCancellation()
+        inbox.open()
         let epoch = epoch.add(1, ordering: .acquiringAndReleasing).newValue
         status.state.withLock { state in
             state.runs += 1
@@ -52,7 +52,6 @@ extension Supervisor {
                     $0.state = .failed
                     $0.lastExit = reason
                 }
-                logger.error("restart intensity exceeded, giving up", metadata: ["supervisor": "\(path)", "last_exit": "\(reason)"])
                 return error(.intensityExceeded, reason)
             case .restart(let delay, let reason):
                 status.state.withLock {
@@ -107,6 +106,7 @@ extension Supervisor {
             logger.info("generation failed, restarting", metadata: ["supervisor": "\(path)", "reason": "\(reason)"])
             return .restart(delay: delay, reason: reason.description)
         }
+        logGiveUp(reason.description)
         return .escalate(reason: reason.description)
     }
 

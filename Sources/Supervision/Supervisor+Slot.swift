@@ -51,4 +51,9 @@ extension Supervisor {
             ]
         )
     }
+
+    /// Logs that the intensity is exceeded, before the children are stopped (where OTP reports it).
+    func logGiveUp(_ reason: String) {
+        logger.error("restart intensity exceeded, giving up", metadata: ["supervisor": "\(path)", "last_exit": "\(reason)"])
+    }
 }

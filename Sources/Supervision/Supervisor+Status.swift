@@ -42,3 +42,24 @@ extension Supervisor {
         status.state.withLock { $0.state = newState }
     }
 }
+
+/// One row of a supervisor's child table, as tests compare it with a model.
+struct ChildRow: Sendable, Equatable {
+    var id: String
+    var state: SupervisorSnapshot.State
+    var restarts: Int
+    var nested: Supervisor?
+
+    static func == (a: ChildRow, b: ChildRow) -> Bool {
+        a.id == b.id && a.state == b.state && a.restarts == b.restarts && a.nested === b.nested
+    }
+}
+
+extension Supervisor {
+    /// The child table in start order.
+    func childRows() -> [ChildRow] {
+        status.state.withLock { state in
+            state.children.map { ChildRow(id: $0.id, state: $0.state, restarts: max(0, $0.starts - 1), nested: $0.nested) }
+        }
+    }
+}

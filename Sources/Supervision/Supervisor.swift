@@ -129,16 +129,26 @@ public final class Supervisor: Sendable {
 
     /// Starts one more child, after the others; returns once it has been started.
     ///
-    /// - Throws: ``SupervisorError`` `.duplicateChildID`, or `.notRunning` if `run()` ends first.
+    /// - Throws: ``SupervisorError`` `.duplicateChildID`, or `.notRunning` if `run()` has ended
+    ///   (before it handled the request, or before the call).
     public func startChild(_ spec: ChildSpec) async throws {
-        try await withCheckedThrowingContinuation { inbox.post(.startChild(spec, $0)) }
+        try await withCheckedThrowingContinuation { reply in
+            if !inbox.post(.startChild(spec, reply)) { reply.resume(throwing: notRunning()) }
+        }
     }
 
     /// Stops one child (awaiting it) and removes it; its siblings are not affected.
     ///
-    /// - Throws: ``SupervisorError`` `.childNotFound`, or `.notRunning` if `run()` ends first.
+    /// - Throws: ``SupervisorError`` `.childNotFound`, or `.notRunning` if `run()` has ended
+    ///   (before it handled the request, or before the call).
     public func terminateChild(id: String) async throws {
-        try await withCheckedThrowingContinuation { inbox.post(.terminateChild(id, $0)) }
+        try await withCheckedThrowingContinuation { reply in
+            if !inbox.post(.terminateChild(id, reply)) { reply.resume(throwing: notRunning()) }
+        }
+    }
+
+    func notRunning() -> SupervisorError {
+        error(.notRunning, "supervisor ended")
     }
 
     func error(_ code: SupervisorError.Code, _ message: String) -> SupervisorError {
