@@ -42,8 +42,8 @@ public final class Supervisor: Sendable {
     let scope: GenerationScope?
     let clock: ClockBox
     let logger: Logger
-    let seed: UInt64
-    let status: NodeStatus
+    /// The restart state machine with the child table, and this supervisor's own status.
+    let table: Mutex<SupervisorState>
     let inbox = Inbox()
     let watchdog = ShutdownWatchdog()
     let liveTasks = LiveTaskCounter()
@@ -108,11 +108,13 @@ public final class Supervisor: Sendable {
         self.backoff = backoff
         self.clock = ClockBox(clock)
         self.logger = logger
-        self.seed = seed ?? UInt64.random(in: .min ... .max)
         self.initialChildren = children
         self.scope = scope
-        self.status = NodeStatus(path: id)
-        status.reconcile(children)
+        var machine = RestartStateMachine(
+            strategy: strategy, intensity: intensity, backoff: backoff, seed: seed ?? UInt64.random(in: .min ... .max)
+        )
+        machine.beginRun(children)
+        self.table = Mutex(SupervisorState(machine: machine, path: id))
     }
 
     /// Asks a running supervisor to stop: its children stop in reverse order, then `run()` returns.
