@@ -2,7 +2,7 @@ import Glibc
 
 extension PublisherConnection {
     /// The connection thread's loop: send what was accepted, read confirms, sleep in `poll` on the
-    /// socket and the wake eventfd. Returns `nil` when asked to stop, else why the connection ended.
+    /// socket and the wake pipe. Returns `nil` when asked to stop, else why the connection ended.
     func runLoop(_ connection: RabbitConnection) -> AMQPPublisherError? {
         let idleWait = configuration.heartbeat > .zero ? min(configuration.heartbeat / 2, .seconds(1)) : .seconds(1)
         do {

@@ -5,15 +5,15 @@ import Testing
 
 @Suite struct StatusDocumentTests {
     static func sample() -> StatusDocument {
-        var camera = CameraStatus(state: "running")
+        var camera = CameraStatus(state: .running)
         (camera.framesCaptured, camera.framesEncoded, camera.published, camera.confirmed) = (120, 60, 60, 59)
         (camera.inFlight, camera.reconnects, camera.restarts) = (1, 1, 1)
-        let publisher = StatusNode(id: "publisher", kind: "worker", state: "running", restarts: 1)
+        let publisher = StatusNode(id: "publisher", kind: "worker", state: .running, restarts: 1)
         let subtree = StatusNode(
-            id: "camera:cam-1", kind: "supervisor", strategy: "one_for_all", state: "running", restarts: 1,
+            id: "camera:cam-1", kind: "supervisor", strategy: "one_for_all", state: .running, restarts: 1,
             lastExit: "connection closed by broker", liveTasks: 4, children: [publisher])
         let root = StatusNode(
-            id: "root", kind: "supervisor", strategy: "one_for_one", state: "running", liveTasks: 17, children: [subtree])
+            id: "root", kind: "supervisor", strategy: "one_for_one", state: .running, liveTasks: 17, children: [subtree])
         return StatusDocument(
             pid: 4242, version: "0.1.0", uptimeS: 12.5, liveTasks: 17,
             config: .init(path: "supervision.json", generation: 2, lastError: nil), tree: root,

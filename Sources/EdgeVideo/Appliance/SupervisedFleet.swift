@@ -103,7 +103,7 @@ public final class SupervisedFleet: CameraFleet {
     static func status(of subtree: CameraSubtree, node: SupervisorSnapshot?) -> CameraStatus {
         let pipeline = subtree.resources.pipeline.snapshot()
         let publisher = subtree.resources.publisher.snapshot()
-        var status = CameraStatus(state: node?.state.rawValue ?? "starting")
+        var status = CameraStatus(state: node?.state ?? .starting)
         status.framesCaptured = Int(pipeline.framesCaptured)
         status.framesEncoded = Int(pipeline.framesEncoded)
         status.dropped = Int(pipeline.dropped)
@@ -122,7 +122,7 @@ public final class SupervisedFleet: CameraFleet {
         let isSupervisor = snapshot.kind == .supervisor
         return StatusNode(
             id: snapshot.id, kind: snapshot.kind.rawValue, strategy: snapshot.strategy?.rawValue,
-            state: snapshot.state.rawValue, restarts: snapshot.restarts,
+            state: snapshot.state, restarts: snapshot.restarts,
             lastExit: snapshot.lastExit.map(Redaction.redactingSecrets(in:)), liveTasks: isSupervisor ? snapshot.liveTasks : nil,
             children: isSupervisor ? snapshot.children.map(node) : nil)
     }
