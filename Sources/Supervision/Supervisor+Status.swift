@@ -47,12 +47,13 @@ extension Supervisor {
 /// One row of a supervisor's child table, as tests compare it with a model.
 struct ChildRow: Sendable, Equatable {
     var id: String
+    var restart: ChildSpec.Restart
     var state: SupervisorSnapshot.State
     var restarts: Int
     var nested: Supervisor?
 
     static func == (a: ChildRow, b: ChildRow) -> Bool {
-        a.id == b.id && a.state == b.state && a.restarts == b.restarts && a.nested === b.nested
+        a.id == b.id && a.restart == b.restart && a.state == b.state && a.restarts == b.restarts && a.nested === b.nested
     }
 }
 
@@ -61,7 +62,9 @@ extension Supervisor {
     func childRows() -> [ChildRow] {
         table.withLock { table in
             table.machine.children.map {
-                ChildRow(id: $0.id, state: $0.state, restarts: max(0, $0.starts - 1), nested: $0.spec.nested)
+                ChildRow(
+                    id: $0.id, restart: $0.spec.restart, state: $0.state, restarts: max(0, $0.starts - 1), nested: $0.spec.nested
+                )
             }
         }
     }

@@ -183,6 +183,9 @@ struct TraceHarness {
         var inFlight = false
         for row in supervisor.childRows() {
             let up = row.state == .running
+            // Without backoff, a child of a running supervisor is down only after a normal exit
+            // of a transient one; any other down row has an exit on its way or being handled.
+            inFlight = inFlight || !(up || (row.state == .stopped && row.restart == .transient))
             if let nested = row.nested {
                 if up, nested.running.load(ordering: .acquiring) {
                     let (part, nestedInFlight) = await dump(nested, running: true)
@@ -268,65 +271,41 @@ struct WorkerCrash: Error {}
 final class WorkerControl: Sendable {
     enum Command: Sendable { case crash, finish, stop }
 
-    private struct State {
-        var running: Bool
-        var command: Command?
-        var waiter: UnsafeContinuation<Command, Never>?
-        var endWaiter: UnsafeContinuation<Void, Never>?
-    }
-
-    private let state: Mutex<State>
+    private let commands: AsyncStream<Command>
+    private let send: AsyncStream<Command>.Continuation
+    /// Whether the body runs, and who waits for it to end.
+    private let state: Mutex<(running: Bool, waiter: CheckedContinuation<Void, Never>?)>
 
     init(running: Bool) {
-        state = Mutex(State(running: running))
+        (commands, send) = AsyncStream.makeStream()
+        state = Mutex((running, nil))
     }
 
     var isRunning: Bool { state.withLock { $0.running } }
 
     /// Sends `command` and waits until the body has ended.
     func end(_ command: Command) async {
-        await withUnsafeContinuation { (done: UnsafeContinuation<Void, Never>) in
-            let (waiter, finished) = state.withLock { state -> (UnsafeContinuation<Command, Never>?, Bool) in
-                guard state.running else { return (nil, true) }
-                state.endWaiter = done
-                guard state.command == nil else { return (nil, false) }
-                state.command = command
-                defer { state.waiter = nil }
-                return (state.waiter, false)
+        await withCheckedContinuation { done in
+            let running = state.withLock { state in
+                if state.running { state.waiter = done }
+                return state.running
             }
-            waiter?.resume(returning: command)
-            if finished { done.resume() }
+            if running { send.yield(command) } else { done.resume() }
         }
     }
 
     /// Waits for a command; cancellation (the supervisor stopping the worker) is `.stop`.
     func wait() async -> Command {
-        await withTaskCancellationHandler {
-            await withUnsafeContinuation { continuation in
-                let command = state.withLock { state -> Command? in
-                    if let command = state.command { return command }
-                    state.waiter = continuation
-                    return nil
-                }
-                if let command { continuation.resume(returning: command) }
-            }
-        } onCancel: {
-            let waiter = state.withLock { state -> UnsafeContinuation<Command, Never>? in
-                guard state.command == nil else { return nil }
-                state.command = .stop
-                defer { state.waiter = nil }
-                return state.waiter
-            }
-            waiter?.resume(returning: .stop)
-        }
+        var iterator = commands.makeAsyncIterator()
+        return await iterator.next() ?? .stop
     }
 
     /// Called by the body as it returns or throws.
     func ended() {
         state.withLock { state in
             state.running = false
-            defer { state.endWaiter = nil }
-            return state.endWaiter
+            defer { state.waiter = nil }
+            return state.waiter
         }?.resume()
     }
 }
