@@ -153,6 +153,7 @@ struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 }
 
+/// The child table's bookkeeping: what the runner reports as it executes the machine's actions.
 extension RestartStateMachine {
     /// Starts a run: a fresh restart history, and the table set to `initial` (rows of the same id
     /// keep their counters).
