@@ -22,6 +22,8 @@ final class Inbox: Sendable {
         var head = 0
         var waiter: UnsafeContinuation<Event, Never>?
         var cancelNoted = false
+        /// The run ended: commands are refused until the next run opens the inbox.
+        var closed = false
 
         mutating func pop() -> Event? {
             guard head < queue.count else { return nil }
@@ -37,19 +39,24 @@ final class Inbox: Sendable {
 
     private let state = Mutex(State())
 
-    func post(_ event: Event) {
-        let waiter = state.withLock { state -> UnsafeContinuation<Event, Never>? in
+    /// Queues an event; returns `false` (and queues nothing) for a command while the inbox is closed.
+    @discardableResult
+    func post(_ event: Event) -> Bool {
+        let (accepted, waiter) = state.withLock { state -> (Bool, UnsafeContinuation<Event, Never>?) in
+            if state.closed, case .startChild = event { return (false, nil) }
+            if state.closed, case .terminateChild = event { return (false, nil) }
             if let waiter = state.waiter {
                 state.waiter = nil
-                return waiter
+                return (true, waiter)
             }
             state.queue.append(event)
-            return nil
+            return (true, nil)
         }
         waiter?.resume(returning: event)
+        return accepted
     }
 
-    /// The next event; a cancelled consumer gets one `.cancelled` per ``resetCancellation()``.
+    /// The next event; a cancelled consumer gets one `.cancelled` per ``open()``.
     func next() async -> Event {
         if let event = state.withLock({ $0.pop() }) { return event }
         return await withTaskCancellationHandler {
@@ -88,14 +95,19 @@ final class Inbox: Sendable {
         }
     }
 
-    /// Starts a new run: cancellation may be noted again.
-    func resetCancellation() {
-        state.withLock { $0.cancelNoted = false }
+    /// Starts a new run: commands are accepted and cancellation may be noted again.
+    func open() {
+        state.withLock {
+            $0.cancelNoted = false
+            $0.closed = false
+        }
     }
 
-    /// Removes the events left at the end of a run, for their commands to be answered.
-    func drain() -> [Event] {
+    /// Ends a run: removes the events left, for their commands to be refused, and refuses later
+    /// commands until ``open()``, as OTP refuses a call to a supervisor that has exited.
+    func close() -> [Event] {
         state.withLock { state in
+            state.closed = true
             var events: [Event] = []
             while let event = state.pop() { events.append(event) }
             return events

@@ -1,27 +1,53 @@
-/// The restart decisions of one supervisor, as a pure value: which children to stop and start,
-/// whether the intensity is exceeded, and how long to back off.
+/// The restart decisions of one supervisor and the child table they are made on, as a pure value:
+/// which children to stop and start, whether the intensity is exceeded, and how long to back off.
 ///
-/// Time is passed in (`now`, a `Duration` since an origin of the caller's clock), so the state
-/// machine is tested without a clock, tasks or sleeps. The ``Supervisor`` drives it.
+/// The table (``children``) is the supervisor's only list of its children: spec, restart type,
+/// state, restarts, last exit, and the token of the running incarnation or pending timer. The
+/// runner executes the machine's actions and reports back; the status snapshot is read from the
+/// same table. Time is passed in (`now`, a `Duration` since an origin of the caller's clock), so
+/// the machine is tested without a clock, tasks or sleeps.
 struct RestartStateMachine: Sendable {
-    /// One child as the decisions see it.
-    struct Child: Sendable, Hashable {
-        var id: String
-        var restart: ChildSpec.Restart
-        var running: Bool
+    /// One row of the child table.
+    struct Child: Sendable {
+        var spec: ChildSpec
+        /// Added by `startChild`: kept when a generation scope builds the other children anew.
+        var dynamic: Bool
+        var state: SupervisorSnapshot.State = .starting
+        var starts = 0
+        var lastExit: String?
+        /// When the running incarnation started.
+        var since: Duration?
+        /// Asked to stop and not returned within its shutdown timeout.
+        var overdue = false
+        /// The running incarnation; its serial names its exit.
+        var handle: ChildHandle?
+        /// The token of the backoff timer that will start it.
+        var timer: Int?
+        /// Tasks of this child that have not returned (counted by its slot).
+        let live = LiveTaskCounter()
+
+        var id: String { spec.id }
+    }
+
+    /// What to run for one started child.
+    struct Launch: Sendable {
+        let spec: ChildSpec
+        let handle: ChildHandle
+        let counter: LiveTaskCounter
     }
 
     /// What the supervisor must do after a child ended.
     enum ExitAction: Sendable, Hashable {
-        /// Nothing restarts; the child stays in the list, stopped (transient after a normal exit).
+        /// Nothing restarts; the child stays in the table, stopped (transient after a normal exit).
         case keep
-        /// Nothing restarts; the child was removed from the list (temporary).
+        /// Nothing restarts; the child was removed from the table (temporary).
         case remove
-        /// Stop the running children in `stop` (already in reverse start order), forget the
-        /// temporaries among them, then after `delay` start `start` in order.
-        case restart(stop: [String], start: [String], delay: Duration)
-        /// Stop every running child in reverse order, then after `delay` start a new generation.
-        case restartGeneration(delay: Duration)
+        /// Stop the running children in `stop` (already in reverse start order), remove the
+        /// temporaries in `forget`, then after `delay` start `start` in order.
+        case restart(stop: [String], forget: [String], start: [String], delay: Duration)
+        /// Stop every running child in reverse order, remove `forget`, then after `delay` start a
+        /// new generation.
+        case restartGeneration(forget: [String], delay: Duration)
         /// Too many restarts: stop every child and fail.
         case escalate
     }
@@ -29,82 +55,64 @@ struct RestartStateMachine: Sendable {
     let strategy: RestartStrategy
     let intensity: RestartIntensity
     let backoff: Backoff
+    let seed: UInt64
     private(set) var children: [Child] = []
-    private(set) var restartTimes: [Duration] = []
-    private(set) var consecutive = 0
+    private var restartTimes: [Duration] = []
+    private var consecutive = 0
     private var quietSince: Duration?
     private var rng: SplitMix64
+    private var serial = 0
+    private var token = 0
 
     init(strategy: RestartStrategy, intensity: RestartIntensity, backoff: Backoff, seed: UInt64) {
         self.strategy = strategy
         self.intensity = intensity
         self.backoff = backoff
+        self.seed = seed
         self.rng = SplitMix64(seed: seed)
     }
 
-    /// Replaces the child list (a new generation starts them all).
-    mutating func setChildren(_ specs: [(id: String, restart: ChildSpec.Restart)]) {
-        children = specs.map { Child(id: $0.id, restart: $0.restart, running: false) }
-    }
-
-    /// Appends a child (dynamic start).
-    mutating func add(id: String, restart: ChildSpec.Restart) {
-        children.append(Child(id: id, restart: restart, running: false))
-    }
-
-    /// Forgets a child (dynamic terminate).
-    mutating func remove(id: String) {
-        children.removeAll { $0.id == id }
-    }
-
-    /// Marks a child running.
-    mutating func started(id: String) {
-        if let i = index(of: id) { children[i].running = true }
-    }
-
-    /// Marks a child stopped by the supervisor (no decision needed).
-    mutating func markStopped(id: String) {
-        if let i = index(of: id) { children[i].running = false }
-    }
-
-    /// Decides what a child's exit means.
-    mutating func exited(id: String, reason: ExitReason, now: Duration) -> ExitAction {
-        guard let i = index(of: id) else { return .keep }
-        children[i].running = false
+    /// Decides what the exit of the incarnation `serial` means; `nil` for an exit already handled.
+    mutating func exited(serial: Int, reason: ExitReason, now: Duration) -> (id: String, action: ExitAction)? {
+        guard let i = children.firstIndex(where: { $0.handle?.serial == serial }) else { return nil }
+        children[i].handle = nil
+        children[i].state = reason.isNormal ? .stopped : .failed
+        children[i].lastExit = reason.description
+        children[i].overdue = false
         let child = children[i]
         let needsRestart =
-            switch child.restart {
+            switch child.spec.restart {
             case .permanent: true
             case .transient: !reason.isNormal
             case .temporary: false
             }
         guard needsRestart else {
-            if child.restart == .temporary {
+            if child.spec.restart == .temporary {
                 children.remove(at: i)
-                return .remove
+                return (child.id, .remove)
             }
-            return .keep
+            return (child.id, .keep)
         }
-        guard let delay = recordRestart(now: now) else { return .escalate }
+        guard let delay = recordRestart(now: now) else { return (child.id, .escalate) }
+        let temporaries = { (rows: ArraySlice<Child>) in rows.filter { $0.spec.restart == .temporary }.map(\.id) }
         switch strategy {
         case .oneForOne:
-            return .restart(stop: [], start: [child.id], delay: delay)
+            return (child.id, .restart(stop: [], forget: [], start: [child.id], delay: delay))
         case .oneForAll:
-            children.removeAll { $0.restart == .temporary }
-            return .restartGeneration(delay: delay)
+            return (child.id, .restartGeneration(forget: temporaries(children[...]), delay: delay))
         case .restForOne:
             let rest = children[(i + 1)...]
-            let stop = rest.reversed().filter(\.running).map(\.id)
-            children.removeAll { child in child.restart == .temporary && rest.contains { $0.id == child.id } }
-            let start = children[i...].map(\.id)
-            return .restart(stop: stop, start: start, delay: delay)
+            let forget = temporaries(rest)
+            let stop = rest.reversed().filter { $0.handle != nil }.map(\.id)
+            let start = children[i...].map(\.id).filter { !forget.contains($0) }
+            return (child.id, .restart(stop: stop, forget: forget, start: start, delay: delay))
         }
     }
 
     /// A generation failed as a whole (its scope threw): restart it or give up.
     mutating func generationFailed(now: Duration) -> ExitAction {
         guard let delay = recordRestart(now: now) else { return .escalate }
-        return .restartGeneration(delay: delay)
+        return .restartGeneration(forget: [], delay: delay)
     }
 
     /// Counts a restart against the intensity; returns the backoff delay, or `nil` to escalate.
@@ -120,10 +128,6 @@ struct RestartStateMachine: Sendable {
         consecutive += 1
         quietSince = now + delay
         return delay
-    }
-
-    private func index(of id: String) -> Int? {
-        children.firstIndex { $0.id == id }
     }
 }
 
@@ -146,5 +150,109 @@ struct SplitMix64: RandomNumberGenerator, Sendable {
     /// A uniform `Double` in `0..<1`.
     mutating func nextUnit() -> Double {
         Double(next() >> 11) / Double(1 << 53)
+    }
+}
+
+/// The child table's bookkeeping: what the runner reports as it executes the machine's actions.
+extension RestartStateMachine {
+    /// Starts a run: a fresh restart history, and the table set to `initial` (rows of the same id
+    /// keep their counters).
+    mutating func beginRun(_ initial: [ChildSpec]) {
+        restartTimes = []
+        consecutive = 0
+        quietSince = nil
+        rng = SplitMix64(seed: seed)
+        children = reconciled(initial.map { ($0, false) })
+    }
+
+    /// Starts a generation: the children a scope built for it (`nil` without a scope) followed by
+    /// the dynamic ones. Returns a duplicate id, if any (then nothing can start).
+    mutating func beginGeneration(scoped: [ChildSpec]?) -> String? {
+        if let scoped { children = reconciled(scoped.map { ($0, false) } + children.filter(\.dynamic).map { ($0.spec, true) }) }
+        var seen = Set<String>()
+        return children.first { !seen.insert($0.id).inserted }?.id
+    }
+
+    private func reconciled(_ specs: [(ChildSpec, Bool)]) -> [Child] {
+        specs.map { spec, dynamic in
+            guard var row = children.first(where: { $0.id == spec.id }) else { return Child(spec: spec, dynamic: dynamic) }
+            row.spec = spec
+            row.dynamic = dynamic
+            row.handle = nil
+            row.timer = nil
+            return row
+        }
+    }
+
+    /// Whether a child with this id is in the table.
+    func contains(_ id: String) -> Bool {
+        children.contains { $0.id == id }
+    }
+
+    /// Appends a child (`startChild`); `false` if the id is taken.
+    mutating func add(_ spec: ChildSpec) -> Bool {
+        guard !contains(spec.id) else { return false }
+        children.append(Child(spec: spec, dynamic: true))
+        return true
+    }
+
+    /// Removes children (`terminateChild`, or temporaries stopped by a restart).
+    mutating func remove(_ ids: [String]) {
+        if !ids.isEmpty { children.removeAll { ids.contains($0.id) } }
+    }
+
+    /// Starts a new incarnation of a child in the table: what to run, or `nil` if it is gone.
+    mutating func start(_ id: String, now: Duration) -> Launch? {
+        guard let i = children.firstIndex(where: { $0.id == id }) else { return nil }
+        serial += 1
+        let handle = ChildHandle(serial: serial)
+        children[i].handle = handle
+        children[i].timer = nil
+        children[i].state = .running
+        children[i].starts += 1
+        children[i].since = now
+        children[i].overdue = false
+        return Launch(spec: children[i].spec, handle: handle, counter: children[i].live)
+    }
+
+    /// Begins stopping a child: cancels its pending timer and returns its running incarnation.
+    mutating func beginStop(_ id: String, as state: SupervisorSnapshot.State) -> ChildHandle? {
+        guard let i = children.firstIndex(where: { $0.id == id }) else { return nil }
+        children[i].timer = nil
+        guard let handle = children[i].handle else { return nil }
+        children[i].state = state
+        return handle
+    }
+
+    /// A child stopped by the supervisor has returned.
+    mutating func stopped(_ id: String) {
+        guard let i = children.firstIndex(where: { $0.id == id }) else { return }
+        children[i].handle = nil
+        children[i].state = .stopped
+        children[i].overdue = false
+    }
+
+    /// A new timer token.
+    mutating func nextToken() -> Int {
+        token += 1
+        return token
+    }
+
+    /// Makes `ids` wait for the timer `token` before they start.
+    mutating func backOff(_ ids: [String], token: Int) {
+        for i in children.indices where ids.contains(children[i].id) {
+            children[i].timer = token
+            children[i].state = .backingOff
+        }
+    }
+
+    /// The children waiting for the timer `token`, in start order.
+    func due(token: Int) -> [String] {
+        children.filter { $0.timer == token }.map(\.id)
+    }
+
+    /// Marks the incarnation `serial` overdue on its shutdown timeout.
+    mutating func overdue(serial: Int) {
+        if let i = children.firstIndex(where: { $0.handle?.serial == serial }) { children[i].overdue = true }
     }
 }

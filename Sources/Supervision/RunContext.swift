@@ -13,32 +13,19 @@ enum GenerationEnd: Sendable {
 }
 
 /// State of one `run()` that outlives a generation, shared with the generation scope's closure.
+/// The children themselves are in the supervisor's table, not here.
 final class RunContext: Sendable {
     struct State {
-        var machine: RestartStateMachine
-        /// Children of every generation: the initial ones (no scope) plus dynamically started ones.
-        var specs: [ChildSpec]
-        var serial = 0
-        var token = 0
         var stopping = false
         var childrenStarted = false
         var end: GenerationEnd?
     }
 
-    let state: Mutex<State>
+    let state = Mutex(State())
     /// Which run of the supervisor this is (stale stop requests name an older one).
     let epoch: Int
 
-    init(_ state: State, epoch: Int) {
-        self.state = Mutex(state)
+    init(epoch: Int) {
         self.epoch = epoch
-    }
-
-    func nextSerial() -> Int {
-        state.withLock { $0.serial += 1; return $0.serial }
-    }
-
-    func nextToken() -> Int {
-        state.withLock { $0.token += 1; return $0.token }
     }
 }

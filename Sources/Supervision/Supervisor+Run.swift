@@ -11,19 +11,20 @@ extension Supervisor {
         guard running.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
         else { throw error(.alreadyRunning, "run() called twice") }
         defer {
-            for event in inbox.drain() { Self.refuse(event, error(.notRunning, "supervisor ended")) }
+            for event in inbox.close() { Self.refuse(event, notRunning()) }
             running.store(false, ordering: .releasing)
         }
-        inbox.resetCancellation()
+        inbox.open()
         let epoch = epoch.add(1, ordering: .acquiringAndReleasing).newValue
-        status.state.withLock { state in
-            state.runs += 1
-            if state.runs > 1 { state.restarts += 1 }
-            state.state = .starting
-            state.since = clock.now()
+        let now = clock.now()
+        table.withLock { table in
+            table.runs += 1
+            if table.runs > 1 { table.restarts += 1 }
+            table.state = .starting
+            table.since = now
+            table.machine.beginRun(initialChildren)
         }
-        let machine = RestartStateMachine(strategy: strategy, intensity: intensity, backoff: backoff, seed: seed)
-        let context = RunContext(.init(machine: machine, specs: initialChildren), epoch: epoch)
+        let context = RunContext(epoch: epoch)
         let outcome = await withDiscardingTaskGroup { group in
             group.addTask { [watchdog, clock] in
                 await watchdog.run(clock: clock) { self.reportOverdue($0) }
@@ -48,14 +49,13 @@ extension Supervisor {
                 setState(.failed)
                 return error
             case .escalate(let reason):
-                status.state.withLock {
+                table.withLock {
                     $0.state = .failed
                     $0.lastExit = reason
                 }
-                logger.error("restart intensity exceeded, giving up", metadata: ["supervisor": "\(path)", "last_exit": "\(reason)"])
                 return error(.intensityExceeded, reason)
             case .restart(let delay, let reason):
-                status.state.withLock {
+                table.withLock {
                     $0.restarts += 1
                     $0.lastExit = reason
                 }
@@ -74,9 +74,8 @@ extension Supervisor {
             $0.childrenStarted = false
         }
         guard let scope else {
-            let specs = context.state.withLock { $0.specs }
             do {
-                return try await runChildren(specs, generation: generation, context: context)
+                return try await runChildren(scoped: nil, context: context)
             } catch {
                 return .invalid(error as? SupervisorError ?? self.error(.invalidScope, "\(error)"))
             }
@@ -84,12 +83,12 @@ extension Supervisor {
         setState(.starting)
         do {
             try await scope(generation) { scoped in
-                let (started, dynamic) = context.state.withLock { state in
+                let started = context.state.withLock { state in
                     defer { state.childrenStarted = true }
-                    return (state.childrenStarted, state.specs)
+                    return state.childrenStarted
                 }
                 if started { throw self.error(.invalidScope, "startChildren called twice") }
-                let end = try await self.runChildren(scoped + dynamic, generation: generation, context: context)
+                let end = try await self.runChildren(scoped: scoped, context: context)
                 context.state.withLock { $0.end = end }
             }
             if let end = context.state.withLock({ $0.end }) { return end }
@@ -102,50 +101,26 @@ extension Supervisor {
 
     private func scopeFailed(_ reason: ExitReason, _ context: RunContext) -> GenerationEnd {
         if Task.isCancelled || context.state.withLock({ $0.stopping }) { return .stopped }
-        let action = context.state.withLock { $0.machine.generationFailed(now: clock.now()) }
-        if case .restartGeneration(let delay) = action {
+        let now = clock.now()
+        let action = table.withLock { $0.machine.generationFailed(now: now) }
+        if case .restartGeneration(_, let delay) = action {
             logger.info("generation failed, restarting", metadata: ["supervisor": "\(path)", "reason": "\(reason)"])
             return .restart(delay: delay, reason: reason.description)
         }
+        logGiveUp(reason.description)
         return .escalate(reason: reason.description)
     }
 
     /// Waits out a backoff delay, still answering commands; returns `false` if asked to stop.
     private func backOff(_ delay: Duration, context: RunContext) async -> Bool {
         setState(.backingOff)
-        let token = context.nextToken()
+        let token = table.withLock { $0.machine.nextToken() }
         let deadline = clock.now() + delay
         return await withDiscardingTaskGroup { group in
-            group.addTask { [clock, inbox] in
-                guard (try? await clock.sleepUntil(deadline)) != nil else { return }
-                inbox.post(.timer(token: token))
-            }
+            armTimer(token, at: deadline, in: &group)
             defer { group.cancelAll() }
-            while true {
-                switch await inbox.next() {
-                case .timer(let fired) where fired == token:
-                    return true
-                case .timer, .exited:
-                    continue
-                case .stop(let epoch) where epoch != nil && epoch != context.epoch:
-                    continue
-                case .stop, .cancelled:
-                    return false
-                case .startChild(let spec, let reply):
-                    let duplicate = context.state.withLock { state in
-                        if state.specs.contains(where: { $0.id == spec.id }) { return true }
-                        state.specs.append(spec)
-                        return false
-                    }
-                    if duplicate { reply.resume(throwing: error(.duplicateChildID, spec.id)) } else { reply.resume() }
-                case .terminateChild(let id, let reply):
-                    let found = context.state.withLock { state in
-                        defer { state.specs.removeAll { $0.id == id } }
-                        return state.specs.contains { $0.id == id }
-                    }
-                    if found { reply.resume() } else { reply.resume(throwing: error(.childNotFound, id)) }
-                }
-            }
+            var runner = GenerationRunner(supervisor: self, context: context)
+            return await runner.backOff(token: token)
         }
     }
 

@@ -3,9 +3,10 @@ import Logging
 extension Supervisor {
     /// One child incarnation: counted live from its start until its body has returned, stoppable
     /// on request, reported when overdue, and reported to the inbox when it has ended.
-    func runSlot(_ spec: ChildSpec, handle: ChildHandle, counter: LiveTaskCounter?) async {
+    func runSlot(_ launch: RestartStateMachine.Launch) async {
+        let (spec, handle, counter) = (launch.spec, launch.handle, launch.counter)
         liveTasks.increment()
-        counter?.increment()
+        counter.increment()
         let reason = await withTaskGroup(of: ExitReason.self) { body in
             body.addImmediateTask {
                 let reason: ExitReason
@@ -26,15 +27,15 @@ extension Supervisor {
             watchdog.disarm(serial: handle.serial)
             return reason
         }
-        counter?.decrement()
+        counter.decrement()
         liveTasks.decrement()
         inbox.post(.exited(serial: handle.serial, reason: reason))
     }
 
     func reportOverdue(_ entry: ShutdownWatchdog.Entry) {
-        let path = status.state.withLock { state in
-            state.withChild(entry.id) { $0.overdue = true }
-            return "\(state.path)/\(entry.id)"
+        let path = table.withLock { table in
+            table.machine.overdue(serial: entry.serial)
+            return "\(table.path)/\(entry.id)"
         }
         logger.warning(
             "child did not return within its shutdown timeout; still waiting for it",
@@ -50,5 +51,10 @@ extension Supervisor {
                 "strategy": "\(strategy.rawValue)", "delay": "\(delay)",
             ]
         )
+    }
+
+    /// Logs that the intensity is exceeded, before the children are stopped (where OTP reports it).
+    func logGiveUp(_ reason: String) {
+        logger.error("restart intensity exceeded, giving up", metadata: ["supervisor": "\(path)", "last_exit": "\(reason)"])
     }
 }

@@ -4,10 +4,11 @@ extension Supervisor {
     /// Thread-safety: callable from any task or thread; takes one short lock per supervisor.
     public func snapshot() -> SupervisorSnapshot {
         let now = clock.now()
-        let state = status.state.withLock { $0 }
+        let state = table.withLock { $0 }
         var liveTasks = self.liveTasks.value
-        let children = state.children.map { child -> SupervisorSnapshot in
-            if let nested = child.nested {
+        let children = state.machine.children.map { child -> SupervisorSnapshot in
+            let nested = child.spec.nested
+            if let nested {
                 var node = nested.snapshot()
                 liveTasks += node.liveTasks
                 if child.state == .backingOff || child.state == .restarting { node.state = child.state }
@@ -15,7 +16,7 @@ extension Supervisor {
                 return node
             }
             return SupervisorSnapshot(
-                id: child.id, kind: .worker, state: child.state, restarts: max(0, child.starts - 1),
+                id: child.id, kind: child.spec.kind, state: child.state, restarts: max(0, child.starts - 1),
                 lastExit: child.lastExit, liveTasks: child.live.value,
                 uptime: child.state == .running ? child.since.map { now - $0 } : nil,
                 shutdownOverdue: child.overdue
@@ -31,14 +32,40 @@ extension Supervisor {
 
     /// The path of this supervisor in its tree, e.g. `root/camera:cam-1`.
     public var path: String {
-        status.state.withLock { $0.path }
+        table.withLock { $0.path }
     }
 
     func setPath(_ path: String) {
-        status.state.withLock { $0.path = path }
+        table.withLock { $0.path = path }
     }
 
     func setState(_ newState: SupervisorSnapshot.State) {
-        status.state.withLock { $0.state = newState }
+        table.withLock { $0.state = newState }
+    }
+}
+
+/// One row of a supervisor's child table, as tests compare it with a model.
+struct ChildRow: Sendable, Equatable {
+    var id: String
+    var restart: ChildSpec.Restart
+    var state: SupervisorSnapshot.State
+    var restarts: Int
+    var nested: Supervisor?
+
+    static func == (a: ChildRow, b: ChildRow) -> Bool {
+        a.id == b.id && a.restart == b.restart && a.state == b.state && a.restarts == b.restarts && a.nested === b.nested
+    }
+}
+
+extension Supervisor {
+    /// The child table in start order, as tests compare it with a model.
+    func childRows() -> [ChildRow] {
+        table.withLock { table in
+            table.machine.children.map {
+                ChildRow(
+                    id: $0.id, restart: $0.spec.restart, state: $0.state, restarts: max(0, $0.starts - 1), nested: $0.spec.nested
+                )
+            }
+        }
     }
 }

@@ -42,8 +42,8 @@ public final class Supervisor: Sendable {
     let scope: GenerationScope?
     let clock: ClockBox
     let logger: Logger
-    let seed: UInt64
-    let status: NodeStatus
+    /// The restart state machine with the child table, and this supervisor's own status.
+    let table: Mutex<SupervisorState>
     let inbox = Inbox()
     let watchdog = ShutdownWatchdog()
     let liveTasks = LiveTaskCounter()
@@ -108,11 +108,13 @@ public final class Supervisor: Sendable {
         self.backoff = backoff
         self.clock = ClockBox(clock)
         self.logger = logger
-        self.seed = seed ?? UInt64.random(in: .min ... .max)
         self.initialChildren = children
         self.scope = scope
-        self.status = NodeStatus(path: id)
-        status.reconcile(children)
+        var machine = RestartStateMachine(
+            strategy: strategy, intensity: intensity, backoff: backoff, seed: seed ?? UInt64.random(in: .min ... .max)
+        )
+        machine.beginRun(children)
+        self.table = Mutex(SupervisorState(machine: machine, path: id))
     }
 
     /// Asks a running supervisor to stop: its children stop in reverse order, then `run()` returns.
@@ -129,16 +131,26 @@ public final class Supervisor: Sendable {
 
     /// Starts one more child, after the others; returns once it has been started.
     ///
-    /// - Throws: ``SupervisorError`` `.duplicateChildID`, or `.notRunning` if `run()` ends first.
+    /// - Throws: ``SupervisorError`` `.duplicateChildID`, or `.notRunning` if `run()` has ended
+    ///   (before it handled the request, or before the call).
     public func startChild(_ spec: ChildSpec) async throws {
-        try await withCheckedThrowingContinuation { inbox.post(.startChild(spec, $0)) }
+        try await withCheckedThrowingContinuation { reply in
+            if !inbox.post(.startChild(spec, reply)) { reply.resume(throwing: notRunning()) }
+        }
     }
 
     /// Stops one child (awaiting it) and removes it; its siblings are not affected.
     ///
-    /// - Throws: ``SupervisorError`` `.childNotFound`, or `.notRunning` if `run()` ends first.
+    /// - Throws: ``SupervisorError`` `.childNotFound`, or `.notRunning` if `run()` has ended
+    ///   (before it handled the request, or before the call).
     public func terminateChild(id: String) async throws {
-        try await withCheckedThrowingContinuation { inbox.post(.terminateChild(id, $0)) }
+        try await withCheckedThrowingContinuation { reply in
+            if !inbox.post(.terminateChild(id, reply)) { reply.resume(throwing: notRunning()) }
+        }
+    }
+
+    func notRunning() -> SupervisorError {
+        error(.notRunning, "supervisor ended")
     }
 
     func error(_ code: SupervisorError.Code, _ message: String) -> SupervisorError {

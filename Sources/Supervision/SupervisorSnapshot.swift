@@ -4,7 +4,7 @@
 /// `restarts`, `last_exit` (when known), `live_tasks`, `uptime_s` (while up), `children` (supervisors).
 public struct SupervisorSnapshot: Sendable, Hashable, Encodable {
     /// The lifecycle state of a node.
-    public enum State: String, Sendable, Hashable, Encodable {
+    public enum State: String, Sendable, Hashable, Codable {
         /// Starting (a supervisor opening its generation scope, or not yet running).
         case starting
         /// Up.

@@ -16,7 +16,7 @@ extension BinaryTests {
             ])
             let app = try h.start()
             let steady = try await h.waitForStatus("all running") { status in
-                status.cameras.count == 3 && status.cameras.values.allSatisfy { $0.state == "running" && $0.confirmed > 0 }
+                status.cameras.count == 3 && status.cameras.values.allSatisfy { $0.state == .running && $0.confirmed > 0 }
             }
             let steadyTasks = steady.liveTasks
             #expect(steadyTasks == 3 * 4, "per camera: the subtree task and its three children")
@@ -26,7 +26,7 @@ extension BinaryTests {
                 // Close them; then wait until every camera has a new connection, so each round cuts live ones.
                 try ApplianceHarness.rabbitmqctl(["close_all_connections", "--vhost", h.vhost, "edge-video test round \(round)"])
                 let recovered = try await h.waitForStatus("round \(round): every camera reconnected", within: .seconds(60)) { status in
-                    status.cameras.allSatisfy { id, camera in camera.reconnects > reconnects[id]! && camera.state == "running" }
+                    status.cameras.allSatisfy { id, camera in camera.reconnects > reconnects[id]! && camera.state == .running }
                 }
                 reconnects = recovered.cameras.mapValues(\.reconnects)
                 if round <= 10 {
@@ -37,11 +37,11 @@ extension BinaryTests {
             // Reconnects after an outage are jittered (200 to 400 ms after a connection that worked).
             #expect(spreads.sorted()[spreads.count / 2] >= 5, "reconnect spreads (ms): \(spreads)")
             let final = try await h.waitForStatus("live tasks back to steady") { status in
-                status.liveTasks == steadyTasks && status.cameras.values.allSatisfy { $0.state == "running" }
+                status.liveTasks == steadyTasks && status.cameras.values.allSatisfy { $0.state == .running }
             }
             // A broker fault is not a camera fault: the publishers reconnected, nothing restarted.
             #expect(final.cameras.values.allSatisfy { $0.reconnects >= 50 && $0.restarts == 0 }, "\(final.cameras)")
-            #expect(final.tree.state == "running" && final.tree.restarts == 0, "nothing escalated to the root")
+            #expect(final.tree.state == .running && final.tree.restarts == 0, "nothing escalated to the root")
             // Outage lines carry the camera id and the reason.
             #expect(app.stderr.contains("camera=c1"))
             #expect(app.stderr.contains("broker connection lost; reconnecting"))
@@ -61,14 +61,14 @@ extension BinaryTests {
             ])
             let app = try h.start()
             let up = try await h.waitForStatus("cameras running", app: app) { status in
-                ["ra", "rb", "steady"].allSatisfy { status.cameras[$0]?.state == "running" && (status.cameras[$0]?.confirmed ?? 0) > 0 }
+                ["ra", "rb", "steady"].allSatisfy { status.cameras[$0]?.state == .running && (status.cameras[$0]?.confirmed ?? 0) > 0 }
             }
             // The unreachable camera crash-loops with backoff and its last error, alone.
             let looping = try await h.waitForStatus("bad camera backing off") { status in
-                status.cameras["nowhere"]?.state == "backing_off" && (status.cameras["nowhere"]?.restarts ?? 0) >= 2
+                status.cameras["nowhere"]?.state == .backingOff && (status.cameras["nowhere"]?.restarts ?? 0) >= 2
             }
             #expect(looping.cameras["nowhere"]?.lastError?.isEmpty == false)
-            #expect(looping.tree.state == "running" && looping.tree.restarts == 0)
+            #expect(looping.tree.state == .running && looping.tree.restarts == 0)
 
             rtsp.process.signal(SIGSTOP)
             let stoppedAt = ContinuousClock.now
@@ -86,7 +86,7 @@ extension BinaryTests {
 
             rtsp.process.signal(SIGCONT)
             _ = try await h.waitForStatus("RTSP cameras back") { status in
-                ["ra", "rb"].allSatisfy { status.cameras[$0]?.state == "running" && (status.cameras[$0]?.framesCaptured ?? 0) > (stalled.cameras[$0]?.framesCaptured ?? 0) }
+                ["ra", "rb"].allSatisfy { status.cameras[$0]?.state == .running && (status.cameras[$0]?.framesCaptured ?? 0) > (stalled.cameras[$0]?.framesCaptured ?? 0) }
             }
             app.signal(SIGTERM)
             #expect(try await app.waitForExit(within: .seconds(60)) == 0, "\(app.stderr.suffix(2000))")
@@ -98,14 +98,14 @@ extension BinaryTests {
             try h.writeConfig(cameras)
             let app = try h.start()
             let before = try await h.waitForStatus("running", app: app) { status in
-                status.cameras.count == 3 && status.cameras.values.allSatisfy { $0.state == "running" && $0.confirmed > 0 }
+                status.cameras.count == 3 && status.cameras.values.allSatisfy { $0.state == .running && $0.confirmed > 0 }
             }
             let oldConnections = try h.connections()
             try h.writeConfig(cameras, amqp: ["heartbeat_s": 6])
             let after = try await h.waitForStatus("amqp change applied", app: app) { status in
                 status.config.generation == 2
                     && status.cameras.allSatisfy { id, camera in
-                        camera.state == "running" && camera.reconnects == (before.cameras[id]?.reconnects ?? 0) + 1
+                        camera.state == .running && camera.reconnects == (before.cameras[id]?.reconnects ?? 0) + 1
                     }
             }
             #expect(after.cameras.values.allSatisfy { $0.restarts == 0 }, "new subtrees, not crash restarts")
@@ -146,7 +146,7 @@ extension BinaryTests {
             try h.writeRaw(try JSONSerialization.data(withJSONObject: document))
             let app = try h.start()
             _ = try await h.waitForStatus("running", app: app) { status in
-                status.cameras["ok"]?.confirmed ?? 0 > 0 && status.cameras["stuck"]?.state == "running"
+                status.cameras["ok"]?.confirmed ?? 0 > 0 && status.cameras["stuck"]?.state == .running
             }
             app.signal(SIGTERM)
             #expect(try await app.waitForExit(within: .seconds(30)) == 75)
@@ -172,7 +172,7 @@ extension BinaryTests {
             app.signal(SIGTERM)
             #expect(try await app.waitForExit(within: .seconds(60)) == 0, "\(app.stderr.suffix(2000))")
             let final = try JSONDecoder().decode(StatusDocument.self, from: try Data(contentsOf: URL(fileURLWithPath: h.statusPath)))
-            #expect(final.cameras.values.allSatisfy { $0.inFlight == 0 && $0.state == "stopped" })
+            #expect(final.cameras.values.allSatisfy { $0.inFlight == 0 && $0.state == .stopped })
             #expect(final.liveTasks == 0)
             // Nothing captured was lost at the stop: the ledger balances with nothing left queued or
             // in flight, and with no restart nothing was republished.

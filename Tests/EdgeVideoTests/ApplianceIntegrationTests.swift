@@ -42,7 +42,7 @@ extension BinaryTests {
 
             // All four reach running; frames with the contract's headers and JPEGs of the configured size.
             let running = try await h.waitForStatus("all cameras running and publishing") { status in
-                status.cameras.count == 4 && status.cameras.values.allSatisfy { $0.state == "running" && $0.confirmed >= 3 }
+                status.cameras.count == 4 && status.cameras.values.allSatisfy { $0.state == .running && $0.confirmed >= 3 }
             }
             #expect(running.tree.children?.map(\.id) == ["camera:rtsp-0", "camera:rtsp-1", "camera:rtsp-2", "camera:synthetic"])
             _ = try await eventually(within: .seconds(30), "frames from every camera") {
@@ -98,8 +98,8 @@ extension BinaryTests {
             let editedAt = Date().timeIntervalSince1970
             try h.writeConfig(edited)
             let after = try await h.waitForStatus("reload applied") { status in
-                status.config.generation == 2 && status.cameras["added"]?.state == "running"
-                    && status.cameras["rtsp-1"]?.state == "running" && status.cameras["rtsp-2"] == nil
+                status.config.generation == 2 && status.cameras["added"]?.state == .running
+                    && status.cameras["rtsp-1"]?.state == .running && status.cameras["rtsp-2"] == nil
             }
             #expect(after.tree.children?.map(\.id) == ["camera:rtsp-0", "camera:synthetic", "camera:rtsp-1", "camera:added"])
             for id in ["rtsp-0", "synthetic"] {
@@ -124,7 +124,7 @@ extension BinaryTests {
             let rejected = try await h.waitForStatus("invalid config rejected") { $0.config.lastError != nil }
             #expect(rejected.config.generation == 2)
             #expect(rejected.config.lastError?.contains("invalid JSON") == true)
-            #expect(rejected.cameras.count == 4 && rejected.cameras.values.allSatisfy { $0.state == "running" })
+            #expect(rejected.cameras.count == 4 && rejected.cameras.values.allSatisfy { $0.state == .running })
 
             // A path error via SIGHUP after an in-place write.
             try h.writeRaw(try JSONSerialization.data(withJSONObject: h.document(edited + [["id": "bad", "url": "testsrc:", "fps": 0]])), atomically: false)
@@ -135,7 +135,7 @@ extension BinaryTests {
             // rtsp-2 added back: its frame numbers continue, so no message_id repeats.
             let removedFrames = log.byCamera("rtsp-2").count
             try h.writeConfig(edited + [cameras[2]])
-            _ = try await h.waitForStatus("rtsp-2 back") { $0.config.generation == 3 && $0.cameras["rtsp-2"]?.state == "running" }
+            _ = try await h.waitForStatus("rtsp-2 back") { $0.config.generation == 3 && $0.cameras["rtsp-2"]?.state == .running }
             _ = try await eventually(within: .seconds(30), "rtsp-2 frames again") {
                 log.byCamera("rtsp-2").count >= removedFrames + 3 ? true : nil
             }

@@ -15,7 +15,7 @@ final class RecordingFleet: CameraFleet {
         steps.withLock { $0.append(step) }
     }
     func snapshot() -> FleetSnapshot {
-        FleetSnapshot(tree: StatusNode(id: "root", kind: "supervisor", state: "running"), liveTasks: 0, cameras: [:])
+        FleetSnapshot(tree: StatusNode(id: "root", kind: "supervisor", state: .running), liveTasks: 0, cameras: [:])
     }
 }
 

@@ -73,4 +73,28 @@ struct IntensityTests {
         #expect(leaf.snapshot().state == .failed)
         #expect(root.snapshot().liveTasks == 0)
     }
+
+    /// A departure from OTP on purpose (README, "Checked against Erlang/OTP"): an OTP supervisor
+    /// that gives up exits with `shutdown`, which a `transient` entry in its parent takes as a
+    /// normal exit; here giving up is a failure, so the parent restarts it.
+    @Test(.timeLimit(.minutes(1)))
+    func aTransientSupervisorThatGivesUpIsRestarted() async throws {
+        let probe = Probe()
+        var events = EventReader(probe)
+        let nested = Supervisor(
+            id: "nested", strategy: .oneForOne, intensity: RestartIntensity(maxRestarts: 0, period: .seconds(60)),
+            backoff: .none, logger: quietLogger, children: [probe.child("a")]
+        )
+        let root = Supervisor(
+            id: "root", strategy: .oneForOne, intensity: .unlimited, backoff: .none, logger: quietLogger,
+            children: [.supervisor(nested, restart: .transient)]
+        )
+        let (_, result) = try await withRunning(root) {
+            #expect(await events.next(1) == ["a#1 started"])
+            probe.crash("a")
+            #expect(await events.next(2) == ["a#1 failed", "a#2 started"])
+            #expect(root.snapshot().children.first?.restarts == 1)
+        }
+        try result.get()
+    }
 }

@@ -15,6 +15,9 @@ final class ModelNode {
     let kind: Kind
     var running = false
     var children: [ModelNode] = []
+    /// A worker's state and starts as its supervisor's table must show them.
+    var state = SupervisorSnapshot.State.starting
+    var starts = 0
 
     init(id: String, kind: Kind) {
         self.id = id
@@ -28,6 +31,29 @@ final class ModelNode {
     /// Live tasks below this node: one per running child, recursively.
     var liveTasks: Int {
         children.filter(\.running).map { 1 + $0.liveTasks }.reduce(0, +)
+    }
+
+    /// The model's view of the subtree: ids in order, and each worker's state and restarts.
+    var view: String {
+        switch kind {
+        case .worker: "\(id):\(state.rawValue):\(max(0, starts - 1))"
+        case .supervisor: "\(id)[\(children.map(\.view).joined(separator: ","))]"
+        }
+    }
+
+    /// The same view of a real snapshot (a nested supervisor's own state is left out: it becomes
+    /// `running` just after its children have started).
+    static func view(_ node: SupervisorSnapshot) -> String {
+        switch node.kind {
+        case .worker: "\(node.id):\(node.state.rawValue):\(node.restarts)"
+        case .supervisor: "\(node.id)[\(node.children.map(view).joined(separator: ","))]"
+        }
+    }
+
+    /// Forgets a removed child (a row that comes back starts its counts anew).
+    func remove(_ child: ModelNode) {
+        children.removeAll { $0 === child }
+        child.starts = 0
     }
 
     /// Running workers, with their parent.
@@ -47,6 +73,8 @@ struct Model {
 
     mutating func start(_ node: ModelNode) {
         node.running = true
+        node.state = .running
+        node.starts += 1
         switch node.kind {
         case .worker:
             incarnation[node.id, default: 0] += 1
@@ -60,6 +88,7 @@ struct Model {
     mutating func stop(_ node: ModelNode) {
         guard node.running else { return }
         node.running = false
+        node.state = .stopped
         switch node.kind {
         case .worker:
             events.append("\(node.id)#\(incarnation[node.id]!) cancelled")
@@ -72,6 +101,7 @@ struct Model {
     mutating func exit(_ worker: ModelNode, in parent: ModelNode, crash: Bool) -> Bool {
         events.append("\(worker.id)#\(incarnation[worker.id]!) \(crash ? "failed" : "returned")")
         worker.running = false
+        worker.state = crash ? .failed : .stopped
         let restart =
             switch worker.restart {
             case .permanent: true
@@ -79,7 +109,7 @@ struct Model {
             case .temporary: false
             }
         guard restart else {
-            if worker.restart == .temporary { parent.children.removeAll { $0 === worker } }
+            if worker.restart == .temporary { parent.remove(worker) }
             return true
         }
         guard case .supervisor(let strategy, _, _) = parent.kind else { return false }
@@ -90,11 +120,11 @@ struct Model {
         case .restForOne:
             let rest = Array(parent.children[(i + 1)...])
             for child in rest.reversed() { stop(child) }
-            parent.children.removeAll { child in child.restart == .temporary && rest.contains { $0 === child } }
+            for child in rest where child.restart == .temporary { parent.remove(child) }
             for child in parent.children[i...] { start(child) }
         case .oneForAll:
             for child in parent.children.reversed() { stop(child) }
-            parent.children.removeAll { $0.restart == .temporary }
+            for child in parent.children where child.restart == .temporary { parent.remove(child) }
             for child in parent.children { start(child) }
         }
         return false
@@ -146,6 +176,7 @@ struct PropertyTests {
         model.start(root)
         let (_, result) = try await withRunning(realRoot) {
             #expect(await reader.next(model.events.count) == model.events, "start, seed \(seed)")
+            #expect(ModelNode.view(realRoot.snapshot()) == root.view, "start, seed \(seed)")
             for fault in 0..<30 {
                 let workers = root.runningWorkers()
                 guard !workers.isEmpty else { break }
@@ -159,8 +190,10 @@ struct PropertyTests {
                 if stayedDown, case .supervisor(_, _, let owner) = parent.kind {
                     // Barrier: once terminateChild has answered, the child's exit has been handled.
                     try? await owner.terminateChild(id: worker.id)
-                    parent.children.removeAll { $0 === worker }
+                    parent.remove(worker)
                 }
+                // After every step, the status shows exactly the model's table.
+                #expect(ModelNode.view(realRoot.snapshot()) == root.view, "seed \(seed), fault \(fault)")
                 #expect(realRoot.snapshot().liveTasks == root.liveTasks, "seed \(seed), fault \(fault)")
             }
             model.events = []

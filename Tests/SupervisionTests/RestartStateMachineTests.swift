@@ -11,34 +11,34 @@ struct RestartStateMachineTests {
         intensity: RestartIntensity = .unlimited, backoff: Backoff = .none
     ) -> Machine {
         var machine = Machine(strategy: strategy, intensity: intensity, backoff: backoff, seed: 1)
-        machine.setChildren(children.map { (id: $0.0, restart: $0.1) })
+        machine.beginRun(children.map { ChildSpec(id: $0.0, restart: $0.1) {} })
         for (id, _) in children { machine.started(id: id) }
         return machine
     }
 
     @Test func oneForOneRestartsOnlyTheFailedChild() {
         var m = machine(.oneForOne, [("a", .permanent), ("b", .permanent), ("c", .permanent)])
-        #expect(m.exited(id: "b", reason: .failure("x"), now: .zero) == .restart(stop: [], start: ["b"], delay: .zero))
+        #expect(m.exited(id: "b", reason: .failure("x"), now: .zero) == .restart(stop: [], forget: [], start: ["b"], delay: .zero))
     }
 
     @Test func restForOneStopsLaterChildrenInReverseAndRestartsInOrder() {
         var m = machine(.restForOne, [("a", .permanent), ("b", .permanent), ("c", .permanent), ("d", .permanent)])
         #expect(
             m.exited(id: "b", reason: .failure("x"), now: .zero)
-                == .restart(stop: ["d", "c"], start: ["b", "c", "d"], delay: .zero)
+                == .restart(stop: ["d", "c"], forget: [], start: ["b", "c", "d"], delay: .zero)
         )
     }
 
     @Test func restForOneForgetsTemporaryChildrenItStops() {
         var m = machine(.restForOne, [("a", .permanent), ("b", .permanent), ("t", .temporary), ("d", .transient)])
-        #expect(m.exited(id: "b", reason: .normal, now: .zero) == .restart(stop: ["d", "t"], start: ["b", "d"], delay: .zero))
-        #expect(m.children.map(\.id) == ["a", "b", "d"])
+        #expect(
+            m.exited(id: "b", reason: .normal, now: .zero) == .restart(stop: ["d", "t"], forget: ["t"], start: ["b", "d"], delay: .zero)
+        )
     }
 
     @Test func oneForAllRestartsTheGenerationAndDropsTemporaryBystanders() {
         var m = machine(.oneForAll, [("a", .permanent), ("t", .temporary), ("c", .transient)])
-        #expect(m.exited(id: "a", reason: .failure("x"), now: .zero) == .restartGeneration(delay: .zero))
-        #expect(m.children.map(\.id) == ["a", "c"])
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .zero) == .restartGeneration(forget: ["t"], delay: .zero))
     }
 
     @Test(arguments: [
@@ -50,7 +50,7 @@ struct RestartStateMachineTests {
         var m = machine(.oneForAll, [("a", .permanent), ("x", restart)])
         let action = m.exited(id: "x", reason: reason, now: .zero)
         if restarts {
-            #expect(action == .restartGeneration(delay: .zero))
+            #expect(action == .restartGeneration(forget: [], delay: .zero))
         } else {
             #expect(action == (restart == .temporary ? .remove : .keep))
             #expect(m.children.contains { $0.id == "x" } == (restart != .temporary))
@@ -59,10 +59,13 @@ struct RestartStateMachineTests {
 
     @Test func intensityIsASlidingWindow() {
         var m = machine(.oneForOne, [("a", .permanent)], intensity: RestartIntensity(maxRestarts: 2, period: .seconds(10)))
-        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(0)) != .escalate)
-        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(5)) != .escalate)
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(0)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
+        m.started(id: "a")
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(5)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
+        m.started(id: "a")
         // The restart at 0 s has left the window at 10 s, so this is the 2nd in the window.
-        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(10)) != .escalate)
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(10)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
+        m.started(id: "a")
         #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(11)) == .escalate)
     }
 
@@ -74,14 +77,14 @@ struct RestartStateMachineTests {
     @Test func unlimitedIntensityNeverEscalates() {
         var m = machine(.oneForOne, [("a", .permanent)], intensity: .unlimited)
         for i in 0..<10_000 {
-            #expect(m.exited(id: "a", reason: .failure("x"), now: .milliseconds(i)) != .escalate)
+            #expect(m.exited(id: "a", reason: .failure("x"), now: .milliseconds(i)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
             m.started(id: "a")
         }
     }
 
     @Test func generationFailureCountsAgainstIntensity() {
         var m = machine(.oneForAll, [], intensity: RestartIntensity(maxRestarts: 1, period: .seconds(10)))
-        #expect(m.generationFailed(now: .zero) == .restartGeneration(delay: .zero))
+        #expect(m.generationFailed(now: .zero) == .restartGeneration(forget: [], delay: .zero))
         #expect(m.generationFailed(now: .seconds(1)) == .escalate)
     }
 
@@ -91,7 +94,7 @@ struct RestartStateMachineTests {
         var now = Duration.zero
         var delays: [Duration] = []
         for _ in 0..<6 {
-            guard case .restart(_, _, let delay) = m.exited(id: "a", reason: .failure("x"), now: now) else {
+            guard case .restart(_, _, _, let delay) = m.exited(id: "a", reason: .failure("x"), now: now) else {
                 Issue.record("expected a restart")
                 return
             }
@@ -101,7 +104,7 @@ struct RestartStateMachineTests {
         }
         #expect(delays == [.seconds(1), .seconds(2), .seconds(4), .seconds(8), .seconds(8), .seconds(8)])
         now += .seconds(30)
-        #expect(m.exited(id: "a", reason: .failure("x"), now: now) == .restart(stop: [], start: ["a"], delay: .seconds(1)))
+        #expect(m.exited(id: "a", reason: .failure("x"), now: now) == .restart(stop: [], forget: [], start: ["a"], delay: .seconds(1)))
     }
 
     @Test func jitterStaysWithinItsBounds() {
@@ -111,5 +114,18 @@ struct RestartStateMachineTests {
             let delay = backoff.delay(attempt: 0, unit: rng.nextUnit())
             #expect(delay >= .seconds(8) && delay <= .seconds(12))
         }
+    }
+}
+
+extension RestartStateMachine {
+    /// The exit of the running incarnation of `id`.
+    mutating func exited(id: String, reason: ExitReason, now: Duration) -> ExitAction? {
+        guard let serial = children.first(where: { $0.id == id })?.handle?.serial else { return nil }
+        return exited(serial: serial, reason: reason, now: now)?.action
+    }
+
+    /// Starts a new incarnation of `id`.
+    mutating func started(id: String) {
+        _ = start(id, now: .zero)
     }
 }

@@ -81,7 +81,7 @@ extension Appliance {
     static func notStopped(_ node: StatusNode, prefix: String = "") -> [String] {
         let path = prefix.isEmpty ? node.id : "\(prefix)/\(node.id)"
         let below = (node.children ?? []).flatMap { notStopped($0, prefix: path) }
-        return below.isEmpty && node.state != "stopped" ? [path] : below
+        return below.isEmpty && node.state != .stopped ? [path] : below
     }
 }
 

@@ -90,7 +90,7 @@ public struct Appliance: Service {
 
     private func summary() -> String {
         let snapshot = fleet.snapshot()
-        let running = snapshot.cameras.values.filter { $0.state == "running" }.count
+        let running = snapshot.cameras.values.filter { $0.state == .running }.count
         return "\(running)/\(snapshot.cameras.count) cameras running, config generation \(state.current.generation)"
     }
 

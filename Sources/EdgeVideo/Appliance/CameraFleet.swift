@@ -39,6 +39,6 @@ public struct FleetSnapshot: Sendable, Equatable {
     /// Whether the root is healthy: running, not restarting, backing off or failing. A camera
     /// backing off does not make the root unhealthy (it is isolated by design).
     public var rootHealthy: Bool {
-        tree.state == "running"
+        tree.state == .running
     }
 }

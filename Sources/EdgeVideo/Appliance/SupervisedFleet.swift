@@ -108,7 +108,7 @@ public final class SupervisedFleet: CameraFleet {
         let ledger = subtree.resources.ledger.counts  // one read: the identities hold
         let publisher = subtree.resources.publisher.snapshot()
         let link = subtree.resources.link.snapshot
-        var status = CameraStatus(state: node?.state.rawValue ?? "starting")
+        var status = CameraStatus(state: node?.state ?? .starting)
         status.broker = link.connected ? "connected" : "disconnected"
         status.framesCaptured = ledger.captured
         status.framesEncoded = ledger.encoded
@@ -136,7 +136,7 @@ public final class SupervisedFleet: CameraFleet {
         let isSupervisor = snapshot.kind == .supervisor
         return StatusNode(
             id: snapshot.id, kind: snapshot.kind.rawValue, strategy: snapshot.strategy?.rawValue,
-            state: snapshot.state.rawValue, restarts: snapshot.restarts,
+            state: snapshot.state, restarts: snapshot.restarts,
             lastExit: snapshot.lastExit.map(Redaction.redactingSecrets(in:)), liveTasks: isSupervisor ? snapshot.liveTasks : nil,
             children: isSupervisor ? snapshot.children.map(node) : nil)
     }

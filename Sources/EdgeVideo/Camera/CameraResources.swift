@@ -92,7 +92,4 @@ final class CameraResources: Sendable {
             return list
         }
     }
-
-    /// Number of pending messages.
-    var pendingCount: Int { pending.withLock { $0.count } }
 }

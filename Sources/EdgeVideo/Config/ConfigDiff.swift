@@ -25,6 +25,7 @@ public struct ConfigDiff: Sendable, Equatable {
         needsRestart = [
             old.supervision != new.supervision ? "supervision" : nil,
             old.logging != new.logging ? "logging" : nil,
+            old.status != new.status ? "status" : nil,
         ].compactMap { $0 }
     }
 

@@ -16,7 +16,7 @@ extension StatusDocument {
             let width = cameras.keys.map(\.count).max() ?? 0
             for id in cameras.keys.sorted() {
                 let c = cameras[id]!
-                var line = id.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + c.state + "  broker " + c.broker
+                var line = id.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + c.state.rawValue + "  broker " + c.broker
                 line += "  captured \(c.framesCaptured) = encoded \(c.framesEncoded) + dropped \(c.droppedBeforeEncode)"
                 line += " + queued \(c.queuedForEncode)"
                 line += "  encoded = confirmed \(c.confirmed) + in flight \(c.inFlight) + queued \(c.queuedForPublish)"
@@ -32,7 +32,7 @@ extension StatusDocument {
     private static func render(_ node: StatusNode, prefix: String, childPrefix: String, into lines: inout [String]) {
         var line = prefix + node.id
         if let strategy = node.strategy { line += "  \(strategy)" }
-        line += "  \(node.state)"
+        line += "  \(node.state.rawValue)"
         if node.restarts > 0 { line += "  restarts \(node.restarts)" }
         if let tasks = node.liveTasks { line += "  tasks \(tasks)" }
         if let exit = node.lastExit { line += "  last exit: \(exit)" }

@@ -1,4 +1,5 @@
 import Foundation
+import Supervision
 
 /// The status snapshot written to the status file on SIGUSR1 and printed by `edge-video status`,
 /// in the shape of CONTRACT.md.
@@ -84,8 +85,9 @@ public struct StatusNode: Sendable, Equatable, Codable {
     public var kind: String
     /// `one_for_one`, `one_for_all` or `rest_for_one`, for supervisors.
     public var strategy: String?
-    /// `starting`, `running`, `restarting`, `backing_off`, `stopping`, `stopped` or `failed`.
-    public var state: String
+    /// The node's state (encoded `starting`, `running`, `restarting`, `backing_off`, `stopping`,
+    /// `stopped` or `failed`).
+    public var state: SupervisorSnapshot.State
     /// Restarts of this node so far.
     public var restarts: Int
     /// Why the node last exited, redacted.
@@ -97,7 +99,7 @@ public struct StatusNode: Sendable, Equatable, Codable {
 
     /// Creates a node.
     public init(
-        id: String, kind: String, strategy: String? = nil, state: String, restarts: Int = 0, lastExit: String? = nil,
+        id: String, kind: String, strategy: String? = nil, state: SupervisorSnapshot.State, restarts: Int = 0, lastExit: String? = nil,
         liveTasks: Int? = nil, children: [StatusNode]? = nil
     ) {
         self.id = id
@@ -124,11 +126,11 @@ public struct StatusNode: Sendable, Equatable, Codable {
 /// so ``ledgerIdentitiesHold`` is true of every status.
 public struct CameraStatus: Sendable, Equatable, Codable {
     /// State of the camera's subtree (same words as tree nodes).
-    public var state: String
+    public var state: SupervisorSnapshot.State
     /// `connected` while a broker connection is open, else `disconnected` (during an outage the
     /// camera goes on capturing; see `last_error`).
     public var broker: String
-    /// Frames sampled from the source and queued for the encoder.
+    /// Frames sampled for encoding (not every frame read from the source) and queued for the encoder.
     public var framesCaptured: Int
     /// Frames JPEG-encoded.
     public var framesEncoded: Int
@@ -163,7 +165,7 @@ public struct CameraStatus: Sendable, Equatable, Codable {
     public var lastError: String?
 
     /// Creates a camera status with all counters at zero.
-    public init(state: String) {
+    public init(state: SupervisorSnapshot.State) {
         self.state = state
         broker = "disconnected"
         (framesCaptured, framesEncoded, queuedForEncode, queuedForPublish, inFlight, confirmed) = (0, 0, 0, 0, 0, 0)

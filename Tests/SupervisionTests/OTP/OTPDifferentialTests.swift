@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+@testable import Supervision
+
+/// Random trees and fault schedules, run on Erlang/OTP's `supervisor` (by
+/// `Tests/OTPDifferential/otp_supervisor_trace.escript`) and on `Supervision` (by ``TraceHarness``):
+/// both traces must be equal line for line, or, where a nested supervisor handles exits while its
+/// parent is still starting its siblings (both sides run them concurrently), equal for every
+/// supervisor between two quiescent points. `SUPERVISION_OTP_SCHEDULES` (default 1000) and
+/// `SUPERVISION_OTP_SEED` change the run; `scripts/otp-diff.sh` runs a larger one.
+@Suite("Differential: Supervision against Erlang/OTP's supervisor")
+struct OTPDifferentialTests {
+    @Test(.timeLimit(.minutes(5)))
+    func tracesEqualOTP() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        let count = environment["SUPERVISION_OTP_SCHEDULES"].flatMap(Int.init) ?? 1000
+        let seed = environment["SUPERVISION_OTP_SEED"].flatMap(UInt64.init) ?? 20_261_130
+        var generator = ScheduleGenerator(seed: seed)
+        let schedules = (1...count).map { generator.schedule($0) }
+
+        let otp = try await runOTP(schedules.joined())
+        #expect(otp.count == count, "OTP traced \(otp.count) of \(count) schedules")
+        var differences = 0
+        var interleaved = 0
+        for (schedule, expected) in zip(schedules, otp) {
+            var harness = TraceHarness(Substring(schedule))
+            let actual = await harness.run()
+            guard actual != expected else { continue }
+            if harness.perSupervisor(actual) == harness.perSupervisor(expected) {
+                interleaved += 1  // the same events of every supervisor, in another interleaving
+                continue
+            }
+            differences += 1
+            if differences <= 3 {
+                let line = zip(actual, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(actual.count, expected.count)
+                Issue.record(
+                    """
+                    Supervision departs from OTP at trace line \(line + 1) (seed \(seed)):
+                    schedule:
+                    \(schedule)
+                    OTP:
+                    \(expected.joined(separator: "\n"))
+                    Supervision:
+                    \(actual.joined(separator: "\n"))
+                    """
+                )
+            }
+        }
+        #expect(differences == 0, "\(differences) of \(count) schedules differ")
+        print("OTP differential: \(count) schedules, \(count - differences - interleaved) identical, \(interleaved) equal per supervisor, \(differences) different")
+    }
+
+    /// Runs every schedule through one escript; returns each schedule's trace lines.
+    private func runOTP(_ schedules: String) async throws -> [[String]] {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("otp-diff-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("schedules.txt")
+        let output = directory.appendingPathComponent("otp.txt")
+        try schedules.write(to: input, atomically: true, encoding: .utf8)
+        let script = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("OTPDifferential/otp_supervisor_trace.escript")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["escript", script.path, input.path, output.path]
+        let status = await withCheckedContinuation { (done: CheckedContinuation<Int32, Never>) in
+            process.terminationHandler = { done.resume(returning: $0.terminationStatus) }
+            do { try process.run() } catch { done.resume(returning: -1) }
+        }
+        guard status == 0 else {
+            throw OTPError(message: "escript exited with \(status) (is erlang-base installed?)")
+        }
+        var traces: [[String]] = []
+        for line in try String(contentsOf: output, encoding: .utf8).split(separator: "\n") {
+            if line.hasPrefix("S ") { traces.append([]) }
+            traces[traces.count - 1].append(String(line))
+        }
+        return traces
+    }
+}
+
+struct OTPError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
