@@ -9,10 +9,13 @@ public enum Redaction {
     /// The text need not be a URL that parses. A URL parser ends the userinfo at the last `@`
     /// before the first `/` after `//`; a password holding a raw `/`, `?`, `#`, `@`, space or
     /// `://` would move that `/`, so this is more cautious: after `scheme://`, the userinfo runs
-    /// from the first `:` to the **last** `@` on the same line, stopping only at a following URL
-    /// that begins after a delimiter (space, quote, bracket, comma, `=`) and does not continue
-    /// a password. When in doubt it masks too much, never too little: in
-    /// `rtsp://cam:554/s failed for a@b`, everything from `554` to `a` becomes `***`.
+    /// from the first `:` to the **last** `@` on the same line. It stops earlier only at a
+    /// following URL that starts after a space and comes after a complete userinfo (an `@`
+    /// followed by a host name and a `/`, `?`, `#`, space or punctuation), as in
+    /// `amqp://u:***@b1/: refused; amqp://u:***@b2/: refused`. When in doubt it masks too much,
+    /// never too little: in `rtsp://cam:554/s failed for a@b`, everything from `554` to `a`
+    /// becomes `***`. The one password it cannot tell from text is one that itself holds
+    /// `@host/`, then a space and another `scheme://`.
     public static func redactingSecrets(in text: String) -> String {
         let bytes = Array(text.utf8)
         guard let first = separator(in: bytes, from: 0) else { return text }
@@ -41,7 +44,8 @@ public enum Redaction {
 
     private static let atSign = UInt8(ascii: "@")
     private static let colonByte = UInt8(ascii: ":")
-    private static let delimiters = Array(" \t'\"([<{,;=`".utf8)
+    /// What may follow a host name: the end of the authority, a space, or punctuation of prose.
+    private static let hostEnds = Array("/?# \t'\",;)>]".utf8)
     private static let mask = Array("***".utf8)
 
     /// Where the userinfo of the URL whose authority begins at `start` can end at the latest:
@@ -51,17 +55,23 @@ public enum Redaction {
         var search = start
         while let next = separator(in: bytes, from: search), next < lineEnd {
             let schemeStart = self.schemeStart(before: next, in: bytes, notBefore: start)
-            let segment = bytes[start..<schemeStart]
-            // A URL counts as the next one only after a delimiter, and only if this one's
-            // userinfo is complete (it has its `@`) or absent (no `:` at all).
-            if schemeStart > start, isDelimiter(bytes[schemeStart - 1]),
-                segment.contains(atSign) || !segment.contains(colonByte)
-            {
+            if schemeStart > start, isSpace(bytes[schemeStart - 1]), isComplete(bytes[start..<schemeStart]) {
                 return schemeStart
             }
             search = next + 3
         }
         return lineEnd
+    }
+
+    /// Whether `segment`, the text from an authority to the next URL, holds no password at all
+    /// (no `:`) or ends its userinfo for sure: its last `@` is followed by a host name and then
+    /// an end of authority or text.
+    private static func isComplete(_ segment: ArraySlice<UInt8>) -> Bool {
+        guard let at = segment.lastIndex(of: atSign) else { return !segment.contains(colonByte) }
+        let host = segment[(at + 1)...].prefix(while: isHostByte)
+        guard !host.isEmpty else { return false }
+        guard host.endIndex < segment.endIndex else { return true }
+        return hostEnds.contains(segment[host.endIndex])
     }
 
     /// The index of the next `://` at or after `index`.
@@ -87,7 +97,14 @@ public enum Redaction {
             || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".")
     }
 
-    private static func isDelimiter(_ c: UInt8) -> Bool {
-        delimiters.contains(c)
+    private static func isSpace(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: " ") || c == UInt8(ascii: "\t")
+    }
+
+    private static func isHostByte(_ c: UInt8) -> Bool {
+        (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
+            || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
+            || c == UInt8(ascii: ".") || c == UInt8(ascii: "-") || c == UInt8(ascii: ":")
+            || c == UInt8(ascii: "[") || c == UInt8(ascii: "]") || c == UInt8(ascii: "%")
     }
 }

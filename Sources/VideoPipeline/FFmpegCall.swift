@@ -33,7 +33,7 @@ enum FFmpegLog {
     private static let logger = Logger(label: "edge-video.ffmpeg")
     /// Longest line logged, in UTF-8 bytes (after redaction).
     static let maxLineBytes = 1024
-    /// Extra receivers of every logged line (``withObserver(_:_:)``).
+    /// Receivers that take the lines instead of the logger (``withObserver(_:_:)``).
     private static let observers = Mutex<[Int: @Sendable (String) -> Void]>([:])
 
     /// Installs the handler once per process (libav's log callback is global).
@@ -41,12 +41,16 @@ enum FFmpegLog {
         CFFmpeg_set_log_handler({ level, line in
             guard let line else { return }
             let text = FFmpegLog.render(String(cString: line))
+            let observers = FFmpegLog.observers.withLock { Array($0.values) }
+            guard observers.isEmpty else {
+                for observer in observers { observer(text) }
+                return
+            }
             switch level {
             case ...AV_LOG_ERROR: FFmpegLog.logger.error("\(text)")
             case ...AV_LOG_WARNING: FFmpegLog.logger.warning("\(text)")
             default: FFmpegLog.logger.debug("\(text)")
             }
-            for observer in FFmpegLog.observers.withLock({ Array($0.values) }) { observer(text) }
         }, AV_LOG_ERROR)
     }()
 
@@ -61,12 +65,15 @@ enum FFmpegLog {
         return String(decoding: bytes[..<cut], as: UTF8.self) + "…"
     }
 
-    /// Runs `body` with `observer` receiving every line the handler logs meanwhile (tests).
-    static func withObserver<T>(_ observer: @escaping @Sendable (String) -> Void, _ body: () throws -> T) rethrows -> T {
+    /// Runs `body` with `observer` receiving every line meanwhile, rendered as it would be
+    /// logged, instead of the logger (tests).
+    static func withObserver<T>(
+        _ observer: @escaping @Sendable (String) -> Void, _ body: () async throws -> T
+    ) async rethrows -> T {
         _ = install
         let key = Int.random(in: Int.min...Int.max)
         observers.withLock { $0[key] = observer }
         defer { _ = observers.withLock { $0.removeValue(forKey: key) } }
-        return try body()
+        return try await body()
     }
 }
