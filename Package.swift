@@ -71,10 +71,12 @@ let package = Package(
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]
         ),
+        // Catches SIGUSR1/SIGHUP from the first instruction (`.preinit_array`); only the executable links it.
+        .target(name: "CStartupSignals"),
         .executableTarget(
             name: "edge-video",
             dependencies: [
-                "EdgeVideo",
+                "EdgeVideo", "CStartupSignals",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -100,7 +102,7 @@ let package = Package(
         .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline"]),
         .testTarget(
             name: "EdgeVideoTests",
-            dependencies: ["EdgeVideo", "SupervisionTestKit"]
+            dependencies: ["EdgeVideo", "SupervisionTestKit", "VideoPipeline", "AMQPPublisher", "SecretRedaction", "CFFmpeg"]
         ),
     ]
 )

@@ -34,6 +34,11 @@ public struct AMQPEndpoint: Sendable, Hashable, CustomStringConvertible {
             throw fail("scheme must be amqp:// or amqps://")
         }
         let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        // An `@` past the host is a password holding a raw `/`, `?` or `#`: parsed, it would put
+        // part of the password in the host or vhost, which are shown in logs.
+        guard !rest.dropFirst(authority.count).contains("@") else {
+            throw fail("'@' after the host (write '/', '?', '#' and '@' in the password as %2F, %3F, %23, %40)")
+        }
         let path = rest.dropFirst(authority.count).prefix { $0 != "?" && $0 != "#" }
         var hostPort = authority
         user = "guest"

@@ -1,4 +1,5 @@
 #include "CFFmpeg.h"
+#include <stdlib.h>
 #include <string.h>
 
 int CFFmpeg_AVERROR(int errnum) {
@@ -23,9 +24,23 @@ static void CFFmpeg_log_trampoline(void *avcl, int level, const char *fmt, va_li
     if (level > av_log_get_level() || CFFmpeg_current_handler == NULL) {
         return;
     }
-    char line[1024];
+    // The whole line, however long: the handler redacts passwords before it shortens anything,
+    // so a cut can never fall between a password and the `@` that reveals it.
+    char small[1024];
+    char *line = small;
     int print_prefix = 1;
-    av_log_format_line2(avcl, level, fmt, vl, line, (int)sizeof(line), &print_prefix);
+    va_list copy;
+    va_copy(copy, vl);
+    int needed = av_log_format_line2(avcl, level, fmt, vl, small, (int)sizeof(small), &print_prefix);
+    if (needed >= (int)sizeof(small)) {
+        char *large = malloc((size_t)needed + 1);
+        if (large != NULL) {
+            print_prefix = 1;
+            av_log_format_line2(avcl, level, fmt, copy, large, needed + 1, &print_prefix);
+            line = large;
+        }
+    }
+    va_end(copy);
     size_t n = strlen(line);
     while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) {
         line[--n] = '\0';
@@ -33,6 +48,13 @@ static void CFFmpeg_log_trampoline(void *avcl, int level, const char *fmt, va_li
     if (n > 0) {
         CFFmpeg_current_handler(level, line);
     }
+    if (line != small) {
+        free(line);
+    }
+}
+
+void CFFmpeg_av_log_text(int level, const char *text) {
+    av_log(NULL, level, "%s\n", text);
 }
 
 void CFFmpeg_set_log_handler(CFFmpeg_log_handler handler, int level) {

@@ -5,40 +5,106 @@ public enum Redaction {
     ///
     /// `rtsp://admin:secret@cam/stream` becomes `rtsp://admin:***@cam/stream`; the user name stays
     /// (it helps diagnosis), a URL without a password and text without a URL are returned unchanged.
+    ///
+    /// The text need not be a URL that parses. A URL parser ends the userinfo at the last `@`
+    /// before the first `/` after `//`; a password holding a raw `/`, `?`, `#`, `@`, space or
+    /// `://` would move that `/`, so this is more cautious: after `scheme://`, the userinfo runs
+    /// from the first `:` to the **last** `@` on the same line. It stops earlier only at a
+    /// following URL that starts after a space and comes after a complete userinfo (an `@`
+    /// followed by a host name and a `/`, `?`, `#`, space or punctuation), as in
+    /// `amqp://u:***@b1/: refused; amqp://u:***@b2/: refused`. When in doubt it masks too much,
+    /// never too little: in `rtsp://cam:554/s failed for a@b`, everything from `554` to `a`
+    /// becomes `***`. The one password it cannot tell from text is one that itself holds
+    /// `@host/`, then a space and another `scheme://`.
     public static func redactingSecrets(in text: String) -> String {
-        var chars = Array(text.utf8)
+        let bytes = Array(text.utf8)
+        guard let first = separator(in: bytes, from: 0) else { return text }
         var output: [UInt8] = []
-        output.reserveCapacity(chars.count)
+        output.reserveCapacity(bytes.count)
         var i = 0
-        let separator = Array("://".utf8)
-        while i < chars.count {
-            if i + 3 <= chars.count, chars[i] == separator[0], chars[i + 1] == separator[1], chars[i + 2] == separator[2] {
-                output.append(contentsOf: separator)
-                i += 3
-                // The authority ends at '/', '?', '#' or whitespace; the userinfo ends at its last '@'.
-                var end = i
-                var lastAt: Int?
-                while end < chars.count, !isAuthorityEnd(chars[end]) {
-                    if chars[end] == UInt8(ascii: "@") { lastAt = end }
-                    end += 1
-                }
-                if let at = lastAt, let colon = chars[i..<at].firstIndex(of: UInt8(ascii: ":")) {
-                    output.append(contentsOf: chars[i...colon])
-                    output.append(contentsOf: Array("***".utf8))
-                    output.append(contentsOf: chars[at..<end])
-                    i = end
-                }
-                continue
+        var next: Int? = first
+        while let separator = next {
+            let start = separator + 3
+            output.append(contentsOf: bytes[i..<start])
+            let end = reach(of: start, in: bytes)
+            if let at = bytes[start..<end].lastIndex(of: atSign),
+                let colon = bytes[start..<at].firstIndex(of: colonByte)
+            {
+                output.append(contentsOf: bytes[start...colon])
+                output.append(contentsOf: mask)
+                i = at
+            } else {
+                i = start
             }
-            output.append(chars[i])
-            i += 1
+            next = self.separator(in: bytes, from: i)
         }
-        chars = output
-        return String(decoding: chars, as: UTF8.self)
+        output.append(contentsOf: bytes[i...])
+        return String(decoding: output, as: UTF8.self)
     }
 
-    private static func isAuthorityEnd(_ c: UInt8) -> Bool {
-        c == UInt8(ascii: "/") || c == UInt8(ascii: "?") || c == UInt8(ascii: "#") || c == UInt8(ascii: " ")
-            || c == UInt8(ascii: "\n") || c == UInt8(ascii: "\t") || c == UInt8(ascii: "'") || c == UInt8(ascii: "\"")
+    private static let atSign = UInt8(ascii: "@")
+    private static let colonByte = UInt8(ascii: ":")
+    /// What may follow a host name: the end of the authority, a space, or punctuation of prose.
+    private static let hostEnds = Array("/?# \t'\",;)>]".utf8)
+    private static let mask = Array("***".utf8)
+
+    /// Where the userinfo of the URL whose authority begins at `start` can end at the latest:
+    /// the end of the line, or an earlier URL that stands on its own.
+    private static func reach(of start: Int, in bytes: [UInt8]) -> Int {
+        let lineEnd = bytes[start...].firstIndex { $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") } ?? bytes.count
+        var search = start
+        while let next = separator(in: bytes, from: search), next < lineEnd {
+            let schemeStart = self.schemeStart(before: next, in: bytes, notBefore: start)
+            if schemeStart > start, isSpace(bytes[schemeStart - 1]), isComplete(bytes[start..<schemeStart]) {
+                return schemeStart
+            }
+            search = next + 3
+        }
+        return lineEnd
+    }
+
+    /// Whether `segment`, the text from an authority to the next URL, holds no password at all
+    /// (no `:`) or ends its userinfo for sure: its last `@` is followed by a host name and then
+    /// an end of authority or text.
+    private static func isComplete(_ segment: ArraySlice<UInt8>) -> Bool {
+        guard let at = segment.lastIndex(of: atSign) else { return !segment.contains(colonByte) }
+        let host = segment[(at + 1)...].prefix(while: isHostByte)
+        guard !host.isEmpty else { return false }
+        guard host.endIndex < segment.endIndex else { return true }
+        return hostEnds.contains(segment[host.endIndex])
+    }
+
+    /// The index of the next `://` at or after `index`.
+    private static func separator(in bytes: [UInt8], from index: Int) -> Int? {
+        var i = index
+        while i + 3 <= bytes.count {
+            if bytes[i] == colonByte, bytes[i + 1] == UInt8(ascii: "/"), bytes[i + 2] == UInt8(ascii: "/") { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    /// The first byte of the scheme that ends at `separator` (letters, digits, `+`, `-`, `.`).
+    private static func schemeStart(before separator: Int, in bytes: [UInt8], notBefore lower: Int) -> Int {
+        var i = separator
+        while i > lower, isSchemeByte(bytes[i - 1]) { i -= 1 }
+        return i
+    }
+
+    private static func isSchemeByte(_ c: UInt8) -> Bool {
+        (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
+            || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
+            || c == UInt8(ascii: "+") || c == UInt8(ascii: "-") || c == UInt8(ascii: ".")
+    }
+
+    private static func isSpace(_ c: UInt8) -> Bool {
+        c == UInt8(ascii: " ") || c == UInt8(ascii: "\t")
+    }
+
+    private static func isHostByte(_ c: UInt8) -> Bool {
+        (c >= UInt8(ascii: "a") && c <= UInt8(ascii: "z")) || (c >= UInt8(ascii: "A") && c <= UInt8(ascii: "Z"))
+            || (c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9"))
+            || c == UInt8(ascii: ".") || c == UInt8(ascii: "-") || c == UInt8(ascii: ":")
+            || c == UInt8(ascii: "[") || c == UInt8(ascii: "]") || c == UInt8(ascii: "%")
     }
 }

@@ -9,6 +9,9 @@ struct CaptureSink: Sendable {
     let queue: FrameQueue<CapturedFrame>
     let counters: PipelineCounters
     var sampler: FrameSampler
+    /// The source's frames point into memory the input owns and frees when it closes (V4L2's
+    /// mmap'd driver buffers): kept frames are copied before they leave the capture thread.
+    var framesOwnedByInput = false
 
     /// The recorded stop reason as an error to throw, or `nil`.
     func stopError() -> (any Error)? {
@@ -37,10 +40,13 @@ struct CaptureSink: Sendable {
         if control.shouldStop, let error = stopError() { throw error }
     }
 
-    /// Samples the frame at `time` and, if kept, queues a new reference to it.
+    /// Samples the frame at `time` and, if kept, queues it: a new reference to its buffers, or
+    /// a copy when the input owns them. (A frame without buffers of its own, `buf[0] == nil`,
+    /// is copied by `av_frame_ref` itself.) Queued frames outlive the input: they wait for the
+    /// encoder across restarts of the capture.
     mutating func offer(_ frame: UnsafePointer<AVFrame>, time: Double, slack: Double = 0) throws {
         guard sampler.shouldKeep(time: time, slack: slack) else { return }
-        try emit(OwnedFrame(referencing: frame), time: time)
+        try emit(framesOwnedByInput ? OwnedFrame(copying: frame) : OwnedFrame(referencing: frame), time: time)
     }
 
     /// Queues `picture`, waiting for room instead of dropping when the source is unpaced.

@@ -68,6 +68,18 @@ final class OwnedFrame: @unchecked Sendable {
         try FFmpegCall.check(av_frame_ref(pointer, source), .resourceExhausted, "av_frame_ref")
     }
 
+    /// Copies `source`'s pixels into buffers of its own, for a frame whose memory belongs to
+    /// the input (V4L2's mmap'd driver buffers) and ends when the input closes.
+    convenience init(copying source: UnsafePointer<AVFrame>) throws {
+        try self.init()
+        pointer.pointee.format = source.pointee.format
+        pointer.pointee.width = source.pointee.width
+        pointer.pointee.height = source.pointee.height
+        try FFmpegCall.check(av_frame_get_buffer(pointer, 0), .resourceExhausted, "av_frame_get_buffer")
+        try FFmpegCall.check(av_frame_copy(pointer, source), .resourceExhausted, "av_frame_copy")
+        try FFmpegCall.check(av_frame_copy_props(pointer, source), .resourceExhausted, "av_frame_copy_props")
+    }
+
     deinit {
         var frame: UnsafeMutablePointer<AVFrame>? = pointer
         av_frame_free(&frame)

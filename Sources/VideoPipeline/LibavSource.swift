@@ -9,6 +9,9 @@ struct LibavSource {
     /// Runs until the source ends (a non-looping file), a stop is requested, or an error.
     func run(_ sink: inout CaptureSink) throws {
         let configuration = sink.configuration
+        // libavdevice's v4l2 packets (and the rawvideo frames decoded from them without a copy)
+        // point into the driver's mmap'd buffers, unmapped when the input closes.
+        if case .v4l2 = kind { sink.framesOwnedByInput = true }
         let input = try LibavInput(control: sink.control)
         let unused = try input.open(
             url: openURL, inputFormat: inputFormat, options: options(configuration),

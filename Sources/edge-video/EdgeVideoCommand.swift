@@ -1,4 +1,5 @@
 import ArgumentParser
+import CStartupSignals
 import EdgeVideo
 
 /// `edge-video`: the appliance's command line (CONTRACT.md).
@@ -10,6 +11,13 @@ struct EdgeVideoCommand: AsyncParsableCommand {
         version: EdgeVideoVersion.current,
         subcommands: [RunCommand.self, CheckCommand.self, StatusCommand.self]
     )
+
+    /// Runs the command. SIGUSR1 and SIGHUP have been caught since before `main` (see
+    /// Sources/CStartupSignals): one sent during startup is re-sent once `run` has its handlers.
+    static func main() async {
+        precondition(CStartupSignals_installed() != 0, "the SIGUSR1/SIGHUP startup handlers are not installed")
+        await main(nil)
+    }
 }
 
 /// The `--config PATH` option shared by every subcommand.

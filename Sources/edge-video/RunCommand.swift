@@ -1,4 +1,5 @@
 import ArgumentParser
+import CStartupSignals
 import EdgeVideo
 
 /// `edge-video run`: the foreground service.
@@ -16,7 +17,9 @@ struct RunCommand: AsyncParsableCommand {
     @OptionGroup var options: ConfigOption
 
     func run() async throws {
-        let status = await ApplianceRunner(configPath: options.config).run()
+        var runner = ApplianceRunner(configPath: options.config)
+        runner.onSignalHandlersInstalled = { CStartupSignals_replay() }
+        let status = await runner.run()
         if status != 0 { throw ExitCode(status) }
     }
 }

@@ -148,9 +148,12 @@ extension BinaryTests {
             _ = try await h.waitForStatus("running", app: app) { status in
                 status.cameras["ok"]?.confirmed ?? 0 > 0 && status.cameras["stuck"]?.state == .running
             }
+            let pidFile = h.directory + "/run/edge-video.pid"
+            #expect(PIDFile.read(at: pidFile)?.pid == app.pid)
             app.signal(SIGTERM)
             #expect(try await app.waitForExit(within: .seconds(30)) == 75)
             #expect(app.stderr.contains("graceful stop timed out; exiting anyway"))
+            #expect(!FileManager.default.fileExists(atPath: pidFile), "exit 75 leaves through the defers that remove the pid file")
             #expect(app.stderr.contains(#"stuck=["root/camera:stuck/capture"]"#), "\(app.stderr.suffix(1500))")
         }
 

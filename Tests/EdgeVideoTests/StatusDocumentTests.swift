@@ -106,10 +106,12 @@ import Testing
     @Test func pidFileRoundTrip() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        try StatusFile.writePID(to: directory + "/edge-video.pid")
-        #expect(StatusFile.readPID(at: directory + "/edge-video.pid") == getpid())
-        StatusFile.removePID(at: directory + "/edge-video.pid")
-        #expect(StatusFile.readPID(at: directory + "/edge-video.pid") == nil)
+        try PIDFile.write(to: directory + "/edge-video.pid")
+        let record = try #require(PIDFile.read(at: directory + "/edge-video.pid"))
+        #expect(record.pid == getpid())
+        #expect(record.startTime != nil && record.startTime == ProcessIdentity.startTime(of: getpid()))
+        PIDFile.remove(at: directory + "/edge-video.pid")
+        #expect(PIDFile.read(at: directory + "/edge-video.pid") == nil)
     }
 
     @Test func pathsResolveAgainstTheConfigDirectory() {

@@ -24,4 +24,27 @@ import Testing
         #expect(Redaction.redactingSecrets(in: "open rtsp://u:p@h/a then http://v:q@w") == "open rtsp://u:***@h/a then http://v:***@w")
         #expect(Redaction.redactingSecrets(in: "url=\"rtsp://u:p@h/a\"") == "url=\"rtsp://u:***@h/a\"")
     }
+
+    @Test func passwordsWithDelimitersAreMaskedWhole() {
+        // Raw #, /, ?, %, @, spaces and UTF-8: a URL parser would end the userinfo early.
+        for password in ["ab#1", "a/b", "a?b", "100%", "p@ss/w@rd", "with space", "ünï ©ode", "a@b/c?d#e", "x://y@z", "@", "/@/"] {
+            let text = "cannot open rtsp://admin:\(password)@cam/s: 401"
+            #expect(Redaction.redactingSecrets(in: text) == "cannot open rtsp://admin:***@cam/s: 401", "\(password)")
+        }
+    }
+
+    @Test func aPasswordThatLooksLikeAnotherURLIsNotTakenForOne() {
+        let text = "open 'rtsp://u:QOL://x@+6)y;<H+w://z @cam/s' failed"
+        #expect(Redaction.redactingSecrets(in: text) == "open 'rtsp://u:***@cam/s' failed")
+    }
+
+    @Test func redactingTwiceKeepsEveryBroker() {
+        let once = Redaction.redactingSecrets(in: "no broker reachable: amqp://u:p1@b1/v: refused; amqps://u:p2@b2:5671/: refused")
+        #expect(once == "no broker reachable: amqp://u:***@b1/v: refused; amqps://u:***@b2:5671/: refused")
+        #expect(Redaction.redactingSecrets(in: once) == once)
+    }
+
+    @Test func theMaskStopsAtTheEndOfTheLine() {
+        #expect(Redaction.redactingSecrets(in: "rtsp://cam:554/s\nmail a@b") == "rtsp://cam:554/s\nmail a@b")
+    }
 }

@@ -25,8 +25,13 @@ int CFFmpeg_AVERROR_EXIT(void);
 /// `AV_NOPTS_VALUE`.
 int64_t CFFmpeg_AV_NOPTS_VALUE(void);
 
-/// A handler for formatted libav log lines (already prefixed, without trailing newline).
+/// A handler for formatted libav log lines (already prefixed, without trailing newline, never
+/// truncated).
 typedef void (*CFFmpeg_log_handler)(int level, const char *line);
+
+/// `av_log(NULL, level, "%s\n", text)` (variadic, so shimmed): a line through libav's own
+/// logging path, as a demuxer would log it.
+void CFFmpeg_av_log_text(int level, const char *text);
 
 /// Installs `handler` as the libav log callback (the callback itself takes a `va_list`, which
 /// Swift cannot implement) and sets the libav log level.

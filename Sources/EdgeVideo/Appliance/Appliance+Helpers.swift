@@ -2,10 +2,6 @@ import Foundation
 import Logging
 import UnixSignals
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 extension Appliance {
     /// SIGUSR1 writes the status (and echoes it to stderr); SIGHUP requests a reload.
     func handle(_ signals: UnixSignalsSequence, requestReload: AsyncStream<Void>.Continuation) async {
@@ -61,20 +57,33 @@ extension Appliance {
     }
 
     /// After a stop request, gives the tree `supervision.shutdown_timeout_s`; past it, logs the
-    /// stuck tasks, writes a last status and exits with ``ExitStatus/stopTimedOut``.
+    /// stuck tasks, writes a last status and calls ``onStopOverrun`` (the runner then returns
+    /// ``ExitStatus/stopTimedOut`` through its `defer`s, which remove the pid file).
     func enforceShutdownTimeout(after stops: AsyncStream<Void>) async {
         var iterator = stops.makeAsyncIterator()
         guard await iterator.next() != nil else { return }
         let timeout = state.current.config.supervision.shutdownTimeoutS
-        // A little more than the children's own timeout, so they get to report overdue first.
-        do { try await Task.sleep(for: .milliseconds(Int64(timeout * 1000) + 500)) } catch { return }
+        do { try await Task.sleep(for: Self.stopDeadline(timeout)) } catch { return }
         let snapshot = fleet.snapshot()
         let stuck = snapshot.overdue.isEmpty ? Self.notStopped(snapshot.tree) : snapshot.overdue
         logger.critical(
             "graceful stop timed out; exiting anyway",
             metadata: ["timeout_s": "\(timeout)", "stuck": "\(stuck)", "live_tasks": "\(snapshot.liveTasks)"])
         reporter.write(echo: false)
-        exit(ExitStatus.stopTimedOut)
+        onStopOverrun()
+    }
+
+    /// How long a stop may take before the appliance gives up on it: a little more than the
+    /// children's own timeout, so they get to report overdue first.
+    static func stopDeadline(_ shutdownTimeoutS: Double) -> Duration {
+        .milliseconds(Int64(shutdownTimeoutS * 1000) + 500)
+    }
+
+    /// What systemd is asked to allow for a stop (`EXTEND_TIMEOUT_USEC`): the deadline plus
+    /// time to write the last status and exit. deploy/edge-video.service's `TimeoutStopSec=`
+    /// covers the default `shutdown_timeout_s`; this extends it for larger ones.
+    static func stopBudget(_ shutdownTimeoutS: Double) -> Duration {
+        stopDeadline(shutdownTimeoutS) + .seconds(5)
     }
 
     /// Paths of nodes that have not stopped, deepest first.

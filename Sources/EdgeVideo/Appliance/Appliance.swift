@@ -18,13 +18,23 @@ public struct Appliance: Service {
     public let logger: Logger
     /// Writes the status file.
     public let reporter: StatusReporter
+    /// Called once when a graceful stop has overrun `supervision.shutdown_timeout_s` (plus a
+    /// margin); ``ApplianceRunner`` then leaves with ``ExitStatus/stopTimedOut``.
+    public let onStopOverrun: @Sendable () -> Void
+    /// Called once the SIGUSR1 and SIGHUP handlers are installed, before the pid file is written.
+    public let onSignalHandlersInstalled: @Sendable () -> Void
 
     /// Creates the service around a tree; nothing runs before ``run()``.
-    public init(state: ConfigState, fleet: any CameraFleet, notifier: SystemdNotifier, logger: Logger) {
+    public init(
+        state: ConfigState, fleet: any CameraFleet, notifier: SystemdNotifier, logger: Logger,
+        onStopOverrun: @escaping @Sendable () -> Void = {}, onSignalHandlersInstalled: @escaping @Sendable () -> Void = {}
+    ) {
         self.state = state
         self.fleet = fleet
         self.notifier = notifier
         self.logger = logger
+        self.onStopOverrun = onStopOverrun
+        self.onSignalHandlersInstalled = onSignalHandlersInstalled
         reporter = StatusReporter(state: state, fleet: fleet, startedAt: .now, logger: logger)
     }
 
@@ -34,12 +44,14 @@ public struct Appliance: Service {
     /// Runs until a graceful shutdown (the tree stops, then this returns) or until the root
     /// supervisor gives up (throws ``ApplianceError`` `.rootGaveUp`).
     public func run() async throws {
+        // Handlers first: once the pid file exists, `edge-video status` may signal at any time.
+        let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
+        onSignalHandlersInstalled()
         let pidFile = reporter.paths.pidFile
-        do { try StatusFile.writePID(to: pidFile) } catch {
+        do { try PIDFile.write(to: pidFile) } catch {
             logger.warning("cannot write the pid file; edge-video status will not find this instance", metadata: ["error": "\(error)"])
         }
-        defer { StatusFile.removePID(at: pidFile) }
-        let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
+        defer { PIDFile.remove(at: pidFile) }
         let (reloads, requestReload) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let (stops, stopRequested) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let reloader = Reloader(state: state, fleet: fleet, logger: logger)
@@ -80,7 +92,7 @@ public struct Appliance: Service {
             }
         } onGracefulShutdown: {
             logger.info("stopping: capture first, then flush, publish and await confirms")
-            notify { try notifier.stopping() }
+            notify { try notifier.stopping(within: Self.stopBudget(state.current.config.supervision.shutdownTimeoutS)) }
             stopRequested.yield()
             fleet.stop()
         }

@@ -10,6 +10,9 @@ public struct ApplianceRunner: Sendable {
     public let configPath: String
     /// Builds the camera tree for a configuration.
     public let makeFleet: @Sendable (AppConfig, Logger) -> any CameraFleet
+    /// Called once SIGUSR1 and SIGHUP have their handlers (``Appliance/onSignalHandlersInstalled``);
+    /// `edge-video` re-sends there what arrived during startup.
+    public var onSignalHandlersInstalled: @Sendable () -> Void = {}
 
     /// Creates a runner with a custom tree (tests); `edge-video` uses ``init(configPath:)``.
     public init(configPath: String, makeFleet: @escaping @Sendable (AppConfig, Logger) -> any CameraFleet) {
@@ -29,8 +32,14 @@ public struct ApplianceRunner: Sendable {
         Self.bootstrapLogging(level: Logger.Level(rawValue: config.logging.level) ?? .info)
         let logger = Logger(label: "edge-video")
         let state = ConfigState(path: configPath, config: config)
+        // The appliance writes the pid file once its signal handlers are in place; whichever way
+        // this returns, the file goes (if it still names this process).
+        let pidFile = StatusPaths(config: config, configPath: configPath).pidFile
+        defer { PIDFile.remove(at: pidFile) }
+        let (outcomes, outcome) = AsyncStream.makeStream(of: Int32.self, bufferingPolicy: .bufferingOldest(1))
         let appliance = Appliance(
-            state: state, fleet: makeFleet(config, logger), notifier: SystemdNotifier(), logger: logger)
+            state: state, fleet: makeFleet(config, logger), notifier: SystemdNotifier(), logger: logger,
+            onStopOverrun: { outcome.yield(ExitStatus.stopTimedOut) }, onSignalHandlersInstalled: onSignalHandlersInstalled)
         let group = ServiceGroup(
             configuration: .init(
                 services: [
@@ -40,6 +49,16 @@ public struct ApplianceRunner: Sendable {
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
+        // The group runs in a task of its own so that a stop which overruns (tasks stuck in C
+        // calls that ignore cancellation) can be left behind: the first outcome wins, and the
+        // process exits from `main` after this function's `defer`s have run.
+        Task { outcome.yield(await Self.outcome(of: group, logger: logger)) }
+        for await status in outcomes { return status }
+        return ExitStatus.rootGaveUp
+    }
+
+    /// Runs the group to its end and maps the way it ended to an exit status.
+    private static func outcome(of group: ServiceGroup, logger: Logger) async -> Int32 {
         do {
             try await group.run()
             return ExitStatus.stopped

@@ -24,20 +24,46 @@ public struct StatusClient: Sendable {
     }
 
     /// The pid of the running instance: `$MAINPID` under systemd (e.g. in `ExecReload=`), else the
-    /// pid file; it must name a live process.
+    /// pid file, whose process must still be that instance: the same start time and an
+    /// edge-video executable. A pid file that names anything else is stale: it is removed and
+    /// this throws, so no other process is ever signalled.
     public func instancePID(environment: [String: String] = ProcessInfo.processInfo.environment) throws(Failure) -> Int32 {
-        let pid: Int32
         if let main = environment["MAINPID"].flatMap(Int32.init), main > 0 {
-            pid = main
-        } else if let fromFile = StatusFile.readPID(at: paths.pidFile) {
-            pid = fromFile
+            guard kill(main, 0) == 0 || errno == EPERM else {
+                throw Failure(description: "edge-video is not running: $MAINPID \(main) does not exist")
+            }
+            return main
+        }
+        let path = paths.pidFile
+        guard let record = PIDFile.read(at: path) else {
+            throw Failure(description: "no running edge-video found: no pid file at \(path) (is it running with this --config?)")
+        }
+        guard let recorded = record.startTime else {
+            throw Failure(
+                description: "the pid file \(path) has no start time (written by an older edge-video?); "
+                    + "cannot tell whether pid \(record.pid) is edge-video, so it is not signalled")
+        }
+        let why: String
+        if let actual = ProcessIdentity.startTime(of: record.pid) {
+            if actual != recorded {
+                why = "pid \(record.pid) is now another process (started at tick \(actual), not \(recorded))"
+            } else {
+                switch ProcessIdentity.executable(of: record.pid) {
+                case .success(let executable) where ProcessIdentity.isEdgeVideo(executable):
+                    return record.pid
+                case .success(let executable):
+                    why = "pid \(record.pid) is now \(executable)"
+                case .failure(let error):
+                    throw Failure(
+                        description: "cannot check that pid \(record.pid) from \(path) is edge-video (\(error)); "
+                            + "run edge-video status as the service's user or root")
+                }
+            }
         } else {
-            throw Failure(description: "no running edge-video found: no pid file at \(paths.pidFile) (is it running with this --config?)")
+            why = "pid \(record.pid) does not exist"
         }
-        guard kill(pid, 0) == 0 || errno == EPERM else {
-            throw Failure(description: "edge-video is not running: pid \(pid) from \(paths.pidFile) does not exist")
-        }
-        return pid
+        let removed = PIDFile.removeStale(record, at: path) ? "; removed the stale pid file" : ""
+        throw Failure(description: "edge-video is not running: \(path) names pid \(record.pid), but \(why)\(removed)")
     }
 
     /// Sends SIGUSR1 to the instance and returns the raw JSON of the status file it then writes.

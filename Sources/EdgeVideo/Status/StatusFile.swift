@@ -26,6 +26,10 @@ public struct StatusPaths: Sendable, Equatable {
 
 /// Writes files readers must never see half-written: a temporary file in the same directory,
 /// flushed, then renamed over the target.
+///
+/// Files are created `0640` and directories `0750` (less under a stricter umask, such as the
+/// unit's `UMask=0077`). The temporary file is a new file (`O_EXCL`) and never a symbolic link
+/// (`O_NOFOLLOW`), so a link planted under its name cannot redirect the write.
 public enum StatusFile {
     /// Atomically replaces `path` with `data`, creating the parent directory if needed.
     ///
@@ -33,8 +37,10 @@ public enum StatusFile {
     public static func write(_ data: Data, to path: String) throws(SystemError) {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try makeDirectories(directory) }
-        let temporary = path + ".tmp.\(getpid())"
-        let fd = try syscall("open \(temporary)") { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644) }
+        let temporary = path + ".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
+        let fd = try syscall("open \(temporary)") {
+            open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
+        }
         defer { close(fd) }
         do {
             var offset = 0
@@ -57,24 +63,8 @@ public enum StatusFile {
         if FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue { return }
         let parent = (directory as NSString).deletingLastPathComponent
         if !parent.isEmpty, parent != directory { try makeDirectories(parent) }
-        if mkdir(directory, 0o755) == -1, errno != EEXIST {
+        if mkdir(directory, 0o750) == -1, errno != EEXIST {
             throw SystemError(code: .init(errno: errno), operation: "mkdir \(directory)")
         }
-    }
-
-    /// Reads the pid written by ``write(_:to:)`` in a pid file; `nil` when absent or not a pid.
-    public static func readPID(at path: String) -> Int32? {
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
-        return Int32(text.trimmingCharacters(in: .whitespacesAndNewlines)).flatMap { $0 > 0 ? $0 : nil }
-    }
-
-    /// Writes this process's pid to `path` atomically.
-    public static func writePID(to path: String) throws(SystemError) {
-        try write(Data("\(getpid())\n".utf8), to: path)
-    }
-
-    /// Removes the pid file if it still names this process.
-    public static func removePID(at path: String) {
-        if readPID(at: path) == getpid() { unlink(path) }
     }
 }

@@ -30,8 +30,15 @@ public struct SystemdNotifier: Sendable {
     /// `WATCHDOG=1`: still alive and healthy.
     public func watchdog() throws(SystemError) { try send(["WATCHDOG=1"]) }
 
-    /// `STOPPING=1`: a graceful stop has begun.
-    public func stopping() throws(SystemError) { try send(["STOPPING=1"]) }
+    /// `STOPPING=1`: a graceful stop has begun; with `within`, also `EXTEND_TIMEOUT_USEC`, so
+    /// that systemd waits that long (from now) before killing, even past `TimeoutStopSec=`.
+    public func stopping(within: Duration? = nil) throws(SystemError) {
+        let extend = within.map { budget -> String in
+            let (seconds, attoseconds) = budget.components
+            return "EXTEND_TIMEOUT_USEC=\(seconds * 1_000_000 + attoseconds / 1_000_000_000_000)"
+        }
+        try send(["STOPPING=1"] + (extend.map { [$0] } ?? []))
+    }
 
     /// `RELOADING=1` then, with ``ready(status:)``, the end of a reload.
     public func reloading() throws(SystemError) { try send(["RELOADING=1"]) }

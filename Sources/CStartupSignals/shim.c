@@ -1,0 +1,47 @@
+#include "CStartupSignals.h"
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t CStartupSignals_usr1 = 0;
+static volatile sig_atomic_t CStartupSignals_hup = 0;
+static int CStartupSignals_ok = 0;
+
+static void CStartupSignals_record(int signo) {
+    if (signo == SIGUSR1) {
+        CStartupSignals_usr1 = 1;
+    } else if (signo == SIGHUP) {
+        CStartupSignals_hup = 1;
+    }
+}
+
+static void CStartupSignals_install(int argc, char **argv, char **envp) {
+    (void)argc;
+    (void)argv;
+    (void)envp;
+    struct sigaction action;
+    memset(&action, 0, sizeof(action));
+    action.sa_handler = CStartupSignals_record;
+    action.sa_flags = SA_RESTART;
+    sigemptyset(&action.sa_mask);
+    CStartupSignals_ok = sigaction(SIGUSR1, &action, NULL) == 0 && sigaction(SIGHUP, &action, NULL) == 0;
+}
+
+// `.preinit_array` runs before every shared library's constructors (the Swift runtime's,
+// Foundation's, libav's), right after the dynamic loader has relocated them: the earliest code an
+// executable can run. Only executables have one, hence the executable-only target.
+__attribute__((section(".preinit_array"), used)) static void (*const CStartupSignals_preinit)(int, char **, char **) =
+    CStartupSignals_install;
+
+int CStartupSignals_installed(void) {
+    return CStartupSignals_ok;
+}
+
+void CStartupSignals_replay(void) {
+    if (__atomic_exchange_n(&CStartupSignals_usr1, 0, __ATOMIC_SEQ_CST)) {
+        kill(getpid(), SIGUSR1);
+    }
+    if (__atomic_exchange_n(&CStartupSignals_hup, 0, __ATOMIC_SEQ_CST)) {
+        kill(getpid(), SIGHUP);
+    }
+}
