@@ -39,7 +39,7 @@ let package = Package(
         // Broker side: rabbitmq-c binding, then the Swift publisher.
         .target(
             name: "CRabbitMQ",
-            linkerSettings: [.linkedLibrary("rabbitmq")]
+            linkerSettings: [.linkedLibrary("rabbitmq"), .linkedLibrary("ssl"), .linkedLibrary("crypto")]
         ),
         .target(
             name: "AMQPPublisher",
@@ -97,7 +97,7 @@ let package = Package(
         .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline"]),
         .testTarget(
             name: "EdgeVideoTests",
-            dependencies: ["EdgeVideo", "SupervisionTestKit"]
+            dependencies: ["EdgeVideo", "SupervisionTestKit", "VideoPipeline", "AMQPPublisher"]
         ),
     ]
 )
