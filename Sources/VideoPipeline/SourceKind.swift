@@ -1,4 +1,3 @@
-import SecretRedaction
 /// What a camera URL points at, parsed once before opening.
 ///
 /// This is the one place that decides which camera URLs are usable: capture parses with it, and
@@ -12,27 +11,27 @@ enum SourceKind: Hashable, Sendable {
 
     /// Parses `url`; a malformed or unsupported URL throws `invalidConfiguration`.
     init(url: String) throws {
-        let redacted = Redaction.redactingSecrets(in: url)
+        // Messages never quote the URL: one that does not parse may hide its password from redaction.
         let lower = url.lowercased()
         if url.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
-            throw PipelineError(.invalidConfiguration, "URL contains a space or control character: \(redacted)")
+            throw PipelineError(.invalidConfiguration, "URL contains a space or control character")
         }
         if lower.hasPrefix("rtsp://") || lower.hasPrefix("rtsps://") {
-            guard Self.hasHost(url) else { throw PipelineError(.invalidConfiguration, "URL has no host: \(redacted)") }
+            guard Self.hasHost(url) else { throw PipelineError(.invalidConfiguration, "URL has no host") }
             self = .rtsp(url)
         } else if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
-            guard Self.hasHost(url) else { throw PipelineError(.invalidConfiguration, "URL has no host: \(redacted)") }
+            guard Self.hasHost(url) else { throw PipelineError(.invalidConfiguration, "URL has no host") }
             self = .http(url)
         } else if lower.hasPrefix("file://") {
             let path = String(url.dropFirst("file://".count))
             guard path.hasPrefix("/") else {
-                throw PipelineError(.invalidConfiguration, "file URL needs an absolute path (file:///path): \(redacted)")
+                throw PipelineError(.invalidConfiguration, "file URL needs an absolute path (file:///path)")
             }
             self = .file(path: path.removingPercentEscapes())
         } else if url.hasPrefix("/dev/") {
             let number = url.dropFirst("/dev/video".count)
             guard url.hasPrefix("/dev/video"), !number.isEmpty, number.utf8.allSatisfy({ (48...57).contains($0) }) else {
-                throw PipelineError(.invalidConfiguration, "a device must be /dev/videoN: \(redacted)")
+                throw PipelineError(.invalidConfiguration, "a device must be /dev/videoN")
             }
             self = .v4l2(device: url)
         } else if lower.hasPrefix("testsrc:") {
@@ -40,7 +39,7 @@ enum SourceKind: Hashable, Sendable {
         } else {
             throw PipelineError(
                 .invalidConfiguration,
-                "unsupported URL \(redacted): expected rtsp://, rtsps://, http(s)://, file://, /dev/videoN or testsrc:")
+                "unsupported URL (expected rtsp://, rtsps://, http(s)://, file://, /dev/videoN or testsrc:)")
         }
     }
 

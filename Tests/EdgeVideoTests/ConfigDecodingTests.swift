@@ -71,7 +71,7 @@ import VideoPipeline
             "logging.level: must be one of",
             "cameras[0].widht: unknown key",
             "cameras[1].id: duplicate id \"a\" (also cameras[0])",
-            "cameras[1].url: unsupported URL ftp://x",
+            "cameras[1].url: unsupported URL (expected",
             "cameras[2].id: must be 1-64 characters",
             "cameras[2].url: URL has no host",
             "cameras[3].id: required",

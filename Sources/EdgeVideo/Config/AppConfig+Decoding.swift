@@ -22,6 +22,9 @@ extension AppConfig {
         ],
     ]
 
+    /// The largest configuration file read (1 MiB); a larger one (or `/dev/zero`) is refused unread.
+    static let maximumFileBytes = 1 << 20
+
     /// Reads and validates the configuration file at `path`.
     ///
     /// Relative file names in it (TLS files, password files) are taken from the file's directory,
@@ -32,9 +35,14 @@ extension AppConfig {
     ) throws(ConfigError) -> AppConfig {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: maximumFileBytes + 1) ?? Data()
         } catch {
             throw ConfigError(issues: [ConfigIssue(path: "", message: "cannot read \(path): \(Self.reason(error))")])
+        }
+        if data.count > maximumFileBytes {
+            throw ConfigError(issues: [ConfigIssue(path: "", message: "\(path) is larger than 1 MiB; not a configuration")])
         }
         return try decode(data, directory: (path as NSString).deletingLastPathComponent, environment: environment)
     }
@@ -188,10 +196,9 @@ extension AppConfig {
 
     static func reason(_ error: any Error) -> String {
         let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-            underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code))
-        {
-            return String(cString: strerror(code.rawValue))
+        let posix = nsError.domain == NSPOSIXErrorDomain ? nsError : nsError.userInfo[NSUnderlyingErrorKey] as? NSError
+        if let posix, posix.domain == NSPOSIXErrorDomain {
+            return posix.code == Int(ENOENT) ? "no such file" : String(cString: strerror(Int32(posix.code)))
         }
         if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError {
             return "no such file"
