@@ -124,6 +124,7 @@ extension BinaryTests {
             let app = try TestProcess(
                 ApplianceHarness.binary, ["run", "--config", h.configPath], name: "edge-video",
                 environment: ["CREDENTIALS_DIRECTORY": credentials.path])
+            _ = try await eventually(within: .seconds(60), "started") { app.stderr.contains("edge-video started") ? true : nil }
             let status = try await h.waitForStatus("the camera publishes as \(user)", app: app) { status in
                 status.cameras["synthetic"]?.confirmed ?? 0 >= 3
             }
