@@ -41,7 +41,7 @@ let package = Package(
         // Broker side: rabbitmq-c binding, then the Swift publisher.
         .target(
             name: "CRabbitMQ",
-            linkerSettings: [.linkedLibrary("rabbitmq")]
+            linkerSettings: [.linkedLibrary("rabbitmq"), .linkedLibrary("ssl"), .linkedLibrary("crypto")]
         ),
         .target(
             name: "AMQPPublisher",

@@ -9,7 +9,7 @@ packages=(
     # run
     rabbitmq-server
     # tests, benchmarks and their peers
-    ffmpeg erlang-base python3-pika
+    ffmpeg erlang-base python3-pika python3-jsonschema openssl
     gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 python3-gi
     gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-tools
     procps iproute2

@@ -7,7 +7,8 @@ import SecretRedaction
 public struct AMQPConfiguration: Sendable {
     /// TLS files and checks for `amqps://` URLs.
     public struct TLS: Sendable, Hashable {
-        /// PEM file of the CA that signed the broker's certificate; `nil` uses no CA (verification then fails).
+        /// PEM file of the CAs to trust; `nil` trusts the system's, found as OpenSSL does (`SSL_CERT_FILE`,
+        /// `SSL_CERT_DIR`, else the default file and directory).
         public var caCertificatePath: String?
         /// PEM client certificate, for brokers that ask for one.
         public var clientCertificatePath: String?
@@ -88,6 +89,14 @@ public struct AMQPConfiguration: Sendable {
         self.threadName = threadName
     }
 
+    /// The shortest heartbeat other than zero. AMQP counts heartbeats in whole seconds, and the
+    /// watchdog cuts any socket call longer than two heartbeats, so a shorter one would cut publishes.
+    public static let minimumHeartbeat = Duration.seconds(1)
+    /// The longest heartbeat AMQP can express.
+    public static let maximumHeartbeat = Duration.seconds(65535)
+    /// The longest routing key (an AMQP short string).
+    public static let maximumRoutingKeyBytes = 255
+
     /// Two heartbeat intervals: how long a silent peer is tolerated, and the watchdog's limit on a stuck call.
     public var heartbeatTimeout: Duration { heartbeat * 2 }
 
@@ -109,7 +118,9 @@ public struct AMQPConfiguration: Sendable {
         if !["topic", "direct", "fanout", "headers"].contains(exchangeType) {
             problems.append("exchange type \"\(exchangeType)\" is not topic, direct, fanout or headers")
         }
-        if heartbeat < .zero || heartbeat > .seconds(65535) { problems.append("heartbeat must be 0...65535 s") }
+        if heartbeat != .zero && !(Self.minimumHeartbeat...Self.maximumHeartbeat).contains(heartbeat) {
+            problems.append("heartbeat must be 0 (off) or 1...65535 s")
+        }
         for (name, value) in [("connect", connectTimeout), ("handshake", handshakeTimeout), ("rpc", rpcTimeout)]
         where value <= .zero {
             problems.append("\(name) timeout must be positive")

@@ -23,6 +23,10 @@ public struct AMQPEndpoint: Sendable, Hashable, CustomStringConvertible {
         func fail(_ why: String) -> AMQPPublisherError {
             AMQPPublisherError(.invalidURL, "\(why) in AMQP URL \(Redaction.redactingSecrets(in: url))")
         }
+        // Without a scheme the URL's userinfo cannot be found for redaction: do not quote it.
+        guard url.hasPrefix("amqp://") || url.hasPrefix("amqps://") else {
+            throw AMQPPublisherError(.invalidURL, "scheme must be amqp:// or amqps:// in an AMQP URL")
+        }
         let rest: Substring
         if url.hasPrefix("amqp://") {
             isTLS = false

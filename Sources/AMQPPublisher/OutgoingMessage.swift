@@ -70,7 +70,7 @@ public struct OutgoingMessage: Sendable {
 
     func validate() throws {
         if messageID.isEmpty { throw AMQPPublisherError(.invalidMessage, "message_id must not be empty") }
-        if routingKey.utf8.count > 255 { throw AMQPPublisherError(.invalidMessage, "routing key longer than 255 bytes") }
+        if routingKey.utf8.count > AMQPConfiguration.maximumRoutingKeyBytes { throw AMQPPublisherError(.invalidMessage, "routing key longer than 255 bytes") }
         if let mode = deliveryMode, mode != 1 && mode != 2 {
             throw AMQPPublisherError(.invalidMessage, "delivery_mode must be 1 or 2, not \(mode)")
         }

@@ -16,6 +16,9 @@ extension RabbitConnection {
         case AMQP_STATUS_SSL_ERROR, AMQP_STATUS_SSL_HOSTNAME_VERIFY_FAILED, AMQP_STATUS_SSL_PEER_VERIFY_FAILED,
              AMQP_STATUS_SSL_CONNECTION_FAILED:
             finalCode = .tlsFailed
+            if let reason = CRabbitMQ_ssl_take_verify_error() {
+                text += " (certificate rejected: \(String(cString: reason)))"
+            }
         case AMQP_STATUS_HEARTBEAT_TIMEOUT, AMQP_STATUS_CONNECTION_CLOSED, AMQP_STATUS_SOCKET_CLOSED:
             finalCode = code == .connectFailed ? .connectFailed : .connectionLost
         default:

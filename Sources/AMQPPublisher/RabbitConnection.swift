@@ -88,7 +88,10 @@ final class RabbitConnection {
         guard let socket = amqp_ssl_socket_new(state) else { throw AMQPPublisherError(.tlsFailed, "cannot create a TLS socket") }
         if let ca = tls.caCertificatePath {
             try check(amqp_ssl_socket_set_cacert(socket, ca), .tlsFailed, "loading CA file \(ca)")
+        } else if CRabbitMQ_ssl_use_default_verify_paths(socket) != 0 {
+            throw AMQPPublisherError(.tlsFailed, "cannot load the system's certificate authorities for \(endpoint)")
         }
+        CRabbitMQ_ssl_record_verify_errors(socket)
         if let cert = tls.clientCertificatePath, let key = tls.clientKeyPath {
             try check(amqp_ssl_socket_set_key(socket, cert, key), .tlsFailed, "loading client certificate \(cert) and key \(key)")
         }

@@ -68,15 +68,24 @@ struct CaptureSink: Sendable {
     func pace(time: Double, origin: inout Int64?) throws {
         guard configuration.pacing == .realtime else { return }
         let now = CaptureControl.monotonicNanos()
-        let start = origin ?? (now - Int64(time * 1e9))
-        origin = start
-        let target = start + Int64(time * 1e9)
-        if target - now > 2_000_000_000 {
-            // A timestamp jump (seek, discontinuity): restart the clock instead of sleeping long.
-            origin = now - Int64(time * 1e9)
+        // A hostile or broken source can send any timestamp: beyond ±30 years it is not paced
+        // (converting it to nanoseconds would overflow).
+        let scaled = time * 1e9
+        guard scaled.isFinite, abs(scaled) < 1e18 else {
+            origin = nil
             return
         }
-        if !control.sleep(untilMonotonic: target) {
+        let offset = Int64(scaled)
+        let start = origin ?? (now - offset)
+        origin = start
+        let target = start.addingReportingOverflow(offset)
+        if target.overflow || target.partialValue - now > 2_000_000_000 {
+            // A timestamp jump (seek, discontinuity): restart the clock instead of sleeping long.
+            origin = now - offset
+            return
+        }
+        let deadline = target.partialValue
+        if !control.sleep(untilMonotonic: deadline) {
             try checkStop()
         }
     }

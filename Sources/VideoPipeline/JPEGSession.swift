@@ -57,7 +57,10 @@ final class JPEGSession {
         av_frame_free(&scaled)
         let width = Int32(targetWidth ?? Int(frame.pointee.width) & ~1)
         let height = Int32(targetHeight ?? Int(frame.pointee.height) & ~1)
-        guard width >= 2, height >= 2 else { throw PipelineError(.scaleFailed, "frame too small: \(width)x\(height)") }
+        guard width >= 2, height >= 2 else {
+            throw PipelineError(
+                .scaleFailed, "source frame \(frame.pointee.width)x\(frame.pointee.height) is too small to encode (at least 2x2)")
+        }
 
         let source = AVPixelFormat(rawValue: frame.pointee.format)
         scaler = sws_getContext(

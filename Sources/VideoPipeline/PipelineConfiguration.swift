@@ -53,11 +53,33 @@ public struct PipelineConfiguration: Sendable, Hashable {
         self.options = options
     }
 
+    /// The lowest accepted ``fps``: one frame every 1,000 s.
+    public static let minimumFPS = 0.001
+    /// The highest accepted ``fps``.
+    public static let maximumFPS = 1000.0
+
     /// The stall timeout in force: the configured one, else 10 s, or 3 / fps for fps below 1.
+    ///
+    /// Never traps: for an fps below ``minimumFPS`` (which ``validate()`` rejects) it is capped at
+    /// 3 / ``minimumFPS``.
     public var effectiveStallTimeout: Duration {
         if let stallTimeout { return stallTimeout }
-        if fps > 0, fps < 1 { return .milliseconds(Int64((3.0 / fps * 1000).rounded())) }
+        if fps > 0, fps < 1 { return .milliseconds(Int64((3.0 / max(fps, Self.minimumFPS) * 1000).rounded())) }
         return .seconds(10)
+    }
+
+    /// Why `url` is not a usable camera source, or `nil` when it is; the message redacts passwords.
+    ///
+    /// The same parser ``Capture`` opens sources with, so a URL this accepts is one capture accepts.
+    public static func urlProblem(_ url: String) -> String? {
+        do {
+            _ = try SourceKind(url: url)
+            return nil
+        } catch let error as PipelineError {
+            return error.message
+        } catch {
+            return "\(error)"
+        }
     }
 
     /// The URL with its password shown as `***`, for logs and status.
@@ -68,13 +90,17 @@ public struct PipelineConfiguration: Sendable, Hashable {
     ///   every problem found.
     public func validate() throws {
         var problems: [String] = []
-        if !(fps > 0 && fps.isFinite && fps <= 1000) { problems.append("fps must be > 0 and <= 1000, got \(fps)") }
+        if !(fps >= Self.minimumFPS && fps <= Self.maximumFPS) {
+            problems.append("fps must be within \(Self.minimumFPS)...\(Self.maximumFPS), got \(fps)")
+        }
         if (width == nil) != (height == nil) { problems.append("width and height must be given together") }
         if let width, let height, !(2...16384).contains(width) || !(2...16384).contains(height) || width % 2 != 0 || height % 2 != 0 {
             problems.append("width/height must be even and within 2...16384, got \(width)x\(height)")
         }
         if !(2...31).contains(quality) { problems.append("quality must be within 2...31, got \(quality)") }
-        if let stallTimeout, stallTimeout <= .zero { problems.append("stall timeout must be positive") }
+        if let stallTimeout, stallTimeout <= .zero || stallTimeout > .seconds(86_400) {
+            problems.append("stall timeout must be positive and at most 1 day")
+        }
         if decoderThreads < 0 { problems.append("decoder threads must be >= 0") }
         do { _ = try SourceKind(url: url) } catch let error as PipelineError { problems.append(error.message) }
         if !problems.isEmpty {

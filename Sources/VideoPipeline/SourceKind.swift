@@ -1,5 +1,7 @@
-import SecretRedaction
 /// What a camera URL points at, parsed once before opening.
+///
+/// This is the one place that decides which camera URLs are usable: capture parses with it, and
+/// the appliance's configuration check asks it through ``PipelineConfiguration/urlProblem(_:)``.
 enum SourceKind: Hashable, Sendable {
     case rtsp(String)
     case http(String)
@@ -9,28 +11,35 @@ enum SourceKind: Hashable, Sendable {
 
     /// Parses `url`; a malformed or unsupported URL throws `invalidConfiguration`.
     init(url: String) throws {
-        let redacted = Redaction.redactingSecrets(in: url)
+        // Messages never quote the URL: one that does not parse may hide its password from redaction.
         let lower = url.lowercased()
+        if url.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7F }) {
+            throw PipelineError(.invalidConfiguration, "URL contains a space or control character")
+        }
         if lower.hasPrefix("rtsp://") || lower.hasPrefix("rtsps://") {
-            guard Self.hasHost(url) else { throw PipelineError(.invalidConfiguration, "URL has no host: \(redacted)") }
+            guard Self.hasHost(url) else { throw PipelineError(.invalidConfiguration, "URL has no host") }
             self = .rtsp(url)
         } else if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
-            guard Self.hasHost(url) else { throw PipelineError(.invalidConfiguration, "URL has no host: \(redacted)") }
+            guard Self.hasHost(url) else { throw PipelineError(.invalidConfiguration, "URL has no host") }
             self = .http(url)
         } else if lower.hasPrefix("file://") {
             let path = String(url.dropFirst("file://".count))
             guard path.hasPrefix("/") else {
-                throw PipelineError(.invalidConfiguration, "file URL needs an absolute path (file:///path): \(redacted)")
+                throw PipelineError(.invalidConfiguration, "file URL needs an absolute path (file:///path)")
             }
             self = .file(path: path.removingPercentEscapes())
-        } else if lower.hasPrefix("/dev/video") {
+        } else if url.hasPrefix("/dev/") {
+            let number = url.dropFirst("/dev/video".count)
+            guard url.hasPrefix("/dev/video"), !number.isEmpty, number.utf8.allSatisfy({ (48...57).contains($0) }) else {
+                throw PipelineError(.invalidConfiguration, "a device must be /dev/videoN")
+            }
             self = .v4l2(device: url)
         } else if lower.hasPrefix("testsrc:") {
             self = .testPattern(try TestPatternOptions(query: String(url.dropFirst("testsrc:".count))))
         } else {
             throw PipelineError(
                 .invalidConfiguration,
-                "unsupported URL \(redacted): expected rtsp://, rtsps://, http(s)://, file://, /dev/videoN or testsrc:")
+                "unsupported URL (expected rtsp://, rtsps://, http(s)://, file://, /dev/videoN or testsrc:)")
         }
     }
 
@@ -58,7 +67,10 @@ struct TestPatternOptions: Hashable, Sendable {
 
     /// Parses `?size=WxH&rate=R` (both optional).
     init(query: String) throws {
-        let body = query.hasPrefix("?") ? query.dropFirst() : query[...]
+        guard query.isEmpty || query.hasPrefix("?") else {
+            throw PipelineError(.invalidConfiguration, "testsrc options go after ? (testsrc:?size=640x360&rate=15)")
+        }
+        let body = query.dropFirst()
         for pair in body.split(separator: "&") where !pair.isEmpty {
             let parts = pair.split(separator: "=", maxSplits: 1).map(String.init)
             let value = parts.count == 2 ? parts[1] : ""

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import EdgeVideo
+import VideoPipeline
 
 @Suite struct ConfigDecodingTests {
     private func issues(_ json: String) -> [String] {
@@ -63,21 +64,21 @@ import Testing
             """)
         let expected = [
             "colour: unknown key",
-            "amqp.urls[0]: unsupported scheme \"http\" (use amqp or amqps)",
+            "amqp.urls[0]: scheme must be amqp:// or amqps://",
             "amqp.heartbeat_s: must be >= 0",
             "amqp.tls: cert_file and key_file go together",
             "supervision.backoff.jitter: must be <= 1",
             "logging.level: must be one of",
             "cameras[0].widht: unknown key",
             "cameras[1].id: duplicate id \"a\" (also cameras[0])",
-            "cameras[1].url: unsupported scheme \"ftp\"",
+            "cameras[1].url: unsupported URL (expected",
             "cameras[2].id: must be 1-64 characters",
-            "cameras[2].url: rtsp URL needs a host",
+            "cameras[2].url: URL has no host",
             "cameras[3].id: required",
             "cameras[3].width: must be even",
             "cameras[3]: width and height go together",
             "cameras[3].jpeg_quality: must be <= 100",
-            "cameras[4].url: testsrc size must be WIDTHxHEIGHT",
+            "cameras[4].url: testsrc size must be WxH",
             "cameras[4].fps: must be a number, not a string",
             "cameras[4].queue_capacity: must be a whole number",
             "cameras[5]: must be an object, not a number",
@@ -100,10 +101,12 @@ import Testing
             "rtsp://10.0.0.2:554/s", "rtsps://h/s", "http://h/mjpg", "https://h/x.m3u8", "file:///v.mp4",
             "/dev/video0", "testsrc:", "testsrc:?size=1280x720&rate=15",
         ] {
-            #expect(URLRules.cameraProblem(good) == nil, "\(good)")
+            #expect(PipelineConfiguration.urlProblem(good) == nil, "\(good)")
         }
-        for bad in ["", "rtmp://h/x", "/dev/sda", "/dev/video", "file://", "testsrc:size=1x1", "testsrc:?rate=0"] {
-            #expect(URLRules.cameraProblem(bad) != nil, "\(bad)")
+        for bad in ["", "rtmp://h/x", "/dev/sda", "/dev/video", "file://", "testsrc:size=1x1", "testsrc:?rate=0",
+            "file:/x", "file://host/x", "testsrc:?size=641x360", "testsrc:?colour=red", "/dev/video0x", "rtsp://a b/x",
+        ] {
+            #expect(PipelineConfiguration.urlProblem(bad) != nil, "\(bad)")
         }
     }
 

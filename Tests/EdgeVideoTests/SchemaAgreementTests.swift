@@ -75,3 +75,71 @@ import Testing
         #expect(compared >= 30)
     }
 }
+
+/// The JSON Schema (checked by python3-jsonschema, as an editor or CI would) and the Swift decoder
+/// give the same verdict on a corpus of generated documents. Where the schema cannot express a
+/// rule (what a camera URL's parser accepts, unique ids, rules across two keys), the schema may
+/// accept what the decoder refuses, never the other way round.
+@Suite struct SchemaCorpusTests {
+    /// Rules a JSON Schema cannot state; the only ones on which the two may differ.
+    static func beyondTheSchema(_ issue: ConfigIssue) -> Bool {
+        issue.path.hasSuffix(".url") || issue.path.hasPrefix("amqp.urls[") || issue.message.hasPrefix("duplicate id")
+            || (issue.path == "amqp.routing_key" && issue.message.hasPrefix("is "))
+            || (issue.path == "amqp.confirm_timeout_s" && issue.message.hasPrefix("must be >= 2 x heartbeat_s"))
+            || (issue.path == "supervision.backoff.max_s" && issue.message.hasPrefix("must be >= initial_s"))
+    }
+
+    /// Each document's verdict from python3-jsonschema (Draft 2020-12).
+    private func schemaVerdicts(_ documents: [[String: Any]]) throws -> [Bool] {
+        let path = NSTemporaryDirectory() + "ev-corpus-\(UUID().uuidString).json"
+        try JSONSerialization.data(withJSONObject: documents).write(to: URL(fileURLWithPath: path))
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let script = """
+            import json, sys, jsonschema
+            schema = json.load(open(sys.argv[1]))
+            jsonschema.Draft202012Validator.check_schema(schema)
+            validator = jsonschema.Draft202012Validator(schema)
+            print(json.dumps([validator.is_valid(d) for d in json.load(open(sys.argv[2]))]))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script, RepositoryFiles.path("supervision.schema.json"), path]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "python3-jsonschema missing? (scripts/install-deps.sh)")
+        return try #require(JSONSerialization.jsonObject(with: data) as? [Bool])
+    }
+
+    @Test(.timeLimit(.minutes(1))) func schemaAndDecoderAgreeOnACorpus() throws {
+        var generator = ConfigGenerator(seed: 0x5C4E_3A00)
+        var documents: [[String: Any]] = (0..<60).map { _ in generator.valid() }
+        for round in 0..<300 { documents.append(generator.nearValid(mutations: 1 + round % 2).document) }
+        documents.append(["$schema": "./supervision.schema.json", "cameras": [] as [Any]])
+        let schema = try schemaVerdicts(documents)
+        #expect(schema.count == documents.count)
+        var tally = (same: 0, decoderStricter: 0)
+        for (index, document) in documents.enumerated() where index < schema.count {
+            let data = try JSONSerialization.data(withJSONObject: document)
+            let issues: [ConfigIssue]
+            do {
+                _ = try AppConfig.decode(data, directory: "/nonexistent", environment: [:])
+                issues = []
+            } catch {
+                issues = error.issues
+            }
+            if schema[index] == issues.isEmpty {
+                tally.same += 1
+            } else {
+                tally.decoderStricter += 1
+                let text = String(decoding: data, as: UTF8.self)
+                #expect(schema[index], "the schema rejects what runs: \(text)")
+                #expect(issues.allSatisfy(Self.beyondTheSchema), "\(issues) not stated by the schema: \(text)")
+            }
+        }
+        print("schema corpus: \(documents.count) documents, \(tally)")
+        #expect(tally.same >= 200)
+    }
+}

@@ -16,7 +16,8 @@ struct SourceErrorTests {
     func unsupportedSchemeIsAConfigurationError() async throws {
         let (error, _) = try await failure(of: "ftp://user:pw@cam/stream")
         #expect(error.code == .invalidConfiguration)
-        #expect(error.message.contains("ftp://user:***@cam/stream"))
+        // A URL that does not parse is not quoted: its password might escape redaction.
+        #expect(error.message.hasPrefix("unsupported URL") && !error.message.contains("pw"))
     }
 
     @Test(.timeLimit(.minutes(1)))

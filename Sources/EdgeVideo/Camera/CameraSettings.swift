@@ -4,9 +4,10 @@ import VideoPipeline
 
 /// Maps the configuration file's sections to the modules' own configuration types.
 enum CameraSettings {
-    /// Seconds as a `Duration`.
+    /// Seconds as a `Duration`, saturating at ±1e9 s (about 31 years) instead of trapping; NaN is zero.
     static func duration(_ seconds: Double) -> Duration {
-        .nanoseconds(Int64((seconds * 1e9).rounded()))
+        guard !seconds.isNaN else { return .zero }
+        return .nanoseconds(Int64((min(max(seconds, -1e9), 1e9) * 1e9).rounded()))
     }
 
     /// The broker settings of one camera's connections.

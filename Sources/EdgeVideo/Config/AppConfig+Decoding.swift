@@ -1,13 +1,15 @@
+import AMQPPublisher
 import Foundation
+import VideoPipeline
 
 extension AppConfig {
     /// The keys each object of the file may hold, by schema location (`cameras[]` for an entry of
     /// `cameras`). The schema test checks `supervision.schema.json` against this table.
     static let allowedKeys: [String: [String]] = [
-        "": ["amqp", "status", "supervision", "logging", "cameras"],
+        "": ["$schema", "amqp", "status", "supervision", "logging", "cameras"],
         "amqp": [
             "urls", "exchange", "exchange_type", "routing_key", "persistent", "mandatory", "heartbeat_s",
-            "connect_timeout_s", "confirm_timeout_s", "in_flight_window", "tls",
+            "connect_timeout_s", "confirm_timeout_s", "in_flight_window", "tls", "password_file",
         ],
         "amqp.tls": ["ca_file", "cert_file", "key_file", "verify_peer", "verify_hostname"],
         "status": ["file", "pid_file", "interval_s"],
@@ -15,35 +17,61 @@ extension AppConfig {
         "supervision.backoff": ["initial_s", "max_s", "multiplier", "jitter"],
         "logging": ["level"],
         "cameras[]": [
-            "id", "url", "fps", "width", "height", "jpeg_quality", "stall_timeout_s", "queue_capacity", "loop",
+            "id", "url", "password_file", "fps", "width", "height", "jpeg_quality", "stall_timeout_s", "queue_capacity",
+            "loop",
         ],
     ]
 
+    /// The largest configuration file read (1 MiB); a larger one (or `/dev/zero`) is refused unread.
+    static let maximumFileBytes = 1 << 20
+
     /// Reads and validates the configuration file at `path`.
     ///
+    /// Relative file names in it (TLS files, password files) are taken from the file's directory,
+    /// bare names first from `$CREDENTIALS_DIRECTORY` in `environment` (see ``decode(_:directory:environment:)``).
     /// - Throws: ``ConfigError`` listing every problem, each with its JSON path.
-    public static func load(path: String) throws(ConfigError) -> AppConfig {
+    public static func load(
+        path: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> AppConfig {
         let data: Data
         do {
-            data = try Data(contentsOf: URL(fileURLWithPath: path))
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: maximumFileBytes + 1) ?? Data()
         } catch {
             throw ConfigError(issues: [ConfigIssue(path: "", message: "cannot read \(path): \(Self.reason(error))")])
         }
-        return try decode(data)
+        if data.count > maximumFileBytes {
+            throw ConfigError(issues: [ConfigIssue(path: "", message: "\(path) is larger than 1 MiB; not a configuration")])
+        }
+        return try decode(data, directory: (path as NSString).deletingLastPathComponent, environment: environment)
     }
 
     /// Decodes and validates a configuration document.
     ///
+    /// Accepts exactly what the running service accepts: the URL rules are the capture and
+    /// publisher modules' own parsers, and the settings each camera runs with pass their modules'
+    /// `validate()`.
+    /// - Parameters:
+    ///   - directory: where relative file names are taken from; the current directory when `nil`.
+    ///   - environment: `CREDENTIALS_DIRECTORY` in it (systemd's `LoadCredential=`) is where bare
+    ///     file names are looked up first.
     /// - Throws: ``ConfigError`` listing every problem, each with its JSON path.
-    public static func decode(_ data: Data) throws(ConfigError) -> AppConfig {
+    public static func decode(
+        _ data: Data, directory: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws(ConfigError) -> AppConfig {
         let document = try JSONValue.parse(data)
         let reader = ConfigReader()
+        let files = ConfigFiles(
+            directory: directory.flatMap { $0.isEmpty ? nil : $0 } ?? FileManager.default.currentDirectoryPath,
+            environment: environment)
         if case .object = document {} else {
             throw ConfigError(issues: [ConfigIssue(path: "", message: "the document must be a JSON object")])
         }
         let top = reader.object(document, at: "", allowed: allowedKeys[""]!)
+        _ = reader.string(top, "$schema", at: "", default: nil)
         var config = AppConfig()
-        config.amqp = readAMQP(reader.object(top["amqp"], at: "amqp", allowed: allowedKeys["amqp"]!), reader)
+        config.amqp = readAMQP(reader.object(top["amqp"], at: "amqp", allowed: allowedKeys["amqp"]!), reader, files)
         config.status = readStatus(reader.object(top["status"], at: "status", allowed: allowedKeys["status"]!), reader)
         config.supervision = readSupervision(
             reader.object(top["supervision"], at: "supervision", allowed: allowedKeys["supervision"]!), reader)
@@ -52,14 +80,18 @@ extension AppConfig {
         if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(config.logging.level) {
             reader.fail("logging.level", "must be one of trace, debug, info, notice, warning, error, critical")
         }
-        config.cameras = readCameras(top, reader)
+        config.cameras = readCameras(top, reader, files)
+        checkRoutingKeys(config, reader)
+        if reader.issues.isEmpty { checkAsTheServiceRuns(config, reader) }
         guard reader.issues.isEmpty else { throw ConfigError(issues: reader.issues) }
         return config
     }
 
-    private static func readAMQP(_ fields: [String: JSONValue], _ reader: ConfigReader) -> AMQP {
+    private static func readAMQP(_ fields: [String: JSONValue], _ reader: ConfigReader, _ files: ConfigFiles) -> AMQP {
         var amqp = AMQP()
         let path = "amqp"
+        amqp.passwordFile = reader.string(fields, "password_file", at: path, default: nil)
+        let password = amqp.passwordFile.flatMap { files.password($0, at: "amqp.password_file", reader) }
         if let urls = reader.array(fields, "urls", at: path) {
             if urls.isEmpty { reader.fail("amqp.urls", "must name at least one broker") }
             amqp.urls = urls.enumerated().compactMap { index, value in
@@ -68,9 +100,10 @@ extension AppConfig {
                     reader.fail(here, "must be a string, not \(value.typeName)")
                     return nil
                 }
-                if let problem = URLRules.brokerProblem(url) { reader.fail(here, problem) }
-                return url
+                return brokerURL(url, password: password, at: here, reader)
             }
+        } else if let password {
+            amqp.urls = amqp.urls.compactMap { brokerURL($0, password: password, at: "amqp.urls", reader) }
         }
         amqp.exchange = reader.string(fields, "exchange", at: path, default: amqp.exchange) ?? amqp.exchange
         if amqp.exchange.isEmpty || amqp.exchange.utf8.count > 255 || amqp.exchange.hasPrefix("amq.") {
@@ -84,11 +117,12 @@ extension AppConfig {
         if amqp.routingKey.utf8.count > 200 { reader.fail("amqp.routing_key", "must be at most 200 bytes") }
         amqp.persistent = reader.bool(fields, "persistent", at: path, default: amqp.persistent)
         amqp.mandatory = reader.bool(fields, "mandatory", at: path, default: amqp.mandatory)
-        amqp.heartbeatS = reader.number(fields, "heartbeat_s", at: path, default: amqp.heartbeatS, .atLeast(0), .atMost(3600))!
-        amqp.connectTimeoutS =
-            reader.number(fields, "connect_timeout_s", at: path, default: amqp.connectTimeoutS, .above(0), .atMost(300))!
-        amqp.confirmTimeoutS =
-            reader.number(fields, "confirm_timeout_s", at: path, default: amqp.confirmTimeoutS, .above(0), .atMost(3600))!
+        amqp.heartbeatS = reader.number(
+            fields, "heartbeat_s", at: path, default: amqp.heartbeatS, .atLeast(0), .zeroOrAtLeast(1), .atMost(3600))!
+        amqp.connectTimeoutS = reader.number(
+            fields, "connect_timeout_s", at: path, default: amqp.connectTimeoutS, .above(0), .atLeast(0.1), .atMost(300))!
+        amqp.confirmTimeoutS = reader.number(
+            fields, "confirm_timeout_s", at: path, default: amqp.confirmTimeoutS, .above(0), .atLeast(0.1), .atMost(3600))!
         amqp.inFlightWindow =
             reader.integer(fields, "in_flight_window", at: path, default: amqp.inFlightWindow, .atLeast(1), .atMost(65535))!
         if amqp.heartbeatS > 0, amqp.confirmTimeoutS < 2 * amqp.heartbeatS {
@@ -103,7 +137,32 @@ extension AppConfig {
         if (amqp.tls.certFile == nil) != (amqp.tls.keyFile == nil) {
             reader.fail("amqp.tls", "cert_file and key_file go together")
         }
+        // Read at connect time (a missing file is then a TLS error of that camera); resolved here.
+        amqp.tls.caFile = amqp.tls.caFile.map(files.resolve)
+        amqp.tls.certFile = amqp.tls.certFile.map(files.resolve)
+        amqp.tls.keyFile = amqp.tls.keyFile.map(files.resolve)
         return amqp
+    }
+
+    /// `url` checked by the publisher's own parser, with the password of `password_file` added.
+    private static func brokerURL(_ url: String, password: String?, at path: String, _ reader: ConfigReader) -> String {
+        var url = url
+        if let password {
+            switch ConfigFiles.insertingPassword(password, into: url) {
+            case .success(let withPassword): url = withPassword
+            case .failure(let problem):
+                reader.fail(path, problem.message)
+                return url
+            }
+        }
+        do {
+            _ = try AMQPEndpoint(url: url)
+        } catch let error as AMQPPublisherError {
+            reader.fail(path, error.message)
+        } catch {
+            reader.fail(path, "\(error)")
+        }
+        return url
     }
 
     private static func readStatus(_ fields: [String: JSONValue], _ reader: ConfigReader) -> Status {
@@ -112,7 +171,8 @@ extension AppConfig {
         if status.file.isEmpty || status.file.hasSuffix("/") { reader.fail("status.file", "must name a file") }
         status.pidFile = reader.string(fields, "pid_file", at: "status", default: nil)
         if status.pidFile?.isEmpty == true { reader.fail("status.pid_file", "must name a file") }
-        status.intervalS = reader.number(fields, "interval_s", at: "status", default: 0, .atLeast(0), .atMost(86400))!
+        status.intervalS =
+            reader.number(fields, "interval_s", at: "status", default: 0, .atLeast(0), .zeroOrAtLeast(1), .atMost(86400))!
         return status
     }
 
@@ -120,9 +180,10 @@ extension AppConfig {
         var sup = Supervision()
         let path = "supervision"
         sup.intensity = reader.integer(fields, "intensity", at: path, default: sup.intensity, .atLeast(0), .atMost(10000))!
-        sup.periodS = reader.number(fields, "period_s", at: path, default: sup.periodS, .above(0), .atMost(86400))!
-        sup.shutdownTimeoutS =
-            reader.number(fields, "shutdown_timeout_s", at: path, default: sup.shutdownTimeoutS, .above(0), .atMost(3600))!
+        sup.periodS =
+            reader.number(fields, "period_s", at: path, default: sup.periodS, .above(0), .atLeast(0.1), .atMost(86400))!
+        sup.shutdownTimeoutS = reader.number(
+            fields, "shutdown_timeout_s", at: path, default: sup.shutdownTimeoutS, .above(0), .atLeast(0.1), .atMost(3600))!
         let backoff = reader.object(fields["backoff"], at: "supervision.backoff", allowed: allowedKeys["supervision.backoff"]!)
         let bpath = "supervision.backoff"
         sup.backoff.initialS = reader.number(backoff, "initial_s", at: bpath, default: 0.5, .atLeast(0), .atMost(3600))!
@@ -135,10 +196,9 @@ extension AppConfig {
 
     static func reason(_ error: any Error) -> String {
         let nsError = error as NSError
-        if let underlying = nsError.userInfo[NSUnderlyingErrorKey] as? NSError,
-            underlying.domain == NSPOSIXErrorDomain, let code = POSIXErrorCode(rawValue: Int32(underlying.code))
-        {
-            return String(cString: strerror(code.rawValue))
+        let posix = nsError.domain == NSPOSIXErrorDomain ? nsError : nsError.userInfo[NSUnderlyingErrorKey] as? NSError
+        if let posix, posix.domain == NSPOSIXErrorDomain {
+            return posix.code == Int(ENOENT) ? "no such file" : String(cString: strerror(Int32(posix.code)))
         }
         if nsError.domain == NSCocoaErrorDomain, nsError.code == NSFileReadNoSuchFileError {
             return "no such file"

@@ -43,18 +43,22 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         public var inFlightWindow = 256
         /// TLS files for `amqps://` URLs.
         public var tls = TLS()
+        /// File holding the broker password, put into every URL (which must name the user and no
+        /// password). Already applied to ``urls``.
+        public var passwordFile: String?
 
         enum CodingKeys: String, CodingKey {
             case urls, exchange, persistent, mandatory, tls
             case exchangeType = "exchange_type", routingKey = "routing_key", heartbeatS = "heartbeat_s"
             case connectTimeoutS = "connect_timeout_s", confirmTimeoutS = "confirm_timeout_s"
-            case inFlightWindow = "in_flight_window"
+            case inFlightWindow = "in_flight_window", passwordFile = "password_file"
         }
     }
 
     /// The `amqp.tls` section.
     public struct TLS: Sendable, Equatable, Encodable {
-        /// PEM file of the certificate authorities to trust; the system's when absent.
+        /// PEM file of the certificate authorities to trust; the system's when absent. This and the
+        /// other two files are found like password files (``AppConfig/AMQP/passwordFile``).
         public var caFile: String?
         /// PEM client certificate for mutual TLS (with `key_file`).
         public var certFile: String?
@@ -130,8 +134,11 @@ public struct AppConfig: Sendable, Equatable, Encodable {
     public struct Camera: Sendable, Equatable, Encodable {
         /// Unique id, 1-64 characters of `[A-Za-z0-9._-]`.
         public var id: String
-        /// Source: rtsp(s)://, http(s)://, file://, /dev/videoN or testsrc:.
+        /// Source: rtsp(s)://, http(s)://, file://, /dev/videoN or testsrc:; with the password of
+        /// ``passwordFile`` already in it.
         public var url: String
+        /// File holding the camera's password, put into ``url`` (which must name the user).
+        public var passwordFile: String?
         /// Frames per second sampled and published.
         public var fps = 5.0
         /// Published JPEG width; the source's when absent.
@@ -156,6 +163,7 @@ public struct AppConfig: Sendable, Equatable, Encodable {
 
         enum CodingKeys: String, CodingKey {
             case id, url, fps, width, height, loop
+            case passwordFile = "password_file"
             case jpegQuality = "jpeg_quality", stallTimeoutS = "stall_timeout_s"
             case queueCapacity = "queue_capacity"
         }

@@ -9,6 +9,8 @@ final class ConfigReader {
         case above(Double)
         case atLeast(Double)
         case atMost(Double)
+        /// 0 (meaning "off"), or at least the value.
+        case zeroOrAtLeast(Double)
     }
 
     /// Records a problem at `path`.
@@ -21,11 +23,11 @@ final class ConfigReader {
         parent.isEmpty ? key : "\(parent).\(key)"
     }
 
-    /// The fields of the object at `path`; absent or null gives an empty object. Keys outside
+    /// The fields of the object at `path`; absent gives an empty object, null is an error. Keys outside
     /// `allowed` are reported so that a misspelt key does not silently fall back to its default.
     func object(_ value: JSONValue?, at path: String, allowed: [String]) -> [String: JSONValue] {
         switch value {
-        case nil, .null?:
+        case nil:
             return [:]
         case .object(let fields)?:
             for key in fields.keys.sorted() where !allowed.contains(key) {
@@ -39,10 +41,13 @@ final class ConfigReader {
     }
 
     /// The string at `fields[key]`, `fallback` when absent; `nil` when absent without fallback.
+    /// `null` counts as absent only for keys without a default (the schema's `["string", "null"]`).
     func string(_ fields: [String: JSONValue], _ key: String, at path: String, default fallback: String?) -> String? {
         switch fields[key] {
-        case nil, .null?:
+        case nil:
             return fallback
+        case .null? where fallback == nil:
+            return nil
         case .string(let text)?:
             return text
         case let other?:
@@ -54,7 +59,7 @@ final class ConfigReader {
     /// The boolean at `fields[key]`, `fallback` when absent.
     func bool(_ fields: [String: JSONValue], _ key: String, at path: String, default fallback: Bool) -> Bool {
         switch fields[key] {
-        case nil, .null?:
+        case nil:
             return fallback
         case .bool(let flag)?:
             return flag
@@ -89,8 +94,10 @@ final class ConfigReader {
     ) -> Double? {
         let here = Self.join(path, key)
         switch fields[key] {
-        case nil, .null?:
+        case nil:
             return fallback
+        case .null? where fallback == nil:
+            return nil
         case .number(let value)? where !value.isFinite:
             fail(here, "must be a finite number")
             return fallback
@@ -101,6 +108,8 @@ final class ConfigReader {
                     case .above(let limit): (value > limit, "must be > \(Self.format(limit))")
                     case .atLeast(let limit): (value >= limit, "must be >= \(Self.format(limit))")
                     case .atMost(let limit): (value <= limit, "must be <= \(Self.format(limit))")
+                    case .zeroOrAtLeast(let limit):
+                        (value == 0 || value >= limit, "must be 0 (off) or >= \(Self.format(limit))")
                     }
                 if !ok {
                     fail(here, message)
@@ -117,7 +126,7 @@ final class ConfigReader {
     /// The array at `fields[key]`; `nil` when absent.
     func array(_ fields: [String: JSONValue], _ key: String, at path: String) -> [JSONValue]? {
         switch fields[key] {
-        case nil, .null?:
+        case nil:
             return nil
         case .array(let items)?:
             return items

@@ -12,10 +12,14 @@ struct ScratchBroker: Sendable {
     var url: String { "amqp://guest:guest@127.0.0.1:\(port)/%2f" }
 
     /// Starts a node and returns once it accepts AMQP connections.
-    static func start() async throws -> ScratchBroker {
+    /// - Parameter prepare: called with the node's directory before it starts, to write files
+    ///   there (its `rabbitmq.conf`, certificates).
+    static func start(prepare: (String) throws -> Void = { _ in }) async throws -> ScratchBroker {
         let id = uniqueName("evtest")
         let port = try freePort(), dist = try freePort()
         let broker = ScratchBroker(node: "\(id)@localhost", port: port, distPort: dist, directory: NSTemporaryDirectory() + id)
+        try FileManager.default.createDirectory(atPath: broker.directory, withIntermediateDirectories: true)
+        try prepare(broker.directory)
         try await broker.startAgain()
         return broker
     }
@@ -40,8 +44,10 @@ struct ScratchBroker: Sendable {
     }
 
     /// Runs `body` with a fresh node, stopping it afterwards whatever happens.
-    static func with<T: Sendable>(_ body: (ScratchBroker) async throws -> T) async throws -> T {
-        let broker = try await start()
+    static func with<T: Sendable>(
+        prepare: (String) throws -> Void = { _ in }, _ body: (ScratchBroker) async throws -> T
+    ) async throws -> T {
+        let broker = try await start(prepare: prepare)
         do {
             let result = try await body(broker)
             await broker.stop()

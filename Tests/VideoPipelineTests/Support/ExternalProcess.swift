@@ -34,7 +34,9 @@ final class ExternalProcess: Sendable {
     func waitForLine(startingWith prefix: String, timeout: Duration = .seconds(20)) async throws -> String {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
-            let lines = output.text.withLock { $0 }.split(separator: "\n")
+            // Complete lines only: a line still being written could be cut short ("READY 4" of "READY 43837").
+            let text = output.text.withLock { $0 }
+            let lines = text[..<(text.lastIndex(of: "\n") ?? text.startIndex)].split(separator: "\n")
             if let line = lines.first(where: { $0.hasPrefix(prefix) }) { return String(line) }
             guard process.isRunning else { break }
             try await Task.sleep(for: .milliseconds(20))
