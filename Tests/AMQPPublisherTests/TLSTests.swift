@@ -76,30 +76,21 @@ struct TLSTests {
 
     /// Connects, publishes one confirmed message and closes; or the error.
     private func publishOnce(_ config: AMQPConfiguration) async -> Result<Void, any Error> {
-        let connection = PublisherConnection(configuration: config, counters: PublisherCounters())
-        do {
-            try await connection.connect()
-        } catch {
-            return .failure(error)
-        }
-        let drainer = Task { try await connection.runConfirmDrainer() }
-        defer { drainer.cancel() }
+        var carry: [OutgoingMessage] = []
         let settled = AsyncStream<Settlement>.makeStream()
         do {
-            try await connection.publish(
-                OutgoingMessage(body: Array("tls".utf8), routingKey: "k", messageID: uniqueName("m")) { settled.continuation.yield($0) })
+            let settlement = try await PublisherConnection.withGeneration(configuration: config, carrying: &carry) { connection in
+                try await connection.publish(
+                    OutgoingMessage(body: Array("tls".utf8), routingKey: "k", messageID: uniqueName("m")) { settled.continuation.yield($0) })
+                var iterator = settled.stream.makeAsyncIterator()
+                return await iterator.next()
+            }
+            return settlement?.outcome == .confirmed ? .success(()) : .failure(Rabbitmqctl.Failure(description: "settled \(String(describing: settlement))"))
         } catch {
-            await connection.close()
             return .failure(error)
         }
-        var iterator = settled.stream.makeAsyncIterator()
-        let settlement = await iterator.next()
-        await connection.close()
-        return settlement?.outcome == .confirmed ? .success(()) : .failure(Rabbitmqctl.Failure(description: "settled \(String(describing: settlement))"))
     }
 
-    /// Runs `body` with `SSL_CERT_FILE` / `SSL_CERT_DIR` set, restoring them after. No other test of
-    /// this suite runs meanwhile (it is serialized), and no other suite uses the default trust store.
     private func withEnvironment<T>(_ values: [String: String?], _ body: () async throws -> T) async rethrows -> T {
         let saved = values.keys.map { ($0, getenv($0).map { String(cString: $0) }) }
         for (key, value) in values {
@@ -178,9 +169,9 @@ struct TLSTests {
         try await withTLSListener(pki, certificate: certificate) { port in
             var config = configuration(port: port, tls: .init(caCertificatePath: pki.path("ca.pem")))
             config.urls = ["amqps://guest:guest@localhost:\(port)/%2f"]
-            let connection = PublisherConnection(configuration: config, counters: PublisherCounters())
+            var carry: [OutgoingMessage] = []
             do {
-                try await connection.connect()
+                try await PublisherConnection.withGeneration(configuration: config, carrying: &carry) { _ in }
                 Issue.record("connected to a server presenting \(certificate)")
             } catch let error as AMQPPublisherError {
                 #expect(error.code == .tlsFailed)
