@@ -76,26 +76,20 @@ struct TLSTests {
 
     /// Connects, publishes one confirmed message and closes; or the error.
     private func publishOnce(_ config: AMQPConfiguration) async -> Result<Void, any Error> {
-        let connection = PublisherConnection(configuration: config, counters: PublisherCounters())
+        var carried: [OutgoingMessage] = []
         do {
-            try await connection.connect()
+            return try await PublisherConnection.withGeneration(configuration: config, carrying: &carried) { connection in
+                let settled = AsyncStream<Settlement>.makeStream()
+                try await connection.publish(
+                    OutgoingMessage(body: Array("tls".utf8), routingKey: "k", messageID: uniqueName("m")) { settled.continuation.yield($0) })
+                var iterator = settled.stream.makeAsyncIterator()
+                let settlement = await iterator.next()
+                return settlement?.outcome == .confirmed
+                    ? .success(()) : .failure(Rabbitmqctl.Failure(description: "settled \(String(describing: settlement))"))
+            }
         } catch {
             return .failure(error)
         }
-        let drainer = Task { try await connection.runConfirmDrainer() }
-        defer { drainer.cancel() }
-        let settled = AsyncStream<Settlement>.makeStream()
-        do {
-            try await connection.publish(
-                OutgoingMessage(body: Array("tls".utf8), routingKey: "k", messageID: uniqueName("m")) { settled.continuation.yield($0) })
-        } catch {
-            await connection.close()
-            return .failure(error)
-        }
-        var iterator = settled.stream.makeAsyncIterator()
-        let settlement = await iterator.next()
-        await connection.close()
-        return settlement?.outcome == .confirmed ? .success(()) : .failure(Rabbitmqctl.Failure(description: "settled \(String(describing: settlement))"))
     }
 
     /// Runs `body` with `SSL_CERT_FILE` / `SSL_CERT_DIR` set, restoring them after. No other test of
@@ -178,9 +172,9 @@ struct TLSTests {
         try await withTLSListener(pki, certificate: certificate) { port in
             var config = configuration(port: port, tls: .init(caCertificatePath: pki.path("ca.pem")))
             config.urls = ["amqps://guest:guest@localhost:\(port)/%2f"]
-            let connection = PublisherConnection(configuration: config, counters: PublisherCounters())
+            var carried: [OutgoingMessage] = []
             do {
-                try await connection.connect()
+                try await PublisherConnection.withGeneration(configuration: config, carrying: &carried) { _ in }
                 Issue.record("connected to a server presenting \(certificate)")
             } catch let error as AMQPPublisherError {
                 #expect(error.code == .tlsFailed)

@@ -115,7 +115,7 @@ import Testing
             let status = try String(decoding: StatusDocument(
                 pid: 1, version: "", uptimeS: 0, liveTasks: 0,
                 config: .init(path: path, generation: 1, lastError: state.current.lastError),
-                tree: StatusNode(id: "root", kind: "supervisor", state: "running"), cameras: [:]
+                tree: StatusNode(id: "root", kind: "supervisor", state: .running), cameras: [:]
             ).jsonData(), as: UTF8.self)
             // Valid where the URL parses: applied; the fleet's steps are what a real tree would log.
             try Self.writeConfig(secrets, to: path, onlyCameras: true)
@@ -177,10 +177,11 @@ import Testing
                 for secret in secrets {
                     let url = Self.cameraURL(secret.password.replacingOccurrences(of: "@", with: "%40"), scheme: "amqp", port: port)
                     group.addTask {
-                        let connection = PublisherConnection(
-                            configuration: AMQPConfiguration(urls: [url], exchange: "ev.redact"), logger: log.logger("amqp"))
+                        var carried: [OutgoingMessage] = []
                         do {
-                            try await connection.connect()
+                            try await PublisherConnection.withGeneration(
+                                configuration: AMQPConfiguration(urls: [url], exchange: "ev.redact"), carrying: &carried,
+                                logger: log.logger("amqp")) { _ in }
                             return "connected?"
                         } catch {
                             return "\(error)"

@@ -113,7 +113,7 @@ extension BinaryTests {
                     let status = try await h.waitForStatus("round \(round) \(mutations) runs", within: .seconds(90), app: app) { status in
                         ids.allSatisfy { id, synthetic in
                             guard let camera = status.cameras[id] else { return false }
-                            return synthetic ? camera.confirmed >= 1 : camera.lastError != nil || camera.state == "running"
+                            return synthetic ? camera.confirmed >= 1 : camera.lastError != nil || camera.state == .running
                         }
                     }
                     for camera in status.cameras.values {
