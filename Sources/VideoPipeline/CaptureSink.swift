@@ -1,4 +1,5 @@
 import CFFmpeg
+import Durations
 import Foundation
 
 /// What a frame source running on the capture thread needs: configuration, the stop/stall
@@ -23,7 +24,7 @@ struct CaptureSink: Sendable {
     }
 
     func stallError() -> PipelineError {
-        let seconds = Double(control.stallNanos) / 1e9
+        let seconds = Duration.nanoseconds(control.stallNanos).seconds
         return PipelineError(
             .stalled, "no frame from \(configuration.url) for \(String(format: "%.1f", seconds)) s (stall timeout)")
     }
@@ -67,7 +68,7 @@ struct CaptureSink: Sendable {
     /// - Parameter origin: monotonic nanoseconds of source time 0, set on first use.
     func pace(time: Double, origin: inout Int64?) throws {
         guard configuration.pacing == .realtime else { return }
-        let now = CaptureControl.monotonicNanos()
+        let now = monotonicNanos()
         // A hostile or broken source can send any timestamp: beyond ±30 years it is not paced
         // (converting it to nanoseconds would overflow).
         let scaled = time * 1e9
