@@ -29,15 +29,18 @@ public struct BackoffSchedule: Sendable {
     public mutating func reset() { attempts = 0 }
 }
 
-/// A tiny seeded generator for jitter, so decisions replay exactly in tests.
-struct SplitMix64: RandomNumberGenerator, Sendable {
+/// A tiny seeded generator (SplitMix64): the jitter of a ``BackoffSchedule``, and of anything a
+/// test wants to replay from its seed.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    /// Creates a generator; the same seed gives the same sequence.
+    public init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
+    /// The next 64 random bits.
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -46,7 +49,7 @@ struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform `Double` in `0..<1`.
-    mutating func nextUnit() -> Double {
+    public mutating func nextUnit() -> Double {
         Double(next() >> 11) / Double(1 << 53)
     }
 }
