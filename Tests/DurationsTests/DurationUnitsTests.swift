@@ -17,7 +17,7 @@ struct DurationUnitsTests {
         let huge = Duration.seconds(Int64.max)
         #expect(huge.nanoseconds == .max && huge.microseconds == .max && huge.milliseconds == .max)
         #expect(Duration.seconds(Int64.min).nanoseconds == .min)
-        // One second short of where nanoseconds overflow: the attoseconds push it over.
+        // The whole seconds still fit in nanoseconds; the 999 ms past them do not.
         let edge = Duration.seconds(Int64.max / 1_000_000_000) + .milliseconds(999)
         #expect(edge.nanoseconds == .max)
     }
