@@ -27,7 +27,7 @@ let package = Package(
         .target(name: "SecretRedaction"),
         // One joinable, named OS thread for blocking work; every thread the app starts is one.
         .target(name: "DedicatedThread"),
-        // Duration conversions and the monotonic clock, once for every module.
+        // Duration conversions and the clock readings (monotonic, wall), once for every module.
         .target(name: "Durations"),
 
         // Supervision: a generic Erlang-style supervisor. No camera or AMQP words in it.
@@ -102,7 +102,7 @@ let package = Package(
             name: "AMQPPublisherTests",
             dependencies: ["AMQPPublisher", "DedicatedThread", "Supervision", "SupervisionTestKit"]
         ),
-        .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline"]),
+        .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline", "Durations"]),
         .testTarget(
             name: "EdgeVideoTests",
             dependencies: ["EdgeVideo", "SupervisionTestKit", "Supervision", "Durations", "VideoPipeline", "AMQPPublisher", "SecretRedaction", "CFFmpeg"]

@@ -56,7 +56,7 @@ struct CaptureSink: Sendable {
             queue.waitForRoom { control.shouldStop }
             try checkStop()
         }
-        let now = Self.wallClockMicros()
+        let now = wallClockMicros()
         let frame = CapturedFrame(picture: picture, capturedAtMicros: now, sourceTime: time)
         counters.frameCaptured(atMicros: now)
         if queue.push(frame) != nil {
@@ -89,11 +89,5 @@ struct CaptureSink: Sendable {
         if !control.sleep(untilMonotonic: deadline) {
             try checkStop()
         }
-    }
-
-    static func wallClockMicros() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
     }
 }

@@ -1,4 +1,5 @@
 import Durations
+import Foundation
 import Testing
 
 @Suite("Duration units")
@@ -40,5 +41,10 @@ struct DurationUnitsTests {
             last = now
         }
         #expect(last > 0)
+    }
+
+    @Test func theWallClockReadsTheEpochInMicroseconds() {
+        let foundation = Int64(Date().timeIntervalSince1970 * 1e6)
+        #expect(abs(wallClockMicros() - foundation) < 1_000_000)
     }
 }
