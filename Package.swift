@@ -27,11 +27,13 @@ let package = Package(
         .target(name: "SecretRedaction"),
         // One joinable, named OS thread for blocking work; every thread the app starts is one.
         .target(name: "DedicatedThread"),
+        // Duration conversions and the clock readings (monotonic, wall), once for every module.
+        .target(name: "Durations"),
 
         // Supervision: a generic Erlang-style supervisor. No camera or AMQP words in it.
         .target(
             name: "Supervision",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: ["Durations", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "SupervisionTestKit",
@@ -45,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "AMQPPublisher",
-            dependencies: ["CRabbitMQ", "SecretRedaction", "DedicatedThread", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CRabbitMQ", "SecretRedaction", "DedicatedThread", "Durations", .product(name: "Logging", package: "swift-log")]
         ),
 
         // Camera side: FFmpeg binding, then capture → sample → scale → encode.
@@ -58,14 +60,14 @@ let package = Package(
         ),
         .target(
             name: "VideoPipeline",
-            dependencies: ["CFFmpeg", "SecretRedaction", "DedicatedThread", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CFFmpeg", "SecretRedaction", "DedicatedThread", "Durations", .product(name: "Logging", package: "swift-log")]
         ),
 
         // The appliance: config, camera subtrees, reload, status, signals, systemd.
         .target(
             name: "EdgeVideo",
             dependencies: [
-                "Supervision", "AMQPPublisher", "VideoPipeline", "SecretRedaction", "DedicatedThread",
+                "Supervision", "AMQPPublisher", "VideoPipeline", "SecretRedaction", "DedicatedThread", "Durations",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -76,14 +78,14 @@ let package = Package(
         .executableTarget(
             name: "edge-video",
             dependencies: [
-                "EdgeVideo", "CStartupSignals",
+                "EdgeVideo", "CStartupSignals", "Durations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .executableTarget(
             name: "edge-video-bench",
             dependencies: [
-                "Supervision", "AMQPPublisher", "VideoPipeline",
+                "Supervision", "AMQPPublisher", "VideoPipeline", "Durations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -91,6 +93,7 @@ let package = Package(
 
         .testTarget(name: "SecretRedactionTests", dependencies: ["SecretRedaction"]),
         .testTarget(name: "DedicatedThreadTests", dependencies: ["DedicatedThread"]),
+        .testTarget(name: "DurationsTests", dependencies: ["Durations"]),
         .testTarget(
             name: "SupervisionTests",
             dependencies: ["Supervision", "SupervisionTestKit", .product(name: "Logging", package: "swift-log")]
@@ -99,10 +102,10 @@ let package = Package(
             name: "AMQPPublisherTests",
             dependencies: ["AMQPPublisher", "DedicatedThread", "Supervision", "SupervisionTestKit"]
         ),
-        .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline"]),
+        .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline", "Durations"]),
         .testTarget(
             name: "EdgeVideoTests",
-            dependencies: ["EdgeVideo", "SupervisionTestKit", "VideoPipeline", "AMQPPublisher", "SecretRedaction", "CFFmpeg"]
+            dependencies: ["EdgeVideo", "SupervisionTestKit", "Supervision", "Durations", "VideoPipeline", "AMQPPublisher", "SecretRedaction", "CFFmpeg"]
         ),
     ]
 )

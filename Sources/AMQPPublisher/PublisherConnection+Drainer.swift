@@ -1,3 +1,5 @@
+import Durations
+
 extension PublisherConnection {
     /// The confirm drainer: delivers settlements to the messages' callbacks and watches for stuck
     /// socket calls, until the connection ends or the task is cancelled.

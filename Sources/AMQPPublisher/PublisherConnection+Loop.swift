@@ -1,4 +1,5 @@
 import DedicatedThread
+import Durations
 import Glibc
 
 extension PublisherConnection {

@@ -1,3 +1,5 @@
+import Durations
+
 extension PublisherConnection {
     /// The connection thread: connect to the first URL that answers, run the loop, tear down, report.
     func threadMain(_ endpoints: [AMQPEndpoint]) {

@@ -1,4 +1,5 @@
 import CRabbitMQ
+import Durations
 import Glibc
 
 extension RabbitConnection {
@@ -61,7 +62,7 @@ extension RabbitConnection {
 extension timeval {
     /// A C `timeval` from a duration (negative counts as zero).
     init(_ duration: Duration) {
-        let micros = max(0, duration.nanoseconds / 1000)
+        let micros = max(0, duration.microseconds)
         self.init(tv_sec: Int(micros / 1_000_000), tv_usec: Int(micros % 1_000_000))
     }
 }

@@ -1,4 +1,5 @@
 import CRabbitMQ
+import Durations
 import Glibc
 
 /// One open rabbitmq-c connection with channel 1 in confirm mode. Owns the C state and destroys

@@ -4,7 +4,8 @@ public enum EdgeVideoVersion {
     public static let current = "0.1.0"
 }
 
-/// Exit codes of `edge-video run` (CONTRACT.md), for the executable and the service manager.
+/// Exit codes of `edge-video run` (README.md, "Running edge-video"), for the executable and the
+/// service manager.
 public enum ExitStatus {
     /// Stopped on request (SIGTERM/SIGINT).
     public static let stopped: Int32 = 0

@@ -1,3 +1,5 @@
+import Durations
+
 /// Which children a supervisor restarts when one of them has to be restarted (OTP's strategies).
 public enum RestartStrategy: String, Sendable, Hashable, Encodable {
     /// Restart only the child that ended.
@@ -35,33 +37,46 @@ public struct RestartIntensity: Sendable, Hashable {
     public static let unlimited = RestartIntensity(unlimitedPeriod: .seconds(5))
 }
 
-/// Exponential backoff with jitter between restarts, reset after a quiet spell.
+/// Exponential backoff with jitter: between a supervisor's restarts, and wherever else something
+/// waits before trying again (``BackoffSchedule`` counts the attempts).
 ///
-/// The n-th consecutive restart (counting from 0) waits `initial * multiplier^n`, capped at
-/// `maximum`, then spread by `±jitter` (a fraction). A restart that comes `resetAfter` or more after
-/// the previous one completed starts again from `initial`.
+/// The n-th consecutive delay (counting from 0) is `initial * multiplier^n`, capped at `maximum`,
+/// then spread by the jitter: ``Spread/around`` it by `±jitter` (a fraction, capped at `maximum`
+/// again), or ``Spread/below`` it, down to `(1 - jitter)` of it. A supervisor's restart that comes
+/// `resetAfter` or more after the previous one completed starts again from `initial`.
 public struct Backoff: Sendable, Hashable {
+    /// How the jitter spreads a delay.
+    public enum Spread: Sendable, Hashable {
+        /// Evenly around it: `delay * (1 ± jitter)`, capped at `maximum`.
+        case around
+        /// Only below it: from `delay * (1 - jitter)` to `delay`, so no wait exceeds its step.
+        case below
+    }
+
     /// The first delay.
     public let initial: Duration
     /// The largest delay.
     public let maximum: Duration
     /// Growth factor per consecutive restart, `>= 1`.
     public let multiplier: Double
-    /// Relative spread in `0...1`: `0.2` means ±20 %.
+    /// Relative spread in `0...1`: `0.2` means ±20 % (``Spread/around``) or -20 % (``Spread/below``).
     public let jitter: Double
-    /// Quiet time after which the sequence starts from `initial` again.
+    /// Which way the jitter spreads.
+    public let spread: Spread
+    /// Quiet time after which a supervisor's sequence starts from `initial` again.
     public let resetAfter: Duration
 
     /// Creates a backoff policy.
     public init(
         initial: Duration, maximum: Duration, multiplier: Double = 2, jitter: Double = 0.2,
-        resetAfter: Duration = .seconds(60)
+        spread: Spread = .around, resetAfter: Duration = .seconds(60)
     ) {
         precondition(multiplier >= 1 && (0...1).contains(jitter), "multiplier >= 1, jitter in 0...1")
         self.initial = initial
         self.maximum = max(initial, maximum)
         self.multiplier = multiplier
         self.jitter = jitter
+        self.spread = spread
         self.resetAfter = resetAfter
     }
 
@@ -71,20 +86,16 @@ public struct Backoff: Sendable, Hashable {
     /// 100 ms doubling up to 30 s, ±20 %, reset after a quiet minute.
     public static let standard = Backoff(initial: .milliseconds(100), maximum: .seconds(30))
 
-    /// The delay before consecutive restart number `attempt`, given a uniform `unit` in `0..<1`.
+    /// The delay before consecutive attempt number `attempt`, given a uniform `unit` in `0..<1`.
     public func delay(attempt: Int, unit: Double) -> Duration {
         if initial == .zero { return .zero }
         let base = min(initial.seconds * pow(multiplier, Double(min(attempt, 64))), maximum.seconds)
-        let spread = base * (1 + jitter * (2 * unit - 1))
-        return .nanoseconds(Int64(min(spread, maximum.seconds) * 1e9))
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a `Double`.
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
+        switch spread {
+        case .around:
+            return Duration(secondsSaturating: min(base * (1 + jitter * (2 * unit - 1)), maximum.seconds))
+        case .below:
+            return Duration(secondsSaturating: base * (1 - jitter * unit))
+        }
     }
 }
 

@@ -58,9 +58,8 @@ struct RestartStateMachine: Sendable {
     let seed: UInt64
     private(set) var children: [Child] = []
     private var restartTimes: [Duration] = []
-    private var consecutive = 0
+    private var delays: BackoffSchedule
     private var quietSince: Duration?
-    private var rng: SplitMix64
     private var serial = 0
     private var token = 0
 
@@ -69,7 +68,7 @@ struct RestartStateMachine: Sendable {
         self.intensity = intensity
         self.backoff = backoff
         self.seed = seed
-        self.rng = SplitMix64(seed: seed)
+        self.delays = BackoffSchedule(backoff, seed: seed)
     }
 
     /// Decides what the exit of the incarnation `serial` means; `nil` for an exit already handled.
@@ -123,33 +122,10 @@ struct RestartStateMachine: Sendable {
             restartTimes.append(now)
             if restartTimes.count > max { return nil }
         }
-        if let quiet = quietSince, now - quiet >= backoff.resetAfter { consecutive = 0 }
-        let delay = backoff.delay(attempt: consecutive, unit: rng.nextUnit())
-        consecutive += 1
+        if let quiet = quietSince, now - quiet >= backoff.resetAfter { delays.reset() }
+        let delay = delays.nextDelay()
         quietSince = now + delay
         return delay
-    }
-}
-
-/// A tiny seeded generator for jitter, so decisions replay exactly in tests.
-struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// A uniform `Double` in `0..<1`.
-    mutating func nextUnit() -> Double {
-        Double(next() >> 11) / Double(1 << 53)
     }
 }
 
@@ -159,9 +135,8 @@ extension RestartStateMachine {
     /// keep their counters).
     mutating func beginRun(_ initial: [ChildSpec]) {
         restartTimes = []
-        consecutive = 0
+        delays = BackoffSchedule(backoff, seed: seed)
         quietSince = nil
-        rng = SplitMix64(seed: seed)
         children = reconciled(initial.map { ($0, false) })
     }
 

@@ -1,3 +1,5 @@
+import Durations
+
 /// A point-in-time copy of one node of the supervision tree and everything below it.
 ///
 /// Encodes to the node shape of the status file: `id`, `kind`, `strategy` (supervisors), `state`,

@@ -1,5 +1,6 @@
 import CFFmpeg
 import DedicatedThread
+import Durations
 import Foundation
 import Logging
 
@@ -61,7 +62,7 @@ public struct Capture: Sendable {
             // frame moved it (the interrupt callback checks the same deadline inside libav).
             group.addTask {
                 while true {
-                    let remaining = control.stallDeadline - CaptureControl.monotonicNanos()
+                    let remaining = control.stallDeadline - monotonicNanos()
                     if remaining <= 0 {
                         control.request(.stalled)
                         return

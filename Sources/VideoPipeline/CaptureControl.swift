@@ -1,3 +1,4 @@
+import Durations
 import Foundation
 import Synchronization
 
@@ -19,15 +20,8 @@ final class CaptureControl: Sendable {
     private let wake = NSCondition()
 
     init(stallTimeout: Duration) {
-        let (seconds, attoseconds) = stallTimeout.components
-        stallNanos = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        deadline = Atomic(Self.monotonicNanos() + stallNanos)
-    }
-
-    static func monotonicNanos() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+        stallNanos = stallTimeout.nanoseconds
+        deadline = Atomic(monotonicNanos() + stallNanos)
     }
 
     /// The stop reason, or `.none`.
@@ -37,7 +31,7 @@ final class CaptureControl: Sendable {
     /// Called by the interrupt callback and between packets.
     var shouldStop: Bool {
         if reason.load(ordering: .relaxed) != 0 { return true }
-        if Self.monotonicNanos() > deadline.load(ordering: .relaxed) {
+        if monotonicNanos() > deadline.load(ordering: .relaxed) {
             request(.stalled)
             return true
         }
@@ -54,7 +48,7 @@ final class CaptureControl: Sendable {
 
     /// Records that a frame arrived: pushes the stall deadline forward.
     func frameArrived() {
-        deadline.store(Self.monotonicNanos() + stallNanos, ordering: .relaxed)
+        deadline.store(monotonicNanos() + stallNanos, ordering: .relaxed)
     }
 
     /// Monotonic nanoseconds of the current stall deadline.
@@ -64,7 +58,7 @@ final class CaptureControl: Sendable {
     /// - Returns: false if a stop was requested.
     func sleep(untilMonotonic nanos: Int64) -> Bool {
         while !shouldStop {
-            let remaining = nanos - Self.monotonicNanos()
+            let remaining = nanos - monotonicNanos()
             if remaining <= 0 { return true }
             wake.lock()
             if reason.load(ordering: .relaxed) == 0 {

@@ -1,4 +1,5 @@
 import CFFmpeg
+import Durations
 import Foundation
 
 /// What a frame source running on the capture thread needs: configuration, the stop/stall
@@ -23,7 +24,7 @@ struct CaptureSink: Sendable {
     }
 
     func stallError() -> PipelineError {
-        let seconds = Double(control.stallNanos) / 1e9
+        let seconds = Duration.nanoseconds(control.stallNanos).seconds
         return PipelineError(
             .stalled, "no frame from \(configuration.url) for \(String(format: "%.1f", seconds)) s (stall timeout)")
     }
@@ -55,7 +56,7 @@ struct CaptureSink: Sendable {
             queue.waitForRoom { control.shouldStop }
             try checkStop()
         }
-        let now = Self.wallClockMicros()
+        let now = wallClockMicros()
         let frame = CapturedFrame(picture: picture, capturedAtMicros: now, sourceTime: time)
         counters.frameCaptured(atMicros: now)
         if queue.push(frame) != nil {
@@ -67,7 +68,7 @@ struct CaptureSink: Sendable {
     /// - Parameter origin: monotonic nanoseconds of source time 0, set on first use.
     func pace(time: Double, origin: inout Int64?) throws {
         guard configuration.pacing == .realtime else { return }
-        let now = CaptureControl.monotonicNanos()
+        let now = monotonicNanos()
         // A hostile or broken source can send any timestamp: beyond ±30 years it is not paced
         // (converting it to nanoseconds would overflow).
         let scaled = time * 1e9
@@ -88,11 +89,5 @@ struct CaptureSink: Sendable {
         if !control.sleep(untilMonotonic: deadline) {
             try checkStop()
         }
-    }
-
-    static func wallClockMicros() -> Int64 {
-        var ts = timespec()
-        clock_gettime(CLOCK_REALTIME, &ts)
-        return Int64(ts.tv_sec) * 1_000_000 + Int64(ts.tv_nsec) / 1000
     }
 }

@@ -1,4 +1,5 @@
 import CFFmpeg
+import Durations
 import Logging
 
 /// Reads, decodes and samples a libav-backed source (RTSP, HTTP, file, V4L2) on the capture thread.
@@ -41,8 +42,7 @@ struct LibavSource {
 
     /// Our defaults for the source kind, overridden by the configured options.
     private func options(_ configuration: PipelineConfiguration) -> [String: String] {
-        let (seconds, attoseconds) = configuration.effectiveStallTimeout.components
-        let micros = String(seconds * 1_000_000 + attoseconds / 1_000_000_000_000)
+        let micros = String(configuration.effectiveStallTimeout.microseconds)
         var defaults: [String: String] = [:]
         switch kind {
         case .rtsp: defaults = ["rtsp_transport": "tcp", "timeout": micros]

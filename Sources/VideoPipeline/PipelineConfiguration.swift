@@ -1,3 +1,4 @@
+import Durations
 import SecretRedaction
 /// How one camera is captured, sampled, scaled and encoded.
 ///
@@ -64,7 +65,7 @@ public struct PipelineConfiguration: Sendable, Hashable {
     /// 3 / ``minimumFPS``.
     public var effectiveStallTimeout: Duration {
         if let stallTimeout { return stallTimeout }
-        if fps > 0, fps < 1 { return .milliseconds(Int64((3.0 / max(fps, Self.minimumFPS) * 1000).rounded())) }
+        if fps > 0, fps < 1 { return Duration(secondsSaturating: 3.0 / max(fps, Self.minimumFPS)) }
         return .seconds(10)
     }
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Durations
 import Foundation
 import VideoPipeline
 
@@ -63,7 +64,7 @@ struct PipelineBench: AsyncParsableCommand {
         let cpu = Self.cpuSeconds() - cpuStart
         let wall = ContinuousClock.now - wallStart
         let s = counters.snapshot()
-        let wallSeconds = Double(wall.components.seconds) + Double(wall.components.attoseconds) / 1e18
+        let wallSeconds = wall.seconds
         print(
             #"{"bench":"pipeline","frames_in":\#(s.packetsRead),"frames_decoded":\#(s.framesDecoded),"#
                 + #""frames_out":\#(s.framesEncoded),"dropped":\#(s.dropped),"cpu_s":\#(Self.round(cpu)),"#

@@ -1,5 +1,6 @@
 import AMQPPublisher
 import ArgumentParser
+import Durations
 import Synchronization
 
 /// `edge-video-bench publish`: publishes persistent messages with confirms and prints one JSON line.
@@ -50,9 +51,9 @@ struct PublishBench: AsyncParsableCommand {
         func percentile(_ p: Double) -> Double {
             guard !sorted.isEmpty else { return 0 }
             let d = sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
-            return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+            return d.seconds * 1000
         }
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.seconds
         let rate = Double(counts.confirmed) / seconds
         print("""
             {"bench":"publish","impl":"swift","count":\(count),"size":\(size),"window":\(window),\

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Durations
 import Logging
 import Supervision
 import Synchronization
@@ -53,7 +54,7 @@ struct RestartBench: AsyncParsableCommand {
                 let start = ContinuousClock.now
                 rig.crash(index: victim)
                 let end = await rig.waitAllRunning()
-                if i >= warmup { samples.append(nanoseconds(start.duration(to: end))) }
+                if i >= warmup { samples.append(start.duration(to: end).nanoseconds) }
             }
             supervisor.stop()
             try await group.waitForAll()
@@ -69,11 +70,6 @@ struct RestartBench: AsyncParsableCommand {
                 + "\"restart_p99_us\":\(us(0.99)),\"restart_max_us\":\(us(1.0)),"
                 + "\"live_tasks_after\":\(supervisor.snapshot().liveTasks)}"
         )
-    }
-
-    private func nanoseconds(_ d: Duration) -> Int64 {
-        let (s, atto) = d.components
-        return s * 1_000_000_000 + atto / 1_000_000_000
     }
 }
 

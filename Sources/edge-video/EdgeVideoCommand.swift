@@ -2,7 +2,7 @@ import ArgumentParser
 import CStartupSignals
 import EdgeVideo
 
-/// `edge-video`: the appliance's command line (CONTRACT.md).
+/// `edge-video`: the appliance's command line (README.md, "Running edge-video").
 @main
 struct EdgeVideoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

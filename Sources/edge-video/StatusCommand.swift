@@ -1,4 +1,5 @@
 import ArgumentParser
+import Durations
 import EdgeVideo
 import Foundation
 
@@ -30,7 +31,7 @@ struct StatusCommand: AsyncParsableCommand {
             throw ExitCode(ExitStatus.configInvalid)
         }
         let client = StatusClient(
-            paths: StatusPaths(config: config, configPath: options.config), timeout: .milliseconds(Int64(timeout * 1000)))
+            paths: StatusPaths(config: config, configPath: options.config), timeout: Duration(secondsSaturating: timeout))
         do {
             let data = try await client.requestJSON()
             if json {

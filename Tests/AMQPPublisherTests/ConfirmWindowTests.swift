@@ -89,32 +89,3 @@ struct ConfirmWindowTests {
         #expect(w.oldestSentAt == t0 + .seconds(5))
     }
 }
-
-@Suite("Reconnect backoff")
-struct ReconnectBackoffTests {
-    struct SplitMix: RandomNumberGenerator, Sendable {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    @Test func growsWithJitterUpToTheCapAndResets() {
-        var backoff = ReconnectBackoff(base: .milliseconds(100), maximum: .seconds(2), random: SplitMix(state: 42))
-        var delays: [Duration] = []
-        for n in 0..<8 {
-            let d = backoff.nextDelay()
-            let ceiling = min(Duration.milliseconds(100) * (1 << n), .seconds(2))
-            #expect(d >= ceiling / 2 && d <= ceiling, "attempt \(n): \(d)")
-            delays.append(d)
-        }
-        #expect(Set(delays).count > 1, "jittered")
-        #expect(backoff.attempts == 8)
-        backoff.reset()
-        #expect(backoff.nextDelay() <= .milliseconds(100))
-    }
-}

@@ -76,21 +76,24 @@ struct TLSTests {
 
     /// Connects, publishes one confirmed message and closes; or the error.
     private func publishOnce(_ config: AMQPConfiguration) async -> Result<Void, any Error> {
-        var carry: [OutgoingMessage] = []
-        let settled = AsyncStream<Settlement>.makeStream()
+        var carried: [OutgoingMessage] = []
         do {
-            let settlement = try await PublisherConnection.withGeneration(configuration: config, carrying: &carry) { connection in
+            return try await PublisherConnection.withGeneration(configuration: config, carrying: &carried) { connection in
+                let settled = AsyncStream<Settlement>.makeStream()
                 try await connection.publish(
                     OutgoingMessage(body: Array("tls".utf8), routingKey: "k", messageID: uniqueName("m")) { settled.continuation.yield($0) })
                 var iterator = settled.stream.makeAsyncIterator()
-                return await iterator.next()
+                let settlement = await iterator.next()
+                return settlement?.outcome == .confirmed
+                    ? .success(()) : .failure(Rabbitmqctl.Failure(description: "settled \(String(describing: settlement))"))
             }
-            return settlement?.outcome == .confirmed ? .success(()) : .failure(Rabbitmqctl.Failure(description: "settled \(String(describing: settlement))"))
         } catch {
             return .failure(error)
         }
     }
 
+    /// Runs `body` with `SSL_CERT_FILE` / `SSL_CERT_DIR` set, restoring them after. No other test of
+    /// this suite runs meanwhile (it is serialized), and no other suite uses the default trust store.
     private func withEnvironment<T>(_ values: [String: String?], _ body: () async throws -> T) async rethrows -> T {
         let saved = values.keys.map { ($0, getenv($0).map { String(cString: $0) }) }
         for (key, value) in values {
@@ -169,9 +172,9 @@ struct TLSTests {
         try await withTLSListener(pki, certificate: certificate) { port in
             var config = configuration(port: port, tls: .init(caCertificatePath: pki.path("ca.pem")))
             config.urls = ["amqps://guest:guest@localhost:\(port)/%2f"]
-            var carry: [OutgoingMessage] = []
+            var carried: [OutgoingMessage] = []
             do {
-                try await PublisherConnection.withGeneration(configuration: config, carrying: &carry) { _ in }
+                try await PublisherConnection.withGeneration(configuration: config, carrying: &carried) { _ in }
                 Issue.record("connected to a server presenting \(certificate)")
             } catch let error as AMQPPublisherError {
                 #expect(error.code == .tlsFailed)

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Supervision
 import Testing
 
 @testable import EdgeVideo
@@ -24,7 +25,7 @@ import Testing
     /// Byte-level mutations: flips, deletions, duplications, insertions of JSON tokens and
     /// extreme values, truncation, deep nesting.
     struct Mutator {
-        var random: SeededRandom
+        var random: SplitMix64
         static let tokens = [
             "{", "}", "[", "]", ",", ":", "\"", "null", "true", "-0", "1e309", "-1e309", "1e-320", "NaN", "18446744073709551616",
             "\"\\u0000\"", "\"\\ud800\"", "\u{FEFF}", "\"$schema\"", "\"cameras\"", "\"url\"", "\"fps\"", "0.0000001",
@@ -66,7 +67,7 @@ import Testing
         logger.logLevel = .critical
         let reloader = Reloader(state: state, fleet: fleet, logger: logger)
 
-        var mutator = Mutator(random: SeededRandom(seed: 0xF022_0009))
+        var mutator = Mutator(random: SplitMix64(seed: 0xF022_0009))
         var structured = ConfigGenerator(seed: 0xF022_0010)
         var tally = (accepted: 0, rejected: 0, slowest: Duration.zero)
         let clock = ContinuousClock()
@@ -124,7 +125,7 @@ extension BinaryTests {
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(atPath: dir) }
             let path = dir + "/supervision.json"
-            var mutator = ConfigFuzzTests.Mutator(random: SeededRandom(seed: 0xB1_0009))
+            var mutator = ConfigFuzzTests.Mutator(random: SplitMix64(seed: 0xB1_0009))
             var counts = [Int32: Int]()
             for round in 0..<200 {
                 let data = mutator.mutate(ConfigFuzzTests.seedDocument)

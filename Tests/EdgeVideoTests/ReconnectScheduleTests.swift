@@ -1,4 +1,5 @@
-import AMQPPublisher
+import Durations
+import Supervision
 import Testing
 
 @testable import EdgeVideo
@@ -6,29 +7,15 @@ import Testing
 /// The publisher's reconnect waits, as a pure schedule: after any number of outages a camera is
 /// back within `retryMaximum` of the broker accepting, and many cameras spread their attempts.
 @Suite struct ReconnectScheduleTests {
-    /// A seeded generator, so every schedule replays exactly.
-    struct SplitMix: RandomNumberGenerator, Sendable {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// When each of `cameras` attempts its first connect at or after `down` seconds, having lost its
     /// connection at 0 (attempts fail while the broker is away).
     static func firstAttempts(cameras: Int, down: Double, seed: UInt64) -> [Double] {
         (0..<cameras).map { camera in
-            var backoff = ReconnectBackoff(
-                base: FramePublisher.retryBase, maximum: FramePublisher.retryMaximum,
-                random: SplitMix(state: seed &+ UInt64(camera) &* 7919))
+            // Seeded, so every schedule replays exactly.
+            var backoff = BackoffSchedule(FramePublisher.retryBackoff, seed: seed &+ UInt64(camera) &* 7919)
             var t = 0.0
             repeat {
-                let (s, atto) = backoff.nextDelay().components
-                t += Double(s) + Double(atto) / 1e18
+                t += backoff.nextDelay().seconds
             } while t < down
             return t
         }
@@ -41,14 +28,30 @@ import Testing
     func fiftyCamerasReconnectWithinTheMaximumAndSpreadOut(down: Double, crowdLimit: Int) {
         for seed in UInt64(1)...20 {
             let attempts = Self.firstAttempts(cameras: 50, down: down, seed: seed)
-            let maximum = Double(FramePublisher.retryMaximum.components.seconds)
-                + Double(FramePublisher.retryMaximum.components.attoseconds) / 1e18
+            let maximum = FramePublisher.retryMaximum.seconds
             // However long the outage was, nobody waits more than one maximum delay after it.
             #expect(attempts.allSatisfy { $0 - down <= maximum + 1e-9 }, "down \(down): \(attempts.map { $0 - down }.max()!)")
             // Not all in the same 100 ms.
             let sorted = attempts.sorted()
             let crowd = sorted.indices.map { i in sorted[i...].prefix { $0 < sorted[i] + 0.1 }.count }.max()!
             #expect(crowd <= crowdLimit, "down \(down), seed \(seed): \(crowd) of 50 attempts within 100 ms")
+        }
+    }
+
+    /// Each wait stays within its step: 200-400 ms first (after a connection that worked), then
+    /// 400-800 ms, then 600-1200 ms for as long as the broker stays away.
+    @Test func eachWaitStaysWithinItsStep() {
+        let steps: [ClosedRange<Duration>] = [
+            .milliseconds(200)...(.milliseconds(400)), .milliseconds(400)...(.milliseconds(800)),
+        ] + Array(repeating: .milliseconds(600)...(.milliseconds(1200)), count: 10)
+        for seed in UInt64(1)...200 {
+            var backoff = BackoffSchedule(FramePublisher.retryBackoff, seed: seed)
+            for (n, step) in steps.enumerated() {
+                let wait = backoff.nextDelay()
+                #expect(step.contains(wait), "seed \(seed), wait \(n): \(wait)")
+            }
+            backoff.reset()
+            #expect(steps[0].contains(backoff.nextDelay()), "after a connection that worked")
         }
     }
 }

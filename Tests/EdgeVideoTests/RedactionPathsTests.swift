@@ -3,6 +3,7 @@ import CFFmpeg
 import Foundation
 import Logging
 import SecretRedaction
+import Supervision
 import Synchronization
 import Testing
 
@@ -25,7 +26,7 @@ import Testing
 
     /// The generated passwords (seeded: a failure replays).
     static let secrets: [Secret] = {
-        var generator = SplitMix(seed: 0x0009_5EC2)
+        var generator = SplitMix64(seed: 0x0009_5EC2)
         let ascii = (0x20...0x7E).map { String(UnicodeScalar(UInt8($0))) }
         let unicode = ["é", "ß", "Ω", "日本", "🔑", "ñ", "\u{00A0}", "Ж"]
         let alphabet = ascii + unicode
@@ -177,10 +178,10 @@ import Testing
                 for secret in secrets {
                     let url = Self.cameraURL(secret.password.replacingOccurrences(of: "@", with: "%40"), scheme: "amqp", port: port)
                     group.addTask {
-                        var carry: [OutgoingMessage] = []
+                        var carried: [OutgoingMessage] = []
                         do {
                             try await PublisherConnection.withGeneration(
-                                configuration: AMQPConfiguration(urls: [url], exchange: "ev.redact"), carrying: &carry,
+                                configuration: AMQPConfiguration(urls: [url], exchange: "ev.redact"), carrying: &carried,
                                 logger: log.logger("amqp")) { _ in }
                             return "connected?"
                         } catch {

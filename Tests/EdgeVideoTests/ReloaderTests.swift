@@ -55,4 +55,26 @@ final class RecordingFleet: CameraFleet {
         #expect(await reloader.reload()?.isEmpty == true)
         #expect(state.current.generation == 2 && state.current.lastError == nil)
     }
+
+    /// The `status` section applies at the next start (the pid file this instance wrote stays
+    /// where it is): a reload that moves the status file is committed, and the reporter goes on
+    /// writing where it started.
+    @Test func aStatusChangeAppliesAtTheNextStart() async throws {
+        let dir = NSTemporaryDirectory() + "ev-reload-status-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/supervision.json"
+        try write(#"{"status":{"file":"first.json"},"cameras":[{"id":"a","url":"testsrc:"}]}"#, to: path)
+        let state = ConfigState(path: path, config: try AppConfig.load(path: path))
+        let reporter = StatusReporter(state: state, fleet: RecordingFleet(), startedAt: .now, logger: Logger(label: "test"))
+        let reloader = Reloader(state: state, fleet: RecordingFleet(), logger: Logger(label: "test"))
+
+        try write(#"{"status":{"file":"second.json"},"cameras":[{"id":"a","url":"testsrc:"}]}"#, to: path)
+        #expect(await reloader.reload()?.needsRestart == ["status"])
+        #expect(state.current.config.status.file == "second.json")
+        reporter.write(echo: false)
+        #expect(FileManager.default.fileExists(atPath: dir + "/first.json"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/second.json"))
+        #expect(reporter.paths.pidFile == dir + "/edge-video.pid")
+    }
 }

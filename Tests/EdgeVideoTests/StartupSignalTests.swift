@@ -1,4 +1,5 @@
 import Foundation
+import Supervision
 import Testing
 
 @testable import EdgeVideo
@@ -66,7 +67,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(10))) func sigusr1WithinHalfASecondOfStartNeverKills() async throws {
-        var generator = SplitMix(seed: 0x5EED_0009)
+        var generator = SplitMix64(seed: 0x5EED_0009)
         let delays = (0..<200).map { _ in Duration.microseconds(Int64(generator.next() % 500_000)) }
         var runs: [Run] = []
         // 8 at a time: the startups overlap, as restarts under load do, and the suite stays short.
@@ -111,15 +112,3 @@ func runStatusCommand(config: String, timeout: Int = 30) async throws -> (code: 
     return (code, stdout, stderr)
 }
 
-/// A small seeded generator, so that a failing run replays with the same moments.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

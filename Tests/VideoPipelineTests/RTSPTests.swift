@@ -1,3 +1,4 @@
+import Durations
 import Foundation
 import Testing
 @testable import VideoPipeline
@@ -50,7 +51,7 @@ struct RTSPTests {
         // Let the capture block in a read on the frozen socket: wait until the last frame is old.
         let frozenAt = pipeline.counters.snapshot().lastFrameAtMicros ?? 0
         try await waitUntil(timeout: .seconds(10)) {
-            CaptureSink.wallClockMicros() - frozenAt > 1_500_000
+            wallClockMicros() - frozenAt > 1_500_000
         }
         let (result, elapsed) = await measure {
             task.cancel()

@@ -1,3 +1,4 @@
+import Durations
 import Foundation
 import Logging
 import UnixSignals
@@ -46,12 +47,12 @@ extension Appliance {
         }
     }
 
-    /// Writes the status file every `status.interval_s` when configured.
+    /// Writes the status file every `status.interval_s` (as configured at start) when configured.
     func writePeriodically() async {
+        let interval = Duration(secondsSaturating: state.current.config.status.intervalS)
+        guard interval > .zero else { return }
         while !Task.isCancelled {
-            let interval = state.current.config.status.intervalS
-            guard interval > 0 else { return }
-            do { try await Task.sleep(for: .milliseconds(Int64(interval * 1000))) } catch { return }
+            do { try await Task.sleep(for: interval) } catch { return }
             reporter.write(echo: false)
         }
     }
@@ -76,7 +77,7 @@ extension Appliance {
     /// How long a stop may take before the appliance gives up on it: a little more than the
     /// children's own timeout, so they get to report overdue first.
     static func stopDeadline(_ shutdownTimeoutS: Double) -> Duration {
-        .milliseconds(Int64(shutdownTimeoutS * 1000) + 500)
+        Duration(secondsSaturating: shutdownTimeoutS) + .milliseconds(500)
     }
 
     /// What systemd is asked to allow for a stop (`EXTEND_TIMEOUT_USEC`): the deadline plus

@@ -4,7 +4,8 @@ import SecretRedaction
 import ServiceLifecycle
 
 /// `edge-video run`: loads the configuration, sets up logging, runs the ``Appliance`` in a
-/// `ServiceGroup` (SIGTERM/SIGINT graceful) and maps the outcome to the exit codes of CONTRACT.md.
+/// `ServiceGroup` (SIGTERM/SIGINT graceful) and maps the outcome to the exit codes README.md lists
+/// ("Running edge-video").
 public struct ApplianceRunner: Sendable {
     /// The configuration file.
     public let configPath: String

@@ -39,7 +39,8 @@ public struct Reloader: Sendable {
         let old = state.current.config
         let diff = ConfigDiff(from: old, to: new)
         for section in diff.needsRestart {
-            logger.warning("configuration section changed; it applies at the next start", metadata: ["section": "\(section)"])
+            let when = section == "supervision" ? "at the next start (cameras restarted meanwhile take it up)" : "at the next start"
+            logger.warning("configuration section changed; it applies \(when)", metadata: ["section": "\(section)"])
         }
         logger.info(
             "applying configuration",

@@ -1,3 +1,4 @@
+import Durations
 import Foundation
 import Logging
 
@@ -11,6 +12,9 @@ public struct StatusReporter: Sendable {
     public let startedAt: ContinuousClock.Instant
     /// Where write failures are logged.
     public let logger: Logger
+    /// The status and pid file locations, as configured at start: a `status` change applies at
+    /// the next start, like the pid file this instance wrote.
+    public let paths: StatusPaths
 
     /// Creates a reporter.
     public init(state: ConfigState, fleet: any CameraFleet, startedAt: ContinuousClock.Instant, logger: Logger) {
@@ -18,24 +22,19 @@ public struct StatusReporter: Sendable {
         self.fleet = fleet
         self.startedAt = startedAt
         self.logger = logger
+        paths = StatusPaths(config: state.current.config, configPath: state.path)
     }
 
     /// The status now.
     public func document() -> StatusDocument {
         let snapshot = fleet.snapshot()
         let config = state.current
-        let uptime = ContinuousClock.now - startedAt
-        let seconds = Double(uptime.components.seconds) + Double(uptime.components.attoseconds) / 1e18
+        let seconds = (ContinuousClock.now - startedAt).seconds
         return StatusDocument(
             pid: getpid(), version: EdgeVideoVersion.current, uptimeS: (seconds * 1000).rounded() / 1000,
             liveTasks: snapshot.liveTasks,
             config: .init(path: state.path, generation: config.generation, lastError: config.lastError),
             tree: snapshot.tree, cameras: snapshot.cameras)
-    }
-
-    /// The status and pid file locations in force.
-    public var paths: StatusPaths {
-        StatusPaths(config: state.current.config, configPath: state.path)
     }
 
     /// Writes the status file atomically; with `echo`, also prints the tree to stderr.

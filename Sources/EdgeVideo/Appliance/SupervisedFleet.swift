@@ -1,3 +1,4 @@
+import Durations
 import Foundation
 import Logging
 import SecretRedaction
@@ -69,7 +70,7 @@ public final class SupervisedFleet: CameraFleet {
                 resources: CameraResources(camera: camera, reusing: old.resources), config: config, logger: logger)
             cameras.withLock { $0[camera.id] = subtree }
             try await root.startChild(subtree.spec)
-            await waitUntilSettled(subtree, within: CameraSettings.duration(config.amqp.connectTimeoutS * 2 + 5))
+            await waitUntilSettled(subtree, within: Duration(secondsSaturating: config.amqp.connectTimeoutS * 2 + 5))
             logger.info(
                 "camera restarted with the new configuration",
                 metadata: ["camera": "\(camera.id)", "state": "\(subtree.supervisor.snapshot().state.rawValue)"])

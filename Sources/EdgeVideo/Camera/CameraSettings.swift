@@ -1,15 +1,10 @@
 import AMQPPublisher
+import Durations
 import Supervision
 import VideoPipeline
 
 /// Maps the configuration file's sections to the modules' own configuration types.
 enum CameraSettings {
-    /// Seconds as a `Duration`, saturating at ±1e9 s (about 31 years) instead of trapping; NaN is zero.
-    static func duration(_ seconds: Double) -> Duration {
-        guard !seconds.isNaN else { return .zero }
-        return .nanoseconds(Int64((min(max(seconds, -1e9), 1e9) * 1e9).rounded()))
-    }
-
     /// The broker settings of one camera's connections.
     static func amqp(_ amqp: AppConfig.AMQP, cameraID: String) -> AMQPConfiguration {
         AMQPConfiguration(
@@ -18,8 +13,9 @@ enum CameraSettings {
                 caCertificatePath: amqp.tls.caFile, clientCertificatePath: amqp.tls.certFile,
                 clientKeyPath: amqp.tls.keyFile, verifyPeer: amqp.tls.verifyPeer,
                 verifyHostname: amqp.tls.verifyHostname),
-            heartbeat: duration(amqp.heartbeatS), connectTimeout: duration(amqp.connectTimeoutS),
-            confirmTimeout: duration(amqp.confirmTimeoutS), windowCount: amqp.inFlightWindow,
+            heartbeat: Duration(secondsSaturating: amqp.heartbeatS),
+            connectTimeout: Duration(secondsSaturating: amqp.connectTimeoutS),
+            confirmTimeout: Duration(secondsSaturating: amqp.confirmTimeoutS), windowCount: amqp.inFlightWindow,
             mandatory: amqp.mandatory, persistent: amqp.persistent, connectionName: "edge-video camera:\(cameraID)", threadName: "amqp-\(cameraID)")
     }
 
@@ -28,7 +24,7 @@ enum CameraSettings {
     static func pipeline(_ camera: AppConfig.Camera) -> PipelineConfiguration {
         PipelineConfiguration(
             url: camera.url, fps: camera.fps, width: camera.width, height: camera.height,
-            quality: quantiser(camera.jpegQuality), stallTimeout: camera.stallTimeoutS.map(duration), loop: camera.loop)
+            quality: quantiser(camera.jpegQuality), stallTimeout: camera.stallTimeoutS.map(Duration.init(secondsSaturating:)), loop: camera.loop)
     }
 
     /// `jpeg_quality` (1...100) as a JPEG quantiser (31...2).
@@ -40,12 +36,12 @@ enum CameraSettings {
     /// The camera subtrees' backoff.
     static func backoff(_ backoff: AppConfig.Backoff) -> Backoff {
         Backoff(
-            initial: duration(backoff.initialS), maximum: duration(backoff.maxS), multiplier: backoff.multiplier,
-            jitter: backoff.jitter)
+            initial: Duration(secondsSaturating: backoff.initialS), maximum: Duration(secondsSaturating: backoff.maxS),
+            multiplier: backoff.multiplier, jitter: backoff.jitter)
     }
 
     /// The root's restart intensity.
     static func intensity(_ supervision: AppConfig.Supervision) -> RestartIntensity {
-        RestartIntensity(maxRestarts: supervision.intensity, period: duration(supervision.periodS))
+        RestartIntensity(maxRestarts: supervision.intensity, period: Duration(secondsSaturating: supervision.periodS))
     }
 }

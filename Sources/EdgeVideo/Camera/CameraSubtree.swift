@@ -1,4 +1,5 @@
 import AMQPPublisher
+import Durations
 import Logging
 import Supervision
 import VideoPipeline
@@ -26,7 +27,7 @@ final class CameraSubtree: Sendable {
         let amqp = CameraSettings.amqp(config.amqp, cameraID: resources.camera.id)
         let pipeline = CameraSettings.pipeline(resources.camera)
         let routingKey = resources.camera.routingKey(template: config.amqp.routingKey)
-        let shutdown = CameraSettings.duration(config.supervision.shutdownTimeoutS)
+        let shutdown = Duration(secondsSaturating: config.supervision.shutdownTimeoutS)
         // The confirms of a stop get what the shutdown timeout leaves after the flush and the close.
         let settleGrace = max(shutdown / 2, shutdown - .seconds(3))
         let persistent = config.amqp.persistent

@@ -36,14 +36,6 @@ final class FrameLedger: FrameAccounting {
         /// Messages the broker closed the channel over (a poison message, e.g. over
         /// `max_message_size`), given up after being isolated.
         var rejected = 0
-
-        /// `captured = encoded + dropped_before_encode + queued_for_encode`.
-        var captureIdentityHolds: Bool { captured == encoded + droppedBeforeEncode + queuedForEncode }
-
-        /// `encoded = confirmed + in_flight + queued_for_publish + dropped_after_encode + nacked + returned + rejected`.
-        var encodeIdentityHolds: Bool {
-            encoded == confirmed + inFlight + queuedForPublish + droppedAfterEncode + nacked + returned + rejected
-        }
     }
 
     private let state = Mutex(Counts())

@@ -1,12 +1,14 @@
 import AMQPPublisher
+import Durations
 import Logging
 import SecretRedaction
+import Supervision
 import Synchronization
 import VideoPipeline
 
 /// The publisher child: owns the camera's broker connections, one after the other, and turns
-/// encoded frames into messages (CONTRACT.md's format), pending messages of earlier connections
-/// first.
+/// encoded frames into messages (the format of README.md's "Running edge-video", **Messages**),
+/// pending messages of earlier connections first.
 ///
 /// A broker outage is not a camera fault: when a connection is refused or lost, this child
 /// reconnects by itself after a short jittered delay (``retryMaximum``), while capture and encoder
@@ -44,6 +46,10 @@ struct FramePublisher: Sendable {
     /// The first wait after a connection that worked is drawn from `[retryBase / 2, retryBase]`,
     /// the second from `[retryBase, 2 * retryBase]`, then from `[retryMaximum / 2, retryMaximum]`.
     static let retryBase = Duration.milliseconds(400)
+    /// The reconnect waits: doubling from ``retryBase`` up to ``retryMaximum``, each spread down
+    /// to half of its step.
+    static let retryBackoff = Backoff(
+        initial: retryBase, maximum: retryMaximum, multiplier: 2, jitter: 0.5, spread: .below)
 
     /// How one connection ended.
     private enum End {
@@ -59,7 +65,7 @@ struct FramePublisher: Sendable {
     /// whatever is not settled stays queued for the next generation (and is counted as such).
     /// - Throws: `CancellationError` when stopped; ``AMQPPublisherError`` for a configuration fault.
     func run() async throws {
-        var retry = ReconnectBackoff(base: Self.retryBase, maximum: Self.retryMaximum)
+        var retry = BackoffSchedule(Self.retryBackoff)
         let suspects = Suspects()
         var outage: Outage?
         defer { resources.link.stopped() }
@@ -110,7 +116,7 @@ struct FramePublisher: Sendable {
                 resources.link.connected()
                 if let back = outage.take() {
                     logger.info("broker connection back", metadata: [
-                        "outage_s": "\(Self.seconds(ContinuousClock.now - back.since))", "attempts": "\(back.attempts)",
+                        "outage_s": "\(String(format: "%.2f", (ContinuousClock.now - back.since).seconds))", "attempts": "\(back.attempts)",
                     ])
                 }
                 try await publishUntilEnded(on: connection, suspects: suspects)
@@ -263,11 +269,6 @@ struct FramePublisher: Sendable {
     /// Whether the broker closed the channel (not the connection) after it had opened.
     private static func isChannelRefusal(_ error: AMQPPublisherError) -> Bool {
         error.code == .brokerRefused && error.message.contains("channel closed by broker")
-    }
-
-    private static func seconds(_ duration: Duration) -> String {
-        let (s, atto) = duration.components
-        return String(format: "%.2f", Double(s) + Double(atto) / 1e18)
     }
 }
 

@@ -10,7 +10,10 @@ public struct ConfigDiff: Sendable, Equatable {
     public var unchanged: [String]
     /// The `amqp` section changed: every kept camera restarts, one at a time.
     public var amqpChanged: Bool
-    /// Settings that only apply at the next start (`supervision`, `logging`, `status`), by section.
+    /// Changed sections the running tree does not take up, by section: `logging` and `status` apply
+    /// at the next start; of `supervision`, the root's intensity and backoff apply at the next
+    /// start, while camera subtrees started or restarted from now on, and the graceful stop, use
+    /// the new backoff and shutdown timeout.
     public var needsRestart: [String]
 
     /// Compares the running configuration with a newly loaded one.

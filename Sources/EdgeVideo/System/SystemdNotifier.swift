@@ -1,3 +1,4 @@
+import Durations
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -33,10 +34,7 @@ public struct SystemdNotifier: Sendable {
     /// `STOPPING=1`: a graceful stop has begun; with `within`, also `EXTEND_TIMEOUT_USEC`, so
     /// that systemd waits that long (from now) before killing, even past `TimeoutStopSec=`.
     public func stopping(within: Duration? = nil) throws(SystemError) {
-        let extend = within.map { budget -> String in
-            let (seconds, attoseconds) = budget.components
-            return "EXTEND_TIMEOUT_USEC=\(seconds * 1_000_000 + attoseconds / 1_000_000_000_000)"
-        }
+        let extend = within.map { "EXTEND_TIMEOUT_USEC=\($0.microseconds)" }
         try send(["STOPPING=1"] + (extend.map { [$0] } ?? []))
     }
 

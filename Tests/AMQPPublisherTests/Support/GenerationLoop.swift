@@ -1,4 +1,5 @@
 import AMQPPublisher
+import Supervision
 import Synchronization
 
 /// What the app's camera subtree does, without the Supervision module: one connection generation
@@ -25,7 +26,8 @@ final class GenerationLoop: Sendable {
     /// waits for its confirms. Returns what stayed unconfirmed (empty on success).
     func run(stop: @escaping @Sendable () -> Bool, settleTimeout: Duration = .seconds(60)) async -> [OutgoingMessage] {
         var carry: [OutgoingMessage] = []
-        var backoff = ReconnectBackoff(base: .milliseconds(20), maximum: .milliseconds(500))
+        var backoff = BackoffSchedule(
+            Backoff(initial: .milliseconds(20), maximum: .milliseconds(500), multiplier: 2, jitter: 0.5, spread: .below))
         var finishing = false
         while !Task.isCancelled {
             if stop() { finishing = true }

@@ -1,31 +1,20 @@
 import AMQPPublisher
 import Foundation
+import Supervision
 import VideoPipeline
 
 @testable import EdgeVideo
 
-/// A small seeded generator (SplitMix64), so a failing case replays from its seed.
-struct SeededRandom: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 /// Generates configuration documents, valid and near-valid: a valid base with a few values
 /// pushed onto, just over or well past their limits, or given the wrong type.
 struct ConfigGenerator {
-    var random: SeededRandom
+    var random: SplitMix64
     /// The broker URL the valid documents use.
     var brokerURL: String
 
     init(seed: UInt64, brokerURL: String = "amqp://guest:guest@127.0.0.1:5672/%2f") {
-        random = SeededRandom(seed: seed)
+        random = SplitMix64(seed: seed)
         self.brokerURL = brokerURL
     }
 
