@@ -94,6 +94,20 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory + "/nested") == ["status.json"])
     }
 
+    @Test func filesAre0640AndDirectories0750BeforeTheUmask() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let umask = try #require(status.split(separator: "\n").first { $0.hasPrefix("Umask:") }
+            .flatMap { Int($0.dropFirst("Umask:".count).trimmingCharacters(in: .whitespaces), radix: 8) })
+        try StatusFile.write(Data("x".utf8), to: directory + "/run/status.json")
+        func mode(_ path: String) throws -> Int {
+            try #require(FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        }
+        #expect(try mode(directory + "/run/status.json") == 0o640 & ~umask)
+        #expect(try mode(directory + "/run") == 0o750 & ~umask)
+    }
+
     @Test func unwritablePlaceIsAClearError() {
         do {
             try StatusFile.write(Data(), to: "/proc/edge-video/status.json")
