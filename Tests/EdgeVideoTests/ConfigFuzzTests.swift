@@ -55,7 +55,7 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(3))) func tenThousandMutatedFilesThroughCheckAndReload() async throws {
+    @Test(.timeLimit(.minutes(6))) func tenThousandMutatedFilesThroughCheckAndReload() async throws {
         let dir = NSTemporaryDirectory() + "ev-fuzz-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }

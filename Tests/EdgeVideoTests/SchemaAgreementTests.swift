@@ -118,6 +118,11 @@ import Testing
         var documents: [[String: Any]] = (0..<60).map { _ in generator.valid() }
         for round in 0..<300 { documents.append(generator.nearValid(mutations: 1 + round % 2).document) }
         documents.append(["$schema": "./supervision.schema.json", "cameras": [] as [Any]])
+        // The repository's own files.
+        for file in ["supervision.json", "deploy/edge-video.json"] {
+            let data = try Data(contentsOf: URL(fileURLWithPath: RepositoryFiles.path(file)))
+            documents.append(try #require(JSONSerialization.jsonObject(with: data) as? [String: Any]))
+        }
         let schema = try schemaVerdicts(documents)
         #expect(schema.count == documents.count)
         var tally = (same: 0, decoderStricter: 0)

@@ -156,6 +156,27 @@ struct HostileInputTests {
     }
 
     @Test(.timeLimit(.minutes(2)))
+    func timestampsCenturiesAheadArePassedOnUnpaced() async throws {
+        // 2e10 s: in nanoseconds beyond Int64, which used to trap the real-time pacing.
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("far.mkv").path
+        try Fixtures.ffmpeg([
+            "-f", "lavfi", "-i", "testsrc2=size=64x48:rate=5:duration=1", "-c:v", "libx264", "-preset", "ultrafast",
+            "-output_ts_offset", "20000000000", path,
+        ])
+        let pipeline = Pipeline(PipelineConfiguration(url: "file://" + path, fps: 5, loop: false), capacity: 16)
+        try await Task { try await pipeline.capture(name: "far").run() }.value
+        #expect(pipeline.counters.snapshot().framesCaptured == 5)
+    }
+
+    @Test func anFPSSmallEnoughToOverflowTheStallTimeoutIsRefusedWithoutATrap() {
+        let config = PipelineConfiguration(url: "testsrc:", fps: 1e-300)
+        #expect(config.effectiveStallTimeout == .seconds(3000))
+        #expect(throws: PipelineError.self) { try config.validate() }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
     func framesTheEncoderCannotTakeFailTheEncoderClearly() async throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
