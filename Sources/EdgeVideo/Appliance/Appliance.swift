@@ -18,14 +18,20 @@ public struct Appliance: Service {
     public let logger: Logger
     /// Writes the status file.
     public let reporter: StatusReporter
+    /// The process's log settings, which a reload updates; `nil` leaves logging alone (tests).
+    public let logSettings: LogSettings?
 
     /// Creates the service around a tree; nothing runs before ``run()``.
-    public init(state: ConfigState, fleet: any CameraFleet, notifier: SystemdNotifier, logger: Logger) {
+    public init(
+        state: ConfigState, fleet: any CameraFleet, notifier: SystemdNotifier, logger: Logger,
+        logSettings: LogSettings? = nil
+    ) {
         self.state = state
         self.fleet = fleet
         self.notifier = notifier
         self.logger = logger
-        reporter = StatusReporter(state: state, fleet: fleet, startedAt: .now, logger: logger)
+        self.logSettings = logSettings
+        reporter = StatusReporter(state: state, fleet: fleet, startedAt: .now, logger: logger, logSettings: logSettings)
     }
 
     /// What ended one of the appliance's tasks.
@@ -42,7 +48,7 @@ public struct Appliance: Service {
         let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
         let (reloads, requestReload) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let (stops, stopRequested) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let reloader = Reloader(state: state, fleet: fleet, logger: logger)
+        let reloader = Reloader(state: state, fleet: fleet, logger: logger, logSettings: logSettings)
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Ended.self) { group in
                 group.addTask {
@@ -59,6 +65,7 @@ public struct Appliance: Service {
                 }
                 logger.info("edge-video started", metadata: ["cameras": "\(config.cameras.count)", "config": "\(state.path)"])
                 notify { try notifier.ready(status: summary()) }
+                group.addTask { await reportStatusLine(); return .helper }
                 group.addTask { await handle(signals, requestReload: requestReload); return .helper }
                 group.addTask { await watch(requestReload: requestReload); return .helper }
                 group.addTask {
@@ -94,7 +101,7 @@ public struct Appliance: Service {
         return "\(running)/\(snapshot.cameras.count) cameras running, config generation \(state.current.generation)"
     }
 
-    private func notify(_ body: () throws -> Void) {
+    func notify(_ body: () throws -> Void) {
         do { try body() } catch { logger.warning("sd_notify failed", metadata: ["error": "\(error)"]) }
     }
 }

@@ -26,11 +26,12 @@ public struct ApplianceRunner: Sendable {
             for issue in error.issues { FileHandle.standardError.write(Data("\(configPath): \(issue)\n".utf8)) }
             return ExitStatus.configInvalid
         }
-        Self.bootstrapLogging(level: Logger.Level(rawValue: config.logging.level) ?? .info)
+        let logSettings = Self.bootstrapLogging(config.logging)
         let logger = Logger(label: "edge-video")
         let state = ConfigState(path: configPath, config: config)
         let appliance = Appliance(
-            state: state, fleet: makeFleet(config, logger), notifier: SystemdNotifier(), logger: logger)
+            state: state, fleet: makeFleet(config, logger), notifier: SystemdNotifier(), logger: logger,
+            logSettings: logSettings)
         let group = ServiceGroup(
             configuration: .init(
                 services: [
@@ -52,12 +53,12 @@ public struct ApplianceRunner: Sendable {
         }
     }
 
-    /// Logs go to stderr (journald under systemd), at `level`; done once per process.
-    static func bootstrapLogging(level: Logger.Level) {
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+    /// Logs go to stderr (journald under systemd, with priorities) as `logging` says; done once
+    /// per process. The returned settings follow live reloads.
+    static func bootstrapLogging(_ logging: AppConfig.Logging) -> LogSettings {
+        let settings = LogSettings(journal: LogSettings.isJournal())
+        settings.apply(logging)
+        LoggingSystem.bootstrap { label in LogLineHandler(label: label, settings: settings) }
+        return settings
     }
 }

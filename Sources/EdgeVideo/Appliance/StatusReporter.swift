@@ -11,13 +11,19 @@ public struct StatusReporter: Sendable {
     public let startedAt: ContinuousClock.Instant
     /// Where write failures are logged.
     public let logger: Logger
+    /// Formats the echoed tree like the log (journald prefixes, JSON); plain stderr when `nil`.
+    public let logSettings: LogSettings?
 
     /// Creates a reporter.
-    public init(state: ConfigState, fleet: any CameraFleet, startedAt: ContinuousClock.Instant, logger: Logger) {
+    public init(
+        state: ConfigState, fleet: any CameraFleet, startedAt: ContinuousClock.Instant, logger: Logger,
+        logSettings: LogSettings? = nil
+    ) {
         self.state = state
         self.fleet = fleet
         self.startedAt = startedAt
         self.logger = logger
+        self.logSettings = logSettings
     }
 
     /// The status now.
@@ -48,7 +54,11 @@ public struct StatusReporter: Sendable {
             logger.error("cannot write the status file", metadata: ["error": "\(error)", "path": "\(paths.statusFile)"])
         }
         if echo {
-            FileHandle.standardError.write(Data(document.rendered().utf8))
+            if let logSettings {
+                logSettings.writeBlock(document.rendered(), label: logger.label)
+            } else {
+                FileHandle.standardError.write(Data(document.rendered().utf8))
+            }
         }
         return document
     }

@@ -13,7 +13,7 @@ extension AppConfig {
         "status": ["file", "pid_file", "interval_s"],
         "supervision": ["intensity", "period_s", "backoff", "shutdown_timeout_s"],
         "supervision.backoff": ["initial_s", "max_s", "multiplier", "jitter"],
-        "logging": ["level"],
+        "logging": ["level", "format"],
         "cameras[]": [
             "id", "url", "fps", "width", "height", "jpeg_quality", "stall_timeout_s", "queue_capacity", "loop",
         ],
@@ -51,6 +51,10 @@ extension AppConfig {
         config.logging.level = reader.string(logging, "level", at: "logging", default: "info") ?? "info"
         if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(config.logging.level) {
             reader.fail("logging.level", "must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        config.logging.format = reader.string(logging, "format", at: "logging", default: "text") ?? "text"
+        if !["text", "json"].contains(config.logging.format) {
+            reader.fail("logging.format", "must be one of text, json")
         }
         config.cameras = readCameras(top, reader)
         guard reader.issues.isEmpty else { throw ConfigError(issues: reader.issues) }

@@ -10,7 +10,8 @@ public struct ConfigDiff: Sendable, Equatable {
     public var unchanged: [String]
     /// The `amqp` section changed: every kept camera restarts, one at a time.
     public var amqpChanged: Bool
-    /// Settings that only apply at the next start (`supervision`, `logging`, `status`), by section.
+    /// Settings that only apply at the next start (`supervision`), by section. `logging` applies
+    /// live (the reloader hands it to ``LogSettings``).
     public var needsRestart: [String]
 
     /// Compares the running configuration with a newly loaded one.
@@ -22,10 +23,7 @@ public struct ConfigDiff: Sendable, Equatable {
         changed = new.cameras.filter { camera in oldByID[camera.id].map { $0 != camera } ?? false }
         unchanged = new.cameras.filter { oldByID[$0.id] == $0 }.map(\.id)
         amqpChanged = old.amqp != new.amqp
-        needsRestart = [
-            old.supervision != new.supervision ? "supervision" : nil,
-            old.logging != new.logging ? "logging" : nil,
-        ].compactMap { $0 }
+        needsRestart = old.supervision != new.supervision ? ["supervision"] : []
     }
 
     /// Nothing the running tree has to do.
