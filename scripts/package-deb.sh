@@ -89,7 +89,7 @@ Architecture: $arch
 Maintainer: $maintainer
 Installed-Size: $(du -sk --exclude=DEBIAN "$root" | cut -f1)
 Depends: $depends
-Recommends: systemd
+Recommends: systemd, libavdevice59
 Section: video
 Priority: optional
 Description: camera frames to RabbitMQ, supervised

@@ -10,6 +10,9 @@ struct LibavSource {
     func run(_ sink: inout CaptureSink) throws {
         let configuration = sink.configuration
         let input = try LibavInput(control: sink.control)
+        if case .v4l2 = kind, let error = CFFmpeg_load_avdevice() {
+            throw PipelineError(.openFailed, "V4L2 needs libavdevice (Debian: libavdevice59): \(String(cString: error))")
+        }
         let unused = try input.open(
             url: openURL, inputFormat: inputFormat, options: options(configuration),
             decoderThreads: configuration.decoderThreads, sink: sink)
@@ -32,7 +35,7 @@ struct LibavSource {
     }
 
     private var inputFormat: String? {
-        if case .v4l2 = kind { avdevice_register_all(); return "video4linux2" }
+        if case .v4l2 = kind { return "video4linux2" }
         return nil
     }
 
