@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Logging
 import SecretRedaction
 import ServiceLifecycle
@@ -19,6 +22,7 @@ public struct ApplianceRunner: Sendable {
 
     /// Runs until stopped; returns the process exit status (``ExitStatus``).
     public func run() async -> Int32 {
+        Self.limitMallocArenas()
         let config: AppConfig
         do {
             config = try AppConfig.load(path: configPath)
@@ -53,6 +57,15 @@ public struct ApplianceRunner: Sendable {
         }
     }
 
+    /// Two glibc malloc arenas instead of one per thread (8 per core): with 8 cameras (3 threads
+    /// each) this measured 3.6 MiB less PSS (bench/fleet/run.py). `MALLOC_ARENA_MAX` still wins.
+    static func limitMallocArenas() {
+        #if canImport(Glibc)
+        // glibc's <malloc.h> (not part of the Glibc module): M_ARENA_MAX is -8.
+        if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil { _ = glibcMallopt(-8, 2) }
+        #endif
+    }
+
     /// Logs go to stderr (journald under systemd, with priorities) as `logging` says; done once
     /// per process. The returned settings follow live reloads.
     static func bootstrapLogging(_ logging: AppConfig.Logging) -> LogSettings {
@@ -62,3 +75,9 @@ public struct ApplianceRunner: Sendable {
         return settings
     }
 }
+
+#if canImport(Glibc)
+/// glibc's `mallopt(3)`, declared by `<malloc.h>`, which the Glibc module does not import.
+@_silgen_name("mallopt")
+private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+#endif
