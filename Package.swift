@@ -54,7 +54,8 @@ let package = Package(
         .target(
             name: "CFFmpeg",
             linkerSettings: [
-                .linkedLibrary("avformat"), .linkedLibrary("avcodec"), .linkedLibrary("avdevice"),
+                // libavdevice is loaded with dlopen, only for a V4L2 camera (CFFmpeg_load_avdevice).
+                .linkedLibrary("avformat"), .linkedLibrary("avcodec"),
                 .linkedLibrary("swscale"), .linkedLibrary("avutil"),
             ]
         ),

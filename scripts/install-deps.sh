@@ -1,19 +1,34 @@
 #!/usr/bin/env bash
-# Installs the Debian packages edge-video builds, runs and tests with. Idempotent: apt is asked only
-# for what is missing.
+# Installs the Debian packages edge-video needs, by group. Idempotent: apt is asked only for what
+# is missing.
+#
+#   scripts/install-deps.sh [GROUP...]     GROUP: build, run, test, all (default: all)
+#
+#   build  what `swift build` links against (the Swift 6.2+ toolchain itself is not a Debian package)
+#   run    what the binary needs at run time, plus a local broker (the .deb depends on the libraries only)
+#   test   the extra peers of the suite and the benchmarks: ffmpeg, Erlang, pika, the GStreamer RTSP
+#          server, dpkg-dev and lintian for the package test
 set -euo pipefail
 
-packages=(
-    # build
-    pkg-config librabbitmq-dev libavcodec-dev libavformat-dev libavdevice-dev libswscale-dev libavutil-dev
-    # run
-    rabbitmq-server
-    # tests, benchmarks and their peers
+build=(pkg-config librabbitmq-dev libavcodec-dev libavformat-dev libavdevice-dev libswscale-dev libavutil-dev)
+run=(librabbitmq4 libavformat59 libavcodec59 libavdevice59 libswscale6 libavutil57 rabbitmq-server)
+test=(
     ffmpeg erlang-base python3-pika python3-jsonschema openssl
     gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 python3-gi
     gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-tools
-    procps iproute2
+    procps iproute2 dpkg-dev fakeroot lintian
 )
+
+packages=()
+for group in "${@:-all}"; do
+    case "$group" in
+        build) packages+=("${build[@]}") ;;
+        run) packages+=("${run[@]}") ;;
+        test) packages+=("${test[@]}") ;;
+        all) packages+=("${build[@]}" "${run[@]}" "${test[@]}") ;;
+        *) echo "install-deps: unknown group $group (build, run, test, all)" >&2; exit 64 ;;
+    esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -9,6 +9,9 @@ scripts/start-rabbitmq.sh
 
 export EDGE_VIDEO_WARNINGS_AS_ERRORS=1
 swift build --build-tests
+# The Debian package (release build, --static-swift-stdlib) for the package test; built here
+# because `swift test` holds the build directory's lock. Its release objects also serve the benches.
+scripts/package-deb.sh dist >/dev/null
 # One test at a time: several integration tests check latency bounds the issues set (a stall
 # surfaces within stall_timeout + 1 s, cancellation returns within 1 s) while others load both
 # cores on purpose (4K encoding, 200 reconnects); side by side on a 2-core machine they measure the

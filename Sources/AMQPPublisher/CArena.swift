@@ -1,7 +1,9 @@
 import CRabbitMQ
 import Glibc
 
-/// Owns the C memory behind the strings and tables handed to one rabbitmq-c call; frees it in `deinit`.
+/// Owns the C memory behind the strings and tables handed to rabbitmq-c calls made once per
+/// connection (login properties, the exchange name, the tests' broker client); frees it in
+/// `deinit`. Per-message properties use the connection's reused ``PublishScratch`` instead.
 ///
 /// Used on the connection thread only.
 final class CArena {

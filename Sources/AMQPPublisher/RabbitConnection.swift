@@ -20,6 +20,8 @@ final class RabbitConnection {
     let endpoint: AMQPEndpoint
     private let exchange: CArena
     private let exchangeBytes: amqp_bytes_t
+    /// The per-message properties' memory, reused (no allocation per publish).
+    private let scratch = PublishScratch()
     private let rpcTimeout: Duration
     private var frame = amqp_frame_t()
 
@@ -103,7 +105,8 @@ final class RabbitConnection {
 
     /// Sends one `basic.publish` with its content. Blocks while the socket is full.
     func publish(_ message: OutgoingMessage, mandatory: Bool, persistent: Bool) throws {
-        let arena = CArena()
+        let arena = scratch
+        arena.reset(byteCount: PublishScratch.byteCount(of: message), headerCount: message.headers.count)
         var properties = amqp_basic_properties_t()
         properties._flags = amqp_flags_t(AMQP_BASIC_MESSAGE_ID_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG)
         properties.message_id = arena.bytes(message.messageID)

@@ -1,5 +1,7 @@
 #include "CFFmpeg.h"
 #include <stdlib.h>
+#include <dlfcn.h>
+#include <pthread.h>
 #include <string.h>
 
 int CFFmpeg_AVERROR(int errnum) {
@@ -61,4 +63,29 @@ void CFFmpeg_set_log_handler(CFFmpeg_log_handler handler, int level) {
     CFFmpeg_current_handler = handler;
     av_log_set_level(level);
     av_log_set_callback(handler ? CFFmpeg_log_trampoline : av_log_default_callback);
+}
+
+#define CFFmpeg_STRINGIFY2(x) #x
+#define CFFmpeg_STRINGIFY(x) CFFmpeg_STRINGIFY2(x)
+
+static pthread_once_t CFFmpeg_avdevice_once = PTHREAD_ONCE_INIT;
+static const char *CFFmpeg_avdevice_error = NULL;
+
+static void CFFmpeg_avdevice_load_once(void) {
+    void *library = dlopen("libavdevice.so." CFFmpeg_STRINGIFY(LIBAVDEVICE_VERSION_MAJOR), RTLD_NOW | RTLD_GLOBAL);
+    if (library == NULL) {
+        CFFmpeg_avdevice_error = dlerror();
+        return;
+    }
+    void (*register_all)(void) = (void (*)(void))dlsym(library, "avdevice_register_all");
+    if (register_all == NULL) {
+        CFFmpeg_avdevice_error = dlerror();
+        return;
+    }
+    register_all();
+}
+
+const char *CFFmpeg_load_avdevice(void) {
+    pthread_once(&CFFmpeg_avdevice_once, CFFmpeg_avdevice_load_once);
+    return CFFmpeg_avdevice_error;
 }

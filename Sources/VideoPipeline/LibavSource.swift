@@ -14,6 +14,9 @@ struct LibavSource {
         // point into the driver's mmap'd buffers, unmapped when the input closes.
         if case .v4l2 = kind { sink.framesOwnedByInput = true }
         let input = try LibavInput(control: sink.control)
+        if case .v4l2 = kind, let error = CFFmpeg_load_avdevice() {
+            throw PipelineError(.openFailed, "V4L2 needs libavdevice (Debian: libavdevice59): \(String(cString: error))")
+        }
         let unused = try input.open(
             url: openURL, inputFormat: inputFormat, options: options(configuration),
             decoderThreads: configuration.decoderThreads, sink: sink)
@@ -36,7 +39,7 @@ struct LibavSource {
     }
 
     private var inputFormat: String? {
-        if case .v4l2 = kind { avdevice_register_all(); return "video4linux2" }
+        if case .v4l2 = kind { return "video4linux2" }
         return nil
     }
 

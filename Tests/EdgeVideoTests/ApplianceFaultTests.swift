@@ -110,7 +110,7 @@ extension BinaryTests {
             }
             #expect(after.cameras.values.allSatisfy { $0.restarts == 0 }, "new subtrees, not crash restarts")
             let new = try h.connections()
-            #expect(new.count == 3 && Set(new.keys) == ["r1", "r2", "r3"])
+            #expect(new.count == 3 && Set(new.keys) == ["r1", "r2", "r3"], "\(new) after \(oldConnections)")
             for id in ["r1", "r2", "r3"] { #expect((new[id] ?? 0) > (oldConnections[id] ?? .max)) }
             // One by one, in file order: each camera reconnects after the previous one is back.
             let times = ["r1", "r2", "r3"].compactMap { new[$0] }
@@ -191,7 +191,7 @@ extension BinaryTests {
             #expect(inQueue.distinct == inQueue.count)
             #expect(FileManager.default.fileExists(atPath: h.directory + "/run/edge-video.pid") == false)
             // No per-frame logging at the default level: a handful of lines for dozens of frames.
-            // (Log lines start with their timestamp; the status trees the polling asked for do not.)
+            // (Log lines start with their timestamp; `edge-video status` polling echoes no tree.)
             let lines = app.stderr.split(separator: "\n").filter { $0.hasPrefix("20") }.count
             #expect(confirmed >= 40 && lines < 20, "\(lines) log lines for \(confirmed) frames")
         }

@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Runs edge-video-bench publish, the raw rabbitmq-c peer and the pika peers (async with the same
 # window, and the usual blocking style) in interleaved rounds against the same broker and queue,
-# then prints medians and ratios. Usage: bench/publish/run.sh [ROUNDS] [COUNT] [SIZE] [WINDOW]
+# then prints medians and ratios per message size.
+# Usage: bench/publish/run.sh [ROUNDS] [COUNT SIZE] [WINDOW]
+# Without COUNT SIZE: the three standard cases, 10,000 x 5 KB, 10,000 x 20 KB and 2,000 x 100 KB.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 rounds=${1:-5}
-count=${2:-2000}
-size=${3:-100000}
+if [ $# -ge 3 ]; then cases=("$2:$3"); else cases=(10000:5000 10000:20000 2000:100000); fi
 window=${4:-64}
 url=${BENCH_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}
 host=${BENCH_HOST:-127.0.0.1}
@@ -26,8 +27,11 @@ out=bench/out/publish-$(date -u +%Y%m%dT%H%M%S).jsonl
 setup() { "$py" bench/publish/setup_queue.py "$url" "$exchange" "$queue" "$key"; }
 trap '"$py" bench/publish/setup_queue.py "$url" "$exchange" "$queue" "$key" --delete || true' EXIT
 
+for case in "${cases[@]}"; do
+count=${case%%:*}
+size=${case##*:}
 for round in $(seq 1 "$rounds"); do
-    echo "round $round/$rounds" >&2
+    echo "$count x $size B: round $round/$rounds" >&2
     setup; .build/release/edge-video-bench publish --url "$url" --exchange "$exchange" --routing-key "$key" \
         --count "$count" --size "$size" --window "$window" | sed "s/^{/{\"round\":$round,/" >> "$out"
     setup; bench/out/publish_c "$host" "$port" "$exchange" "$key" "$count" "$size" "$window" \
@@ -36,6 +40,7 @@ for round in $(seq 1 "$rounds"); do
         | sed "s/^{/{\"round\":$round,/" >> "$out"
     setup; "$py" bench/publish/publish_pika.py "$url" "$exchange" "$key" "$count" "$size" "$window" blocking \
         | sed "s/^{/{\"round\":$round,/" >> "$out"
+done
 done
 
 "$py" bench/publish/summarize.py "$out"

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <libavformat/avformat.h>
 #include <libavcodec/avcodec.h>
-#include <libavdevice/avdevice.h>
+#include <libavdevice/version.h>
 #include <libswscale/swscale.h>
 #include <libavutil/avutil.h>
 #include <libavutil/imgutils.h>
@@ -36,5 +36,11 @@ void CFFmpeg_av_log_text(int level, const char *text);
 /// Installs `handler` as the libav log callback (the callback itself takes a `va_list`, which
 /// Swift cannot implement) and sets the libav log level.
 void CFFmpeg_set_log_handler(CFFmpeg_log_handler handler, int level);
+
+/// Loads libavdevice (`libavdevice.so.<major>`, the V4L2 input) with `dlopen` and registers its
+/// input formats; once per process, thread-safe. It is not linked: linking it maps libavfilter and
+/// what that drags in (librsvg, flite, ...) into every process, also without a V4L2 camera.
+/// Returns NULL on success, else dlerror()'s message.
+const char *CFFmpeg_load_avdevice(void);
 
 #endif

@@ -4,18 +4,37 @@ import Logging
 import UnixSignals
 
 extension Appliance {
-    /// SIGUSR1 writes the status (and echoes it to stderr); SIGHUP requests a reload.
+    /// SIGUSR1 writes the status, and echoes the tree to stderr unless `edge-video status` sent
+    /// it (its request file exists, and is consumed); SIGHUP requests a reload.
     func handle(_ signals: UnixSignalsSequence, requestReload: AsyncStream<Void>.Continuation) async {
         for await signal in signals.cancelOnGracefulShutdown() {
             switch signal {
             case .sigusr1:
-                reporter.write(echo: true)
+                let fromStatusCommand = unlink(reporter.paths.requestFile) == 0
+                reporter.write(echo: !fromStatusCommand)
             case .sighup:
                 logger.info("SIGHUP: reloading the configuration")
                 requestReload.yield()
             default:
                 continue
             }
+        }
+    }
+
+    /// Keeps systemd's `STATUS=` current (what `systemctl status` shows): cameras running, frame
+    /// rate and recent drops, every ``StatusLine/interval``. Only under systemd.
+    func reportStatusLine() async {
+        guard notifier.socketPath != nil else { return }
+        let start = ContinuousClock.now
+        var line = StatusLine()
+        while !Task.isCancelled {
+            let snapshot = fleet.snapshot()
+            let elapsed = ContinuousClock.now - start
+            let text = line.record(
+                at: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+                cameras: snapshot.cameras.values.map { .init(running: $0.state == "running", frames: $0.confirmed, dropped: $0.dropped) })
+            notify { try notifier.status(text) }
+            do { try await Task.sleep(for: StatusLine.interval) } catch { return }
         }
     }
 

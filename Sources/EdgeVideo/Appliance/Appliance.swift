@@ -23,11 +23,14 @@ public struct Appliance: Service {
     public let onStopOverrun: @Sendable () -> Void
     /// Called once the SIGUSR1 and SIGHUP handlers are installed, before the pid file is written.
     public let onSignalHandlersInstalled: @Sendable () -> Void
+    /// The process's log settings, which a reload updates; `nil` leaves logging alone (tests).
+    public let logSettings: LogSettings?
 
     /// Creates the service around a tree; nothing runs before ``run()``.
     public init(
         state: ConfigState, fleet: any CameraFleet, notifier: SystemdNotifier, logger: Logger,
-        onStopOverrun: @escaping @Sendable () -> Void = {}, onSignalHandlersInstalled: @escaping @Sendable () -> Void = {}
+        onStopOverrun: @escaping @Sendable () -> Void = {}, onSignalHandlersInstalled: @escaping @Sendable () -> Void = {},
+        logSettings: LogSettings? = nil
     ) {
         self.state = state
         self.fleet = fleet
@@ -35,7 +38,8 @@ public struct Appliance: Service {
         self.logger = logger
         self.onStopOverrun = onStopOverrun
         self.onSignalHandlersInstalled = onSignalHandlersInstalled
-        reporter = StatusReporter(state: state, fleet: fleet, startedAt: .now, logger: logger)
+        reporter = StatusReporter(state: state, fleet: fleet, startedAt: .now, logger: logger, logSettings: logSettings)
+        self.logSettings = logSettings
     }
 
     /// What ended one of the appliance's tasks.
@@ -54,7 +58,7 @@ public struct Appliance: Service {
         defer { PIDFile.remove(at: pidFile) }
         let (reloads, requestReload) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let (stops, stopRequested) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let reloader = Reloader(state: state, fleet: fleet, logger: logger)
+        let reloader = Reloader(state: state, fleet: fleet, logger: logger, logSettings: logSettings)
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Ended.self) { group in
                 group.addTask {
@@ -71,6 +75,7 @@ public struct Appliance: Service {
                 }
                 logger.info("edge-video started", metadata: ["cameras": "\(config.cameras.count)", "config": "\(state.path)"])
                 notify { try notifier.ready(status: summary()) }
+                group.addTask { await reportStatusLine(); return .helper }
                 group.addTask { await handle(signals, requestReload: requestReload); return .helper }
                 group.addTask { await watch(requestReload: requestReload); return .helper }
                 group.addTask {
@@ -106,7 +111,7 @@ public struct Appliance: Service {
         return "\(running)/\(snapshot.cameras.count) cameras running, config generation \(state.current.generation)"
     }
 
-    private func notify(_ body: () throws -> Void) {
+    func notify(_ body: () throws -> Void) {
         do { try body() } catch { logger.warning("sd_notify failed", metadata: ["error": "\(error)"]) }
     }
 }

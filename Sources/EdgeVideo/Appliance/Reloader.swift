@@ -13,12 +13,15 @@ public struct Reloader: Sendable {
     public let fleet: any CameraFleet
     /// Where reload outcomes are logged.
     public let logger: Logger
+    /// Receives the new `logging` section (level and format apply live); `nil` in tests.
+    public let logSettings: LogSettings?
 
     /// Creates a reloader.
-    public init(state: ConfigState, fleet: any CameraFleet, logger: Logger) {
+    public init(state: ConfigState, fleet: any CameraFleet, logger: Logger, logSettings: LogSettings? = nil) {
         self.state = state
         self.fleet = fleet
         self.logger = logger
+        self.logSettings = logSettings
     }
 
     /// Reads the file again and applies what changed.
@@ -37,6 +40,10 @@ public struct Reloader: Sendable {
             return nil
         }
         let old = state.current.config
+        if old.logging != new.logging {
+            logSettings?.apply(new.logging)
+            logger.notice("logging changed", metadata: ["level": "\(new.logging.level)", "format": "\(new.logging.format)"])
+        }
         let diff = ConfigDiff(from: old, to: new)
         for section in diff.needsRestart {
             let when = section == "supervision" ? "at the next start (cameras restarted meanwhile take it up)" : "at the next start"

@@ -15,14 +15,20 @@ public struct StatusReporter: Sendable {
     /// The status and pid file locations, as configured at start: a `status` change applies at
     /// the next start, like the pid file this instance wrote.
     public let paths: StatusPaths
+    /// Formats the echoed tree like the log (journald prefixes, JSON); plain stderr when `nil`.
+    public let logSettings: LogSettings?
 
     /// Creates a reporter.
-    public init(state: ConfigState, fleet: any CameraFleet, startedAt: ContinuousClock.Instant, logger: Logger) {
+    public init(
+        state: ConfigState, fleet: any CameraFleet, startedAt: ContinuousClock.Instant, logger: Logger,
+        logSettings: LogSettings? = nil
+    ) {
         self.state = state
         self.fleet = fleet
         self.startedAt = startedAt
         self.logger = logger
         paths = StatusPaths(config: state.current.config, configPath: state.path)
+        self.logSettings = logSettings
     }
 
     /// The status now.
@@ -47,7 +53,11 @@ public struct StatusReporter: Sendable {
             logger.error("cannot write the status file", metadata: ["error": "\(error)", "path": "\(paths.statusFile)"])
         }
         if echo {
-            FileHandle.standardError.write(Data(document.rendered().utf8))
+            if let logSettings {
+                logSettings.writeBlock(document.rendered(), label: logger.label)
+            } else {
+                FileHandle.standardError.write(Data(document.rendered().utf8))
+            }
         }
         return document
     }

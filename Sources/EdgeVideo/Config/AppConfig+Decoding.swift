@@ -15,7 +15,7 @@ extension AppConfig {
         "status": ["file", "pid_file", "interval_s"],
         "supervision": ["intensity", "period_s", "backoff", "shutdown_timeout_s"],
         "supervision.backoff": ["initial_s", "max_s", "multiplier", "jitter"],
-        "logging": ["level"],
+        "logging": ["level", "format"],
         "cameras[]": [
             "id", "url", "password_file", "fps", "width", "height", "jpeg_quality", "stall_timeout_s", "queue_capacity",
             "loop",
@@ -79,6 +79,10 @@ extension AppConfig {
         config.logging.level = reader.string(logging, "level", at: "logging", default: "info") ?? "info"
         if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(config.logging.level) {
             reader.fail("logging.level", "must be one of trace, debug, info, notice, warning, error, critical")
+        }
+        config.logging.format = reader.string(logging, "format", at: "logging", default: "text") ?? "text"
+        if !["text", "json"].contains(config.logging.format) {
+            reader.fail("logging.format", "must be one of text, json")
         }
         config.cameras = readCameras(top, reader, files)
         checkRoutingKeys(config, reader)

@@ -128,6 +128,8 @@ public struct AppConfig: Sendable, Equatable, Encodable {
     public struct Logging: Sendable, Equatable, Encodable {
         /// Lowest level logged: trace, debug, info, notice, warning, error or critical.
         public var level = "info"
+        /// Line format: `text` (journald priority prefixes when stderr is the journal) or `json`.
+        public var format = "text"
     }
 
     /// One entry of `cameras`.

@@ -73,7 +73,12 @@ public struct StatusClient: Sendable {
     public func requestJSON() async throws -> Data {
         let pid = try instancePID()
         let before = Self.identity(of: paths.statusFile)
+        // Marks this SIGUSR1 as ours (no echo of the tree into the instance's log). Best effort:
+        // without the file the instance still answers, it only echoes.
+        let request = open(paths.requestFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        if request >= 0 { close(request) }
         guard kill(pid, SIGUSR1) == 0 else {
+            unlink(paths.requestFile)
             throw Failure(description: "cannot signal pid \(pid): \(String(cString: strerror(errno)))")
         }
         let deadline = ContinuousClock.now + timeout

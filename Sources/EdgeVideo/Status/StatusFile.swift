@@ -9,6 +9,9 @@ public struct StatusPaths: Sendable, Equatable {
     public var statusFile: String
     /// The pid file read by `edge-video status`.
     public var pidFile: String
+    /// Created by `edge-video status` just before its SIGUSR1, so that the instance writes the
+    /// status file without echoing the tree to its log: only an operator's bare SIGUSR1 does that.
+    public var requestFile: String { statusFile + ".request" }
 
     /// Resolves `status.file` and `status.pid_file`; relative paths are taken from the directory
     /// of the configuration file, so the result does not depend on the working directory.

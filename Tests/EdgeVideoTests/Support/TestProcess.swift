@@ -22,14 +22,27 @@ final class TestProcess: Sendable {
     /// stdout, line by line, ending when the process closes it.
     let lines: AsyncStream<String>
 
-    init(_ executable: String, _ arguments: [String], name: String, environment: [String: String] = [:]) throws {
+    /// Starts `executable`. With `journalStream`, `JOURNAL_STREAM` names the stderr pipe's
+    /// device and inode, as systemd sets it for a unit whose stderr is the journal.
+    init(
+        _ executable: String, _ arguments: [String], name: String, environment: [String: String] = [:],
+        journalStream: Bool = false
+    ) throws {
         self.name = name
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let out = Pipe()
         let err = Pipe()
+        var environment = environment
+        if journalStream {
+            var info = stat()
+            guard fstat(err.fileHandleForWriting.fileDescriptor, &info) == 0 else {
+                throw Failure(description: "fstat of the stderr pipe failed")
+            }
+            environment["JOURNAL_STREAM"] = "\(info.st_dev):\(info.st_ino)"
+        }
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = out
         process.standardError = err
         process.standardInput = input
