@@ -31,8 +31,8 @@ extension Appliance {
             let snapshot = fleet.snapshot()
             let elapsed = ContinuousClock.now - start
             let text = line.record(
-                at: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-                cameras: snapshot.cameras.values.map { .init(running: $0.state == "running", frames: $0.confirmed, dropped: $0.dropped) })
+                at: elapsed.seconds,
+                cameras: snapshot.cameras.values.map { .init(running: $0.state == .running, frames: $0.confirmed, dropped: $0.dropped) })
             notify { try notifier.status(text) }
             do { try await Task.sleep(for: StatusLine.interval) } catch { return }
         }
