@@ -18,13 +18,19 @@ public struct Appliance: Service {
     public let logger: Logger
     /// Writes the status file.
     public let reporter: StatusReporter
+    /// The metrics backend `/metrics` renders; `nil` when none was bootstrapped.
+    public let metrics: PrometheusBackend?
 
     /// Creates the service around a tree; nothing runs before ``run()``.
-    public init(state: ConfigState, fleet: any CameraFleet, notifier: SystemdNotifier, logger: Logger) {
+    public init(
+        state: ConfigState, fleet: any CameraFleet, notifier: SystemdNotifier, logger: Logger,
+        metrics: PrometheusBackend? = nil
+    ) {
         self.state = state
         self.fleet = fleet
         self.notifier = notifier
         self.logger = logger
+        self.metrics = metrics
         reporter = StatusReporter(state: state, fleet: fleet, startedAt: .now, logger: logger)
     }
 
@@ -52,6 +58,14 @@ public struct Appliance: Service {
                     return .tree
                 }
                 let config = state.current.config
+                if config.http.enabled {
+                    // Before the cameras, so that it stops after them.
+                    let endpoint = HTTPEndpoint(
+                        configuration: config.http, fleet: fleet, reporter: reporter, metrics: metrics, logger: logger)
+                    do { try await fleet.startService(endpoint.spec) } catch {
+                        logger.error("HTTP endpoint did not start", metadata: ["error": "\(error)"])
+                    }
+                }
                 for camera in config.cameras {
                     do { try await fleet.apply(.start(camera), config: config) } catch {
                         logger.error("camera did not start", metadata: ["camera": "\(camera.id)", "error": "\(error)"])

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Logging
 import SecretRedaction
@@ -29,8 +30,12 @@ public struct ApplianceRunner: Sendable {
         Self.bootstrapLogging(level: Logger.Level(rawValue: config.logging.level) ?? .info)
         let logger = Logger(label: "edge-video")
         let state = ConfigState(path: configPath, config: config)
+        // The cameras record their timers into this backend from their first frame on.
+        let metrics = config.http.enabled ? PrometheusBackend() : nil
+        if let metrics { MetricsSystem.bootstrap(metrics) }
         let appliance = Appliance(
-            state: state, fleet: makeFleet(config, logger), notifier: SystemdNotifier(), logger: logger)
+            state: state, fleet: makeFleet(config, logger), notifier: SystemdNotifier(), logger: logger,
+            metrics: metrics)
         let group = ServiceGroup(
             configuration: .init(
                 services: [

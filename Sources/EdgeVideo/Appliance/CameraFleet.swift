@@ -1,3 +1,7 @@
+import AMQPPublisher
+import Supervision
+import VideoPipeline
+
 /// What the appliance needs from the running camera tree; ``SupervisedFleet`` is the real one
 /// (a root supervisor with one `camera:<id>` subtree per camera).
 public protocol CameraFleet: Sendable {
@@ -15,6 +19,66 @@ public protocol CameraFleet: Sendable {
 
     /// The tree, its measured live tasks and per-camera counters, cheaply, from any thread.
     func snapshot() -> FleetSnapshot
+
+    /// Starts a service that is not a camera (the HTTP endpoint) as a child of the root, so it
+    /// restarts like everything else; started before the cameras, it stops after them.
+    func startService(_ spec: ChildSpec) async throws
+
+    /// Each camera's detailed figures (stage counters, queues), for metrics; from any thread.
+    func cameraDetails() -> [String: CameraDetail]
+
+    /// The last JPEG a camera encoded, from memory.
+    func latestFrame(of cameraID: String) -> LatestFrame
+}
+
+extension CameraFleet {
+    /// Trees without services ignore them.
+    public func startService(_ spec: ChildSpec) async throws {}
+    /// Trees without details have none.
+    public func cameraDetails() -> [String: CameraDetail] { [:] }
+    /// Trees without frames know no camera.
+    public func latestFrame(of cameraID: String) -> LatestFrame { .unknownCamera }
+}
+
+/// A camera's figures beyond its status: what each stage counted and what each queue holds.
+public struct CameraDetail: Sendable, Equatable {
+    /// Capture and encoder counters.
+    public var pipeline: PipelineCounters.Snapshot
+    /// Publisher counters.
+    public var publisher: PublisherCounters.Snapshot
+    /// Frames waiting for the encoder, and frames that queue dropped when full.
+    public var captureQueue: (depth: Int, dropped: Int)
+    /// JPEGs waiting for the publisher, and JPEGs that queue dropped when full.
+    public var encodeQueue: (depth: Int, dropped: Int)
+    /// Messages kept from an earlier connection, to be republished.
+    public var pending: Int
+
+    /// Creates a detail record.
+    public init(
+        pipeline: PipelineCounters.Snapshot, publisher: PublisherCounters.Snapshot, captureQueue: (depth: Int, dropped: Int),
+        encodeQueue: (depth: Int, dropped: Int), pending: Int
+    ) {
+        self.pipeline = pipeline
+        self.publisher = publisher
+        self.captureQueue = captureQueue
+        self.encodeQueue = encodeQueue
+        self.pending = pending
+    }
+
+    public static func == (lhs: Self, rhs: Self) -> Bool {
+        lhs.pipeline == rhs.pipeline && lhs.publisher == rhs.publisher && lhs.captureQueue == rhs.captureQueue
+            && lhs.encodeQueue == rhs.encodeQueue && lhs.pending == rhs.pending
+    }
+}
+
+/// The answer to "what did this camera encode last".
+public enum LatestFrame: Sendable {
+    /// No camera has this id.
+    case unknownCamera
+    /// The camera exists but has not encoded a frame yet.
+    case noFrameYet
+    /// The last JPEG.
+    case frame(EncodedFrame)
 }
 
 /// A moment's view of the camera tree.

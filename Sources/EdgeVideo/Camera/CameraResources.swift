@@ -19,6 +19,8 @@ final class CameraResources: Sendable {
     let pipeline: PipelineCounters
     /// Publisher figures, shared by every connection of the camera.
     let publisher: PublisherCounters
+    /// The last encoded frame and the per-frame timers.
+    let observations: CameraObservations
     /// `headers.seq`.
     let sequence: FrameSequence
     /// Makes `message_id` unique across processes: `<camera>-<instance>-<seq>`.
@@ -39,6 +41,7 @@ final class CameraResources: Sendable {
         encoded = FrameQueue(capacity: camera.queueCapacity)
         pipeline = PipelineCounters()
         publisher = PublisherCounters()
+        observations = CameraObservations(cameraID: camera.id)
         self.sequence = sequence
         self.instance = instance
     }
@@ -52,6 +55,7 @@ final class CameraResources: Sendable {
         encoded = sameCapacity ? old.encoded : FrameQueue(capacity: camera.queueCapacity)
         pipeline = old.pipeline
         publisher = old.publisher
+        observations = old.observations
         sequence = old.sequence
         instance = old.instance
         pending.withLock { $0 = old.takePending() }

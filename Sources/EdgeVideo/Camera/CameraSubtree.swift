@@ -41,7 +41,10 @@ final class CameraSubtree: Sendable {
             let capture = Capture(configuration: pipeline, output: resources.captured, counters: resources.pipeline)
             let encoder = Encoder(
                 configuration: pipeline, input: resources.captured, output: resources.encoded,
-                counters: resources.pipeline, sequence: resources.sequence)
+                counters: resources.pipeline, sequence: resources.sequence,
+                onEncoded: { [observations = resources.observations] frame, duration in
+                    observations.encoded(frame, in: duration)
+                })
             let children = [
                 ChildSpec(id: "confirm-drainer", shutdownTimeout: shutdown) { try await connection.runConfirmDrainer() },
                 ChildSpec(id: "publisher", shutdownTimeout: shutdown) { try await publisher.run() },

@@ -62,6 +62,9 @@ struct FramePublisher: Sendable {
             headers: [
                 ("camera_id", .string(id)), ("seq", .int64(frame.seq)), ("width", .int32(Int32(frame.width))),
                 ("height", .int32(Int32(frame.height))), ("captured_at_us", .int64(frame.capturedAtMicros)),
-            ])
+            ],
+            onSettled: { [observations = resources.observations, capturedAt = frame.capturedAtMicros] settlement in
+                observations.settled(settlement, capturedAtMicros: capturedAt)
+            })
     }
 }

@@ -10,7 +10,7 @@ public struct ConfigDiff: Sendable, Equatable {
     public var unchanged: [String]
     /// The `amqp` section changed: every kept camera restarts, one at a time.
     public var amqpChanged: Bool
-    /// Settings that only apply at the next start (`supervision`, `logging`, `status`), by section.
+    /// Settings that only apply at the next start (`supervision`, `logging`, `http`), by section.
     public var needsRestart: [String]
 
     /// Compares the running configuration with a newly loaded one.
@@ -25,6 +25,7 @@ public struct ConfigDiff: Sendable, Equatable {
         needsRestart = [
             old.supervision != new.supervision ? "supervision" : nil,
             old.logging != new.logging ? "logging" : nil,
+            old.http != new.http ? "http" : nil,
         ].compactMap { $0 }
     }
 

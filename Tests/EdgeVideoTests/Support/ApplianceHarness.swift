@@ -12,12 +12,16 @@ final class ApplianceHarness: Sendable {
     let configPath: String
     let vhost: String
     let exchange: String
+    /// The `http` section written to the configuration: off unless a test asks for the endpoint
+    /// (port 0: a free port, read from the log).
+    let httpPort: Int?
     var brokerURL: String { "amqp://guest:guest@127.0.0.1:5672/\(vhost)" }
 
     static let binary = RepositoryFiles.path(".build/debug/edge-video")
     static let python = "/usr/bin/python3"
 
-    init(_ name: String) throws {
+    init(_ name: String, httpPort: Int? = nil) throws {
+        self.httpPort = httpPort
         let unique = UUID().uuidString.prefix(8).lowercased()
         self.name = name
         directory = NSTemporaryDirectory() + "ev-\(name)-\(unique)"
@@ -66,6 +70,7 @@ final class ApplianceHarness: Sendable {
             "amqp": (["urls": [brokerURL], "exchange": exchange, "heartbeat_s": 5, "confirm_timeout_s": 20] as [String: Any])
                 .merging(amqp) { $1 },
             "status": ["file": "run/status.json"],
+            "http": httpPort.map { ["port": $0] as [String: Any] } ?? ["enabled": false],
             "supervision": ["backoff": ["initial_s": 0.1, "max_s": 1, "jitter": 0.25], "shutdown_timeout_s": 10],
             "cameras": cameras,
         ]

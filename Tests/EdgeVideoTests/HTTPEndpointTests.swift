@@ -1,0 +1,188 @@
+import Foundation
+import Testing
+
+@testable import EdgeVideo
+
+extension BinaryTests {
+    /// The HTTP endpoint of the real binary, probed by real clients (Python's http.client and raw
+    /// sockets, `scripts/http-probe.py`), well-behaved and hostile, and checked by `promtool`.
+    @Suite struct HTTPEndpointTests {
+        /// Runs the probe; its one JSON line.
+        static func probe(_ port: Int, _ arguments: String...) async throws -> [String: Any] {
+            let process = try TestProcess(
+                ApplianceHarness.python, [RepositoryFiles.path("scripts/http-probe.py"), "127.0.0.1", "\(port)"] + arguments,
+                name: "http-probe")
+            let line = try await first(process.lines, within: .seconds(60), what: "probe answer \(arguments)") { $0.hasPrefix("{") }
+            _ = try await process.waitForExit(within: .seconds(30))
+            return try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        }
+
+        /// The port the instance logged it listens on.
+        static func listeningPort(of app: TestProcess) async throws -> Int {
+            try await eventually(within: .seconds(30), "HTTP endpoint listening") {
+                guard let range = app.stderr.range(of: #"HTTP endpoint listening on 127\.0\.0\.1:[0-9]+"#, options: .regularExpression)
+                else { return nil }
+                return Int(app.stderr[range].split(separator: ":").last!)
+            }
+        }
+
+        /// A port nothing listens on now.
+        static func freePort() throws -> Int {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+            return try #require(EdgeVideo.SocketAddress.boundPort(of: fd))
+        }
+
+        @Test(.timeLimit(.minutes(4))) func servesMetricsHealthStatusAndFramesAndBoundsHostileClients() async throws {
+            let h = try ApplianceHarness("http", httpPort: 0)
+            let synthetic = ApplianceHarness.camera("synthetic", "testsrc:?size=320x180&rate=10", fps: 5)
+            try h.writeConfig([synthetic])
+            let app = try h.start()
+            let port = try await Self.listeningPort(of: app)
+
+            // Healthy: every camera running and confirmed.
+            let healthy = try await eventually(within: .seconds(60), "healthz 200") {
+                let answer = try await Self.probe(port, "get", "/healthz")
+                return answer["status"] as? Int == 200 ? answer : nil
+            }
+            let health = try #require(JSONSerialization.jsonObject(with: Data((healthy["body"] as? String ?? "").utf8)) as? [String: Any])
+            #expect(health["status"] as? String == "ok" && (health["reasons"] as? [String])?.isEmpty == true)
+            _ = try await h.waitForStatus("frames confirmed", app: app) { $0.cameras["synthetic"]?.confirmed ?? 0 >= 3 }
+
+            // /status is the status file's document, of this process; the tree holds the endpoint.
+            let status = try await Self.probe(port, "get", "/status")
+            #expect(status["status"] as? Int == 200)
+            #expect((status["headers"] as? [String: String])?["content-type"] == "application/json")
+            let document = try JSONDecoder().decode(StatusDocument.self, from: Data((status["body"] as? String ?? "").utf8))
+            #expect(document.pid == app.pid)
+            let httpNode = try #require(document.tree.children?.first)
+            #expect(httpNode.id == "http" && httpNode.state == "running" && httpNode.children?.map(\.id) == ["server"])
+
+            // The latest JPEG, from memory.
+            let jpeg = try await Self.probe(port, "get", "/cameras/synthetic/latest.jpg")
+            #expect(jpeg["status"] as? Int == 200 && (jpeg["head"] as? String)?.hasPrefix("ffd8") == true, "\(jpeg)")
+            #expect((jpeg["headers"] as? [String: String])?["content-type"] == "image/jpeg" && (jpeg["length"] as? Int ?? 0) > 500)
+
+            // /metrics names and values, and promtool's verdict.
+            let metrics = try await Self.probe(port, "get", "/metrics")
+            let text = try #require(metrics["body"] as? String)
+            for expected in [
+                #"edge_video_frames_total{camera="synthetic",stage="encoded"}"#,
+                #"edge_video_frames_confirmed_total{camera="synthetic"}"#,
+                #"edge_video_frames_dropped_total{camera="synthetic",stage="capture"}"#,
+                #"edge_video_camera_state{camera="synthetic",state="running"} 1"#,
+                #"edge_video_queue_depth_frames{camera="synthetic",queue="encode"}"#,
+                #"edge_video_last_frame_age_seconds{camera="synthetic"}"#,
+                #"edge_video_encode_duration_seconds_bucket{camera="synthetic",le="+Inf"}"#,
+                #"edge_video_capture_to_confirm_seconds_count{camera="synthetic"}"#,
+                "edge_video_live_tasks ", "process_threads ", "process_open_fds ", "process_resident_memory_bytes ",
+            ] {
+                #expect(text.contains(expected), "\(expected) missing from /metrics")
+            }
+            try Self.promtoolCheck(text)
+
+            // Wrong methods, unknown and traversing paths.
+            let post = try await Self.probe(port, "get", "/metrics", "POST")
+            #expect(post["status"] as? Int == 405 && (post["headers"] as? [String: String])?["allow"] == "GET, HEAD")
+            for path in [
+                "/nope", "/cameras/nope/latest.jpg", "/cameras/../status", "/cameras/%2e%2e/latest.jpg",
+                "/cameras/synthetic/../../status", "/cameras/synthetic/latest.jpg/", "//status", "/status/..",
+            ] {
+                let answer = try await Self.probe(port, "get", path)
+                #expect(answer["status"] as? Int == 404, "\(path): \(answer)")
+            }
+            let head = try await Self.probe(port, "get", "/cameras/synthetic/latest.jpg", "HEAD")
+            #expect(head["status"] as? Int == 200 && head["length"] as? Int == 0)
+
+            // Hostile clients: oversized heads, malformed requests, a slow client, a connection flood.
+            #expect(try await Self.probe(port, "bigheader", "9000")["status"] as? Int == 431)
+            #expect(try await Self.probe(port, "bigheader", "6000")["status"] as? Int == 200)
+            #expect(try await Self.probe(port, "raw", #"GARBAGE\r\n\r\n"#)["status"] as? Int == 400)
+            #expect(try await Self.probe(port, "raw", #"GET /status HTTP/2.0\r\n\r\n"#)["status"] as? Int == 505)
+            #expect(try await Self.probe(port, "raw", #"GET /st\x00atus HTTP/1.1\r\n\r\n"#)["status"] as? Int == 400)
+            let slow = try await Self.probe(port, "slow")
+            let seconds = try #require(slow["seconds"] as? Double)
+            #expect(slow["status"] as? Int == 408 && seconds >= 4.5 && seconds < 10, "slow client: \(slow)")
+            #expect(try await Self.probe(port, "flood", "16")["status"] as? Int == 503)
+            #expect(try await Self.probe(port, "get", "/healthz")["status"] as? Int == 200, "still serving after the hostile clients")
+
+            // A camera without frames: 503 for its JPEG and for /healthz, with the reason.
+            try h.writeConfig([synthetic, ApplianceHarness.camera("broken", "rtsp://127.0.0.1:9/none", stall: 2)])
+            let unhealthy = try await eventually(within: .seconds(60), "healthz 503") {
+                let answer = try await Self.probe(port, "get", "/healthz")
+                return answer["status"] as? Int == 503 ? answer : nil
+            }
+            let reasons = try #require(JSONSerialization.jsonObject(with: Data((unhealthy["body"] as? String ?? "").utf8)) as? [String: Any])
+            #expect((reasons["reasons"] as? [String])?.contains { $0.hasPrefix("camera broken is ") } == true, "\(reasons)")
+            #expect(try await Self.probe(port, "get", "/cameras/broken/latest.jpg")["status"] as? Int == 503)
+
+            app.signal(SIGTERM)
+            #expect(try await app.waitForExit(within: .seconds(30)) == 0)
+        }
+
+        @Test(.timeLimit(.minutes(3))) func portInUseBacksOffAloneThenServesAndStatusUsesIt() async throws {
+            let port = try Self.freePort()
+            // Something else holds the port first.
+            let squatter = try TestProcess(
+                ApplianceHarness.python,
+                ["-c", "import signal,socket\ns=socket.socket()\ns.bind(('127.0.0.1',\(port)))\ns.listen()\nprint('READY',flush=True)\nsignal.pause()"],
+                name: "squatter")
+            _ = try await first(squatter.lines, within: .seconds(30), what: "squatter READY") { $0 == "READY" }
+            let h = try ApplianceHarness("http-port", httpPort: port)
+            try h.writeConfig([ApplianceHarness.camera("cam", "testsrc:?size=320x180&rate=10", fps: 5)])
+            let app = try h.start()
+            let backingOff = try await h.waitForStatus("http server backing off, camera running", app: app) { status in
+                let server = status.tree.children?.first { $0.id == "http" }?.children?.first
+                return server?.state == "backing_off" && (server?.restarts ?? 0) >= 2 && status.cameras["cam"]?.state == "running"
+                    && (status.cameras["cam"]?.confirmed ?? 0) > 0
+            }
+            let server = try #require(backingOff.tree.children?.first { $0.id == "http" }?.children?.first)
+            #expect(server.lastExit == "cannot listen on 127.0.0.1:\(port): bind: Address already in use")
+            #expect(backingOff.cameras["cam"]?.restarts == 0, "the endpoint's failures never touch a camera")
+
+            // The port is freed: the endpoint's next restart binds it.
+            squatter.signal(SIGKILL)
+            _ = try await squatter.waitForExit(within: .seconds(10))
+            _ = try await eventually(within: .seconds(60), "endpoint serving after the port was freed") {
+                try await Self.probe(port, "get", "/healthz")["status"] as? Int == 200 ? true : nil
+            }
+
+            // `edge-video status` reads GET /status: no SIGUSR1, so no status file is written.
+            try? FileManager.default.removeItem(atPath: h.statusPath)
+            let status = try TestProcess(ApplianceHarness.binary, ["status", "--config", h.configPath, "--json"], name: "status")
+            let line = try await first(status.lines, within: .seconds(30), what: "status JSON") { $0.contains("\"pid\"") }
+            #expect(try await status.waitForExit(within: .seconds(30)) == 0)
+            #expect(line.contains("\(app.pid)"))
+            #expect(!FileManager.default.fileExists(atPath: h.statusPath), "status went through the endpoint, not SIGUSR1")
+
+            app.signal(SIGTERM)
+            #expect(try await app.waitForExit(within: .seconds(30)) == 0)
+        }
+
+        /// `promtool check metrics` on the exposition: exit 0 and no lint problems.
+        static func promtoolCheck(_ text: String) throws {
+            let promtool = "/usr/bin/promtool"
+            guard FileManager.default.isExecutableFile(atPath: promtool) else {
+                Issue.record("promtool missing: scripts/install-deps.sh installs Debian's prometheus package")
+                return
+            }
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: promtool)
+            process.arguments = ["check", "metrics"]
+            let input = Pipe(), output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = output
+            try process.run()
+            input.fileHandleForWriting.write(Data(text.utf8))
+            try input.fileHandleForWriting.close()
+            let verdict = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0 && verdict.isEmpty, "promtool: \(verdict)")
+        }
+    }
+}
