@@ -4,7 +4,8 @@ import Foundation
 ///
 /// `GET` and `HEAD` on `/metrics`, `/healthz`, `/status` and `/cameras/<id>/latest.jpg`; other
 /// methods on those paths get 405, other paths 404. Paths are matched exactly, never decoded and
-/// never mapped to files, so there is nothing to traverse.
+/// never mapped to files, so there is nothing to traverse; a camera id is looked up in memory
+/// only if it follows the configuration's rule for ids.
 struct HTTPRoutes: Sendable {
     /// The camera tree.
     let fleet: any CameraFleet
@@ -38,16 +39,10 @@ struct HTTPRoutes: Sendable {
             default:
                 let parts = path.split(separator: "/", omittingEmptySubsequences: false)
                 guard parts.count == 4, parts[0].isEmpty, parts[1] == "cameras", parts[3] == "latest.jpg",
-                    Self.isCameraID(parts[2])
+                    AppConfig.isValidID(String(parts[2]))
                 else { return nil }
                 self = .latest(String(parts[2]))
             }
-        }
-
-        /// The configuration's rule for ids: 1-64 of `A-Z a-z 0-9 . _ -`, and not `.` or `..`.
-        static func isCameraID(_ id: Substring) -> Bool {
-            (1...64).contains(id.utf8.count) && id != "." && id != ".."
-                && id.utf8.allSatisfy { $0 < 128 && (Character(UnicodeScalar($0)).isLetter || Character(UnicodeScalar($0)).isNumber || $0 == 46 || $0 == 95 || $0 == 45) }
         }
     }
 

@@ -88,27 +88,3 @@ public struct ConfigWatcher: Sendable {
         }
     }
 }
-
-/// The write end of the pipe that wakes the watcher thread. A lock makes `wake()` from a cancellation handler
-/// safe against the thread closing the descriptor concurrently (which could otherwise write to a
-/// reused descriptor number).
-private final class Waker: Sendable {
-    private let fd: Mutex<Int32?>
-
-    init(fd: Int32) { self.fd = Mutex(fd) }
-
-    func wake() {
-        fd.withLock { fd in
-            guard let fd else { return }
-            var one: UInt8 = 1
-            _ = write(fd, &one, 1)
-        }
-    }
-
-    func close() {
-        fd.withLock { fd in
-            if let open = fd { Glibc.close(open) }
-            fd = nil
-        }
-    }
-}
