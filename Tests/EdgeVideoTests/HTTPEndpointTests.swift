@@ -84,6 +84,15 @@ extension BinaryTests {
                 #expect(text.contains(expected), "\(expected) missing from /metrics")
             }
             try Self.promtoolCheck(text)
+            func value(_ series: String) -> Double? {
+                text.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+            }
+            // The histograms saw the frames, and the counters are the status's figures.
+            #expect(value(#"edge_video_encode_duration_seconds_count{camera="synthetic"}"#) ?? 0 >= 3)
+            #expect(value(#"edge_video_capture_to_confirm_seconds_count{camera="synthetic"}"#) ?? 0 >= 3)
+            let confirmedBefore = try #require(document.cameras["synthetic"]?.confirmed)
+            #expect(value(#"edge_video_frames_confirmed_total{camera="synthetic"}"#) ?? 0 >= Double(confirmedBefore))
+            #expect(value(#"edge_video_restarts_total{camera="synthetic"}"#) == 0)
 
             // Wrong methods, unknown and traversing paths.
             let post = try await Self.probe(port, "get", "/metrics", "POST")
