@@ -65,6 +65,7 @@ public struct CameraDetail: Sendable, Equatable {
         self.pending = pending
     }
 
+    /// Field by field (tuples are not `Equatable`).
     public static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.pipeline == rhs.pipeline && lhs.publisher == rhs.publisher && lhs.captureQueue == rhs.captureQueue
             && lhs.encodeQueue == rhs.encodeQueue && lhs.pending == rhs.pending
