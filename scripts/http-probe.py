@@ -4,6 +4,7 @@
   http-probe.py HOST PORT get PATH [METHOD]    http.client request: status, headers, body
   http-probe.py HOST PORT bigheader BYTES      one header of BYTES bytes: status (431 expected)
   http-probe.py HOST PORT slow                 sends half a request head, then nothing: status, seconds
+  http-probe.py HOST PORT trickle              sends a header one byte every 0.2 s, forever: status, seconds
   http-probe.py HOST PORT flood N              holds N idle connections, then GET /healthz on one more
   http-probe.py HOST PORT raw TEXT             sends TEXT (\\r\\n escapes allowed) as-is: status line
 """
@@ -58,6 +59,27 @@ def main():
         started = time.monotonic()
         sock.sendall(b"GET /status HTTP/1.1\r\nHost: x\r\n")
         status = status_of(sock, timeout=30)
+        print(json.dumps({"status": status, "seconds": round(time.monotonic() - started, 3)}))
+    elif case == "trickle":
+        sock = socket.create_connection((host, port), timeout=30)
+        started = time.monotonic()
+        sock.sendall(b"GET /status HTTP/1.1\r\nX-Slow: ")
+        sock.setblocking(False)
+        status = None
+        while time.monotonic() - started < 30:
+            try:
+                sock.send(b"a")
+            except (BlockingIOError, BrokenPipeError, ConnectionResetError):
+                break
+            try:
+                if sock.recv(1, socket.MSG_PEEK):
+                    break
+            except BlockingIOError:
+                pass
+            except ConnectionResetError:
+                break
+            time.sleep(0.2)
+        status = status_of(sock)
         print(json.dumps({"status": status, "seconds": round(time.monotonic() - started, 3)}))
     elif case == "flood":
         idle = [socket.create_connection((host, port), timeout=15) for _ in range(int(args[0]))]

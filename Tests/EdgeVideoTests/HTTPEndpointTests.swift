@@ -116,6 +116,10 @@ extension BinaryTests {
             let slow = try await Self.probe(port, "slow")
             let seconds = try #require(slow["seconds"] as? Double)
             #expect(slow["status"] as? Int == 408 && seconds >= 4.5 && seconds < 10, "slow client: \(slow)")
+            // Trickling a byte at a time does not extend the deadline: it bounds the whole head.
+            let trickle = try await Self.probe(port, "trickle")
+            let trickled = try #require(trickle["seconds"] as? Double)
+            #expect(trickle["status"] as? Int == 408 && trickled >= 4.5 && trickled < 10, "trickling client: \(trickle)")
             #expect(try await Self.probe(port, "flood", "16")["status"] as? Int == 503)
             #expect(try await Self.probe(port, "get", "/healthz")["status"] as? Int == 200, "still serving after the hostile clients")
 
