@@ -20,6 +20,8 @@ struct HTTPServerLoop {
     let limits: HTTPLimits
     let handler: @Sendable (HTTPRequestHead) -> HTTPResponse
     private var connections: [Connection] = []
+    /// Out of descriptors: the listener is left alone until then, instead of spinning on it.
+    private var acceptPausedUntil: ContinuousClock.Instant?
 
     init(listener: Int32, wake: Int32, limits: HTTPLimits, handler: @escaping @Sendable (HTTPRequestHead) -> HTTPResponse) {
         self.listener = listener
@@ -34,11 +36,13 @@ struct HTTPServerLoop {
         while true {
             let now = ContinuousClock.now
             expire(now: now)
-            var fds = [pollfd(fd: wake, events: Int16(POLLIN), revents: 0), pollfd(fd: listener, events: Int16(POLLIN), revents: 0)]
+            if let paused = acceptPausedUntil, paused <= now { acceptPausedUntil = nil }
+            let listening = Int16(acceptPausedUntil == nil ? POLLIN : 0)
+            var fds = [pollfd(fd: wake, events: Int16(POLLIN), revents: 0), pollfd(fd: listener, events: listening, revents: 0)]
             for connection in connections {
                 fds.append(pollfd(fd: connection.fd, events: Int16(connection.phase == .writing ? POLLOUT : POLLIN), revents: 0))
             }
-            let nearest = connections.map(\.deadline).min().map { now.duration(to: $0) } ?? .seconds(1)
+            let nearest = (connections.map(\.deadline) + [acceptPausedUntil].compactMap { $0 }).min().map { now.duration(to: $0) } ?? .seconds(1)
             let timeout = Int32(max(0, min(1000, nearest.components.seconds * 1000 + nearest.components.attoseconds / 1_000_000_000_000_000 + 1)))
             let ready = poll(&fds, nfds_t(fds.count), timeout)
             if ready < 0 { if errno == EINTR { continue } else { return } }
@@ -56,7 +60,10 @@ struct HTTPServerLoop {
     private mutating func acceptAll() {
         while true {
             let fd = accept(listener, nil, nil)
-            if fd < 0 { return }
+            if fd < 0 {
+                if errno == EMFILE || errno == ENFILE { acceptPausedUntil = .now + .milliseconds(100) }
+                return
+            }
             HTTPServer.makeNonBlocking(fd)
             if connections.count >= limits.maxConnections {
                 let bytes = HTTPResponse.text(.serviceUnavailable, "too many connections").serialized(includingBody: true)
