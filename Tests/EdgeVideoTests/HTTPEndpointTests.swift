@@ -139,11 +139,24 @@ extension BinaryTests {
 
         @Test(.timeLimit(.minutes(3))) func portInUseBacksOffAloneThenServesAndStatusUsesIt() async throws {
             let port = try Self.freePort()
-            // Something else holds the port first.
-            let squatter = try TestProcess(
-                ApplianceHarness.python,
-                ["-c", "import signal,socket\ns=socket.socket()\ns.bind(('127.0.0.1',\(port)))\ns.listen()\nprint('READY',flush=True)\nsignal.pause()"],
-                name: "squatter")
+            // Another HTTP server holds the port first, answering /status with another process's document.
+            let impostor = #"{"pid":1,"version":"x","uptime_s":1,"live_tasks":0,"config":{"path":"x","generation":1,"last_error":null},"tree":{"id":"root","kind":"supervisor","state":"running","restarts":0},"cameras":{}}"#
+            let script = """
+                import http.server
+                class H(http.server.BaseHTTPRequestHandler):
+                    def do_GET(self):
+                        body = b'\(impostor)'
+                        self.send_response(200)
+                        self.send_header('Content-Length', str(len(body)))
+                        self.end_headers()
+                        self.wfile.write(body)
+                    def log_message(self, *a):
+                        pass
+                server = http.server.HTTPServer(('127.0.0.1', \(port)), H)
+                print('READY', flush=True)
+                server.serve_forever()
+                """
+            let squatter = try TestProcess(ApplianceHarness.python, ["-c", script], name: "squatter")
             _ = try await first(squatter.lines, within: .seconds(30), what: "squatter READY") { $0 == "READY" }
             let h = try ApplianceHarness("http-port", httpPort: port)
             try h.writeConfig([ApplianceHarness.camera("cam", "testsrc:?size=320x180&rate=10", fps: 5)])
@@ -156,6 +169,15 @@ extension BinaryTests {
             let server = try #require(backingOff.tree.children?.first { $0.id == "http" }?.children?.first)
             #expect(server.lastExit == "cannot listen on 127.0.0.1:\(port): bind: Address already in use")
             #expect(backingOff.cameras["cam"]?.restarts == 0, "the endpoint's failures never touch a camera")
+
+            // `edge-video status` does not take the other server's document (its pid is not the pid
+            // file's): it falls back to SIGUSR1, which writes the status file.
+            try? FileManager.default.removeItem(atPath: h.statusPath)
+            let fallback = try TestProcess(ApplianceHarness.binary, ["status", "--config", h.configPath, "--json"], name: "status")
+            let fallbackLine = try await first(fallback.lines, within: .seconds(30), what: "status JSON") { $0.contains("\"pid\"") }
+            #expect(try await fallback.waitForExit(within: .seconds(30)) == 0)
+            #expect(fallbackLine.contains("\(app.pid)"))
+            #expect(FileManager.default.fileExists(atPath: h.statusPath), "the fallback signalled the instance")
 
             // The port is freed: the endpoint's next restart binds it.
             squatter.signal(SIGKILL)

@@ -61,7 +61,7 @@ extension StatusClient {
             }
         }
         let separator: [UInt8] = [13, 10, 13, 10]
-        guard response.starts(with: Array("HTTP/1.1 200 ".utf8)),
+        guard response.starts(with: Array("HTTP/1.1 200 ".utf8)) || response.starts(with: Array("HTTP/1.0 200 ".utf8)),
             let end = (0...(max(0, response.count - 4))).first(where: { Array(response[$0..<min($0 + 4, response.count)]) == separator })
         else { return nil }
         return Data(response[(end + 4)...])
