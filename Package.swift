@@ -27,6 +27,8 @@ let package = Package(
     targets: [
         // Passwords in URLs become *** before text reaches a log, an error or the status.
         .target(name: "SecretRedaction"),
+        // One joinable, named OS thread for blocking work; every thread the app starts is one.
+        .target(name: "DedicatedThread"),
 
         // Supervision: a generic Erlang-style supervisor. No camera or AMQP words in it.
         .target(
@@ -45,7 +47,7 @@ let package = Package(
         ),
         .target(
             name: "AMQPPublisher",
-            dependencies: ["CRabbitMQ", "SecretRedaction", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CRabbitMQ", "SecretRedaction", "DedicatedThread", .product(name: "Logging", package: "swift-log")]
         ),
 
         // Camera side: FFmpeg binding, then capture → sample → scale → encode.
@@ -58,7 +60,7 @@ let package = Package(
         ),
         .target(
             name: "VideoPipeline",
-            dependencies: ["CFFmpeg", "SecretRedaction", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CFFmpeg", "SecretRedaction", "DedicatedThread", .product(name: "Logging", package: "swift-log")]
         ),
 
         // The appliance: config, camera subtrees, reload, status, signals, systemd, and (its HTTP
@@ -66,7 +68,7 @@ let package = Package(
         .target(
             name: "EdgeVideo",
             dependencies: [
-                "Supervision", "AMQPPublisher", "VideoPipeline", "SecretRedaction",
+                "Supervision", "AMQPPublisher", "VideoPipeline", "SecretRedaction", "DedicatedThread",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -91,13 +93,14 @@ let package = Package(
         ),
 
         .testTarget(name: "SecretRedactionTests", dependencies: ["SecretRedaction"]),
+        .testTarget(name: "DedicatedThreadTests", dependencies: ["DedicatedThread"]),
         .testTarget(
             name: "SupervisionTests",
             dependencies: ["Supervision", "SupervisionTestKit", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "AMQPPublisherTests",
-            dependencies: ["AMQPPublisher", "Supervision", "SupervisionTestKit"]
+            dependencies: ["AMQPPublisher", "DedicatedThread", "Supervision", "SupervisionTestKit"]
         ),
         .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline"]),
         .testTarget(

@@ -3,7 +3,7 @@
 
 Usage:
     python3 scripts/amqp-tap.py [--url URL] [--exchange edge.video] [--key 'camera.#']
-                                [--queue NAME] [--count N] [--declare-only]
+                                [--queue NAME [--queue-arg KEY=VALUE]...] [--count N] [--declare-only]
     python3 scripts/amqp-tap.py [--url URL] --messages-in QUEUE | --drain QUEUE
 
 Declares the exchange (durable topic, as edge-video does), binds a queue to it (an exclusive
@@ -11,7 +11,8 @@ auto-delete one, or --queue NAME: durable, kept), prints `READY <queue>` once bo
 message: routing key, message_id, content_type, delivery_mode, timestamp, headers, body size and
 the JPEG's own width/height (parsed from its SOF marker; null when the body is not a JPEG).
 --messages-in QUEUE just prints that queue's message count and exits; --drain QUEUE consumes it
-until empty and prints {"count": N, "distinct": distinct message_ids}.
+until empty and prints {"count": N, "distinct": distinct message_ids, "seqs": {camera_id: [distinct
+seq headers, sorted]}}.
 """
 import argparse
 import json
@@ -46,20 +47,26 @@ def main():
     parser.add_argument("--count", type=int, default=0, help="exit after N messages (0: run until killed)")
     parser.add_argument("--messages-in", default="", help="print this queue's message count and exit")
     parser.add_argument("--declare-only", action="store_true", help="declare and bind, print READY, exit")
+    parser.add_argument("--queue-arg", action="append", default=[],
+                        help="KEY=VALUE argument of the --queue declaration (integer when it parses)")
     parser.add_argument("--drain", default="", help="consume this queue until empty, print {count, distinct}")
     args = parser.parse_args()
 
     connection = pika.BlockingConnection(pika.URLParameters(args.url))
     channel = connection.channel()
     if args.drain:
-        count, ids = 0, set()
+        count, ids, seqs = 0, set(), {}
         while True:
             method, props, _ = channel.basic_get(args.drain, auto_ack=True)
             if method is None:
                 break
             count += 1
             ids.add(props.message_id)
-        print(json.dumps({"count": count, "distinct": len(ids)}), flush=True)
+            headers = props.headers or {}
+            if "camera_id" in headers and "seq" in headers:
+                seqs.setdefault(str(headers["camera_id"]), set()).add(int(headers["seq"]))
+        print(json.dumps({"count": count, "distinct": len(ids),
+                          "seqs": {camera: sorted(found) for camera, found in seqs.items()}}), flush=True)
         return 0
     if args.messages_in:
         result = channel.queue_declare(queue=args.messages_in, passive=True)
@@ -67,7 +74,11 @@ def main():
         return 0
     channel.exchange_declare(exchange=args.exchange, exchange_type=args.exchange_type, durable=True)
     if args.queue:
-        queue = channel.queue_declare(queue=args.queue, durable=True).method.queue
+        arguments = {}
+        for item in args.queue_arg:
+            key, value = item.split("=", 1)
+            arguments[key] = int(value) if value.lstrip("-").isdigit() else value
+        queue = channel.queue_declare(queue=args.queue, durable=True, arguments=arguments or None).method.queue
     else:
         queue = channel.queue_declare(queue="", exclusive=True, auto_delete=True).method.queue
     channel.queue_bind(queue=queue, exchange=args.exchange, routing_key=args.key)

@@ -3,7 +3,7 @@ import SecretRedaction
 /// How a ``PublisherConnection`` connects and publishes.
 ///
 /// Every field has a default except the URLs and the exchange. Call ``validate()`` (or let
-/// ``PublisherConnection/connect()`` do it) to get every problem as a clear error.
+/// ``PublisherConnection/withGeneration(configuration:counters:carrying:logger:gracePeriod:_:)`` do it) to get every problem as a clear error.
 public struct AMQPConfiguration: Sendable {
     /// TLS files and checks for `amqps://` URLs.
     public struct TLS: Sendable, Hashable {
@@ -58,15 +58,18 @@ public struct AMQPConfiguration: Sendable {
     /// Default `delivery_mode` 2 (persistent) for messages that don't set one.
     public var persistent: Bool
     /// The `connection_name` client property, shown by `rabbitmqctl list_connections client_properties`;
-    /// its first 15 bytes also name the connection thread (`top -H`).
+    /// its first 15 bytes also name the connection thread (`top -H`) unless ``threadName`` is set.
     public var connectionName: String
+    /// The connection thread's name (first 15 bytes kept); `nil` uses ``connectionName``.
+    public var threadName: String?
 
     /// Creates a configuration with the defaults of edge-video.
     public init(urls: [String], exchange: String, exchangeType: String = "topic", exchangeDurable: Bool = true,
                 tls: TLS = TLS(), heartbeat: Duration = .seconds(10), connectTimeout: Duration = .seconds(5),
                 handshakeTimeout: Duration = .seconds(10), rpcTimeout: Duration = .seconds(10),
                 confirmTimeout: Duration = .seconds(30), windowCount: Int = 64, windowBytes: Int = 64 << 20,
-                mandatory: Bool = true, persistent: Bool = true, connectionName: String = "edge-video") {
+                mandatory: Bool = true, persistent: Bool = true, connectionName: String = "edge-video",
+                threadName: String? = nil) {
         self.urls = urls
         self.exchange = exchange
         self.exchangeType = exchangeType
@@ -82,6 +85,7 @@ public struct AMQPConfiguration: Sendable {
         self.mandatory = mandatory
         self.persistent = persistent
         self.connectionName = connectionName
+        self.threadName = threadName
     }
 
     /// Two heartbeat intervals: how long a silent peer is tolerated, and the watchdog's limit on a stuck call.

@@ -2,7 +2,7 @@
 ///
 /// The `code` is opaque so that new kinds of failure don't break the API; compare it with the
 /// static members of ``Code``.
-public struct AMQPPublisherError: Error, CustomStringConvertible, Sendable {
+public struct AMQPPublisherError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What kind of failure this is.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
@@ -43,9 +43,9 @@ public struct AMQPPublisherError: Error, CustomStringConvertible, Sendable {
         public static let confirmTimeout = Code(.confirmTimeout)
         /// A socket call was stuck for longer than twice the heartbeat and was cut off.
         public static let watchdogTimeout = Code(.watchdogTimeout)
-        /// The connection was closed by its owner (`close()`).
+        /// The connection was closed by its owner (the end of its generation's scope).
         public static let closed = Code(.closed)
-        /// The API was used in the wrong order (for example `connect()` twice).
+        /// The API was used in the wrong order (for example connecting twice).
         public static let misuse = Code(.misuse)
 
         /// A short name of the code.

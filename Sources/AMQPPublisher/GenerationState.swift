@@ -1,10 +1,9 @@
+import DedicatedThread
 import Glibc
 
 /// Everything one connection generation shares between its thread and its async callers; kept in a
 /// `Mutex` by ``PublisherConnection``. Methods return the continuations to resume after unlocking.
 struct GenerationState {
-    enum Phase { case created, connecting, open, ended }
-
     struct PublishWaiter {
         var id: UInt64
         var message: OutgoingMessage
@@ -19,19 +18,16 @@ struct GenerationState {
 
     /// What a task can wait for.
     enum Condition {
-        case settledOrEnded, idleOrEnded, threadExited
+        case settledOrEnded, idleOrEnded, ended
     }
 
-    var phase = Phase.created
-    var endError: AMQPPublisherError?
-    var stopRequested = false
+    /// created → connecting → open → closing → ended, and why it ended.
+    var lifecycle = ConnectionLifecycle()
     var window: ConfirmWindow
     var blocked = false
     var ioSleeping = false
-    var socket: Int32 = -1
-    var cutReason: AMQPPublisherError?
-    var thread: pthread_t?
-    var threadExited = false
+    /// The connection thread, from `connect()` until `close()` joins it.
+    var thread: DedicatedThread?
     var connectWaiter: CheckedContinuation<Void, any Error>?
     var publishWaiters: [PublishWaiter] = []
     var conditionWaiters: [ConditionWaiter] = []
@@ -46,22 +42,39 @@ struct GenerationState {
 
     func holds(_ condition: Condition) -> Bool {
         switch condition {
-        case .settledOrEnded: !settled.isEmpty || phase == .ended
-        case .idleOrEnded: window.count == 0 || phase == .ended
-        case .threadExited: threadExited || thread == nil
+        case .settledOrEnded: !settled.isEmpty || lifecycle.isEnded
+        case .idleOrEnded: window.count == 0 || lifecycle.isEnded
+        case .ended: lifecycle.isEnded
         }
     }
 
-    /// Shuts the socket down (never closes it: the connection thread owns the descriptor).
-    mutating func cut(_ reason: AMQPPublisherError) {
-        if cutReason == nil { cutReason = reason }
-        if socket >= 0 { _ = Glibc.shutdown(socket, Int32(SHUT_RDWR)) }
+    /// Applies a lifecycle event and performs the part of its action that must happen under the
+    /// lock; returns the continuations to resume once it is released.
+    mutating func apply(_ event: ConnectionLifecycle.Event) -> Wakeups {
+        var wakeups = Wakeups()
+        switch lifecycle.handle(event) {
+        case .none, .startThread, .refuse:
+            break
+        case .wakeThread:
+            wakeups.wakeThread = true
+        case .shutDown(let socket):
+            // Never closes it: the connection thread owns the descriptor, and has not let go of it yet.
+            _ = Glibc.shutdown(socket, Int32(SHUT_RDWR))
+        case .connectSucceeded:
+            if let waiter = connectWaiter.take() { wakeups.connected = waiter }
+        case .ended(let error):
+            if let waiter = connectWaiter.take() { wakeups.failed.append((waiter, error)) }
+            wakeups.failed += publishWaiters.map { ($0.continuation, error) }
+            publishWaiters = []
+            wakeups.conditions = readyConditions()
+        }
+        return wakeups
     }
 
     /// Admits waiting publishers in order while there is room; returns the continuations to resume.
     mutating func admitWaiters(counters: PublisherCounters) -> [CheckedContinuation<Void, any Error>] {
         var admitted: [CheckedContinuation<Void, any Error>] = []
-        while !blocked, phase != .ended, let first = publishWaiters.first, window.hasRoom(for: first.message.body.count) {
+        while !blocked, !lifecycle.isEnded, let first = publishWaiters.first, window.hasRoom(for: first.message.body.count) {
             publishWaiters.removeFirst()
             window.accept(first.message)
             counters.inFlight.add(1)
@@ -85,11 +98,15 @@ struct GenerationState {
 
 /// Continuations to resume once the lock is released.
 struct Wakeups {
+    var connected: CheckedContinuation<Void, any Error>?
     var admitted: [CheckedContinuation<Void, any Error>] = []
     var failed: [(CheckedContinuation<Void, any Error>, any Error)] = []
     var conditions: [CheckedContinuation<Void, Never>] = []
+    /// The connection thread must be woken from `poll` (``PublisherConnection/wakeThread()``).
+    var wakeThread = false
 
     func resume() {
+        connected?.resume()
         for continuation in admitted { continuation.resume() }
         for (continuation, error) in failed { continuation.resume(throwing: error) }
         for continuation in conditions { continuation.resume() }

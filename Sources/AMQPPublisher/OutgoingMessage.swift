@@ -33,8 +33,8 @@ public struct Settlement: Sendable {
 /// One message to publish.
 ///
 /// A message that was not settled when its connection ended is handed back by
-/// ``PublisherConnection/takeUnconfirmed()`` unchanged (same `messageID`, same callback), to be
-/// republished on the next connection.
+/// ``PublisherConnection/withGeneration(configuration:counters:carrying:logger:gracePeriod:_:)``
+/// unchanged (same `messageID`, same callback), to be republished by the next generation.
 public struct OutgoingMessage: Sendable {
     /// The body.
     public var body: [UInt8]
@@ -50,7 +50,7 @@ public struct OutgoingMessage: Sendable {
     public var timestamp: Int64?
     /// The `headers` table, in this order.
     public var headers: [(String, AMQPHeaderValue)]
-    /// Called once with the final settlement, from the confirm drainer's task (or from `close()`).
+    /// Called once with the final settlement, from the confirm drainer's task (or while the generation closes).
     /// Keep it short; it must not block.
     public var onSettled: (@Sendable (Settlement) -> Void)?
 

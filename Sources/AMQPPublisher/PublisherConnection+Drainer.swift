@@ -1,28 +1,23 @@
 extension PublisherConnection {
     /// The confirm drainer: delivers settlements to the messages' callbacks and watches for stuck
-    /// socket calls, until the connection ends.
+    /// socket calls, until the connection ends or the task is cancelled.
     ///
-    /// Run it as a sibling of the publisher, under the same supervisor, so it cannot outlive the
-    /// connection. The watchdog in it shuts the socket down when one rabbitmq-c call (a publish on a
-    /// full socket, rabbitmq-c issues #519 and #780) has run longer than twice the heartbeat.
-    /// - Throws: the error that ended the connection; `CancellationError` when cancelled. Returns
-    ///   normally only after ``close(gracePeriod:)``.
-    public func runConfirmDrainer() async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
+    /// ``withGeneration(configuration:counters:carrying:logger:gracePeriod:_:)`` runs it beside its
+    /// body. The watchdog in it shuts the socket down when one rabbitmq-c call (a publish on a full
+    /// socket, rabbitmq-c issues #519 and #780) has run longer than twice the heartbeat.
+    /// Settlements it has not delivered when it returns are delivered by ``close(gracePeriod:)``.
+    func runConfirmDrainer() async {
+        await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.runWatchdog() }
             defer { group.cancelAll() }
-            while true {
+            while !Task.isCancelled {
                 await waitFor(.settledOrEnded)
                 let (settled, ended) = state.withLock { state in
                     defer { state.settled = [] }
-                    return (state.settled, state.phase == .ended ? state.endError : nil)
+                    return (state.settled, state.lifecycle.isEnded)
                 }
                 deliver(settled)
-                if let ended {
-                    if ended.code == .closed { return }
-                    throw ended
-                }
-                try Task.checkCancellation()
+                if ended { return }
             }
         }
     }
@@ -36,7 +31,7 @@ extension PublisherConnection {
             let since = busySince.load(ordering: .relaxed)
             guard since != 0, monotonicNanos() - since > limit.nanoseconds else { continue }
             logger.error("AMQP socket call stuck; shutting the socket down", metadata: ["limit": "\(limit)"])
-            state.withLock { $0.cut(AMQPPublisherError(.watchdogTimeout, "a socket call was stuck for more than \(limit)")) }
+            apply(.cut(AMQPPublisherError(.watchdogTimeout, "a socket call was stuck for more than \(limit)")))
         }
     }
 }

@@ -1,14 +1,15 @@
+import DedicatedThread
 import Glibc
 
 extension PublisherConnection {
     /// The connection thread's loop: send what was accepted, read confirms, sleep in `poll` on the
-    /// socket and the wake eventfd. Returns `nil` when asked to stop, else why the connection ended.
+    /// socket and the wake pipe. Returns `nil` when asked to stop, else why the connection ended.
     func runLoop(_ connection: RabbitConnection) -> AMQPPublisherError? {
         let idleWait = configuration.heartbeat > .zero ? min(configuration.heartbeat / 2, .seconds(1)) : .seconds(1)
         do {
             while true {
                 let batch: [(message: OutgoingMessage, republish: Bool)]? = state.withLock { state in
-                    if state.stopRequested { return nil }
+                    if state.lifecycle.isStopping { return nil }
                     return state.blocked ? [] : state.window.takeSendable(at: .now)
                 }
                 guard let batch else { return nil }
@@ -23,7 +24,7 @@ extension PublisherConnection {
                 connection.releaseBuffers()
                 try checkConfirmTimeout()
                 let sleep = state.withLock { state in
-                    let mustRun = state.stopRequested || (!state.blocked && state.window.canSend)
+                    let mustRun = state.lifecycle.isStopping || (!state.blocked && state.window.canSend)
                     state.ioSleeping = !mustRun
                     return !mustRun
                 }
@@ -33,7 +34,7 @@ extension PublisherConnection {
                 state.withLock { $0.ioSleeping = false }
             }
         } catch let error as AMQPPublisherError {
-            return state.withLock { $0.cutReason } ?? error
+            return state.withLock { $0.lifecycle.cutReason } ?? error
         } catch {
             return AMQPPublisherError(.connectionLost, "\(error)")
         }
@@ -47,6 +48,7 @@ extension PublisherConnection {
     }
 
     private func waitForInput(socket: Int32, timeout: Duration) {
+        guard let wakePipe else { return }
         var descriptors = [
             pollfd(fd: socket, events: Int16(POLLIN), revents: 0),
             pollfd(fd: wakePipe.readEnd, events: Int16(POLLIN), revents: 0),

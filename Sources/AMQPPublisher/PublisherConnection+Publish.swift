@@ -3,7 +3,7 @@ extension PublisherConnection {
     ///
     /// Waits while the window is full (by count or bytes) or the broker has blocked the connection.
     /// Returns once accepted: from then on the message is either settled (see
-    /// ``OutgoingMessage/onSettled``) or handed back by ``takeUnconfirmed()``.
+    /// ``OutgoingMessage/onSettled``) or handed back when the generation ends.
     /// - Throws: `CancellationError` if cancelled while waiting (the message was not accepted);
     ///   ``AMQPPublisherError`` if the message is invalid or the connection has ended.
     public func publish(_ message: OutgoingMessage) async throws {
@@ -62,44 +62,41 @@ extension PublisherConnection {
     }
 
     func endedError(_ state: borrowing GenerationState) -> AMQPPublisherError? {
-        switch state.phase {
+        switch state.lifecycle.state {
         case .created, .connecting: AMQPPublisherError(.misuse, "publish before connect() succeeded")
-        case .open: state.stopRequested ? AMQPPublisherError(.closed, "connection is closing") : nil
-        case .ended: state.endError ?? AMQPPublisherError(.closed, "connection closed")
+        case .open: nil
+        case .closing: AMQPPublisherError(.closed, "connection is closing")
+        case .ended(let error): error
         }
     }
 
-    /// Ends the generation and joins its thread; afterwards ``takeUnconfirmed()`` holds every unsettled message.
+    /// Ends the generation and joins its thread; afterwards ``takeUnconfirmed()`` holds every unsettled
+    /// message, in order (the carried-in ones that were never sent included).
     ///
     /// With a `gracePeriod`, first waits up to that long for every accepted message to be settled (a
     /// graceful stop). Then the channel and connection are closed politely; if the thread has not
-    /// finished within `min(rpcTimeout, 2 s)` (a stuck socket call), the socket is shut down. Never hangs.
+    /// finished within `min(rpcTimeout, 2 s)` (a stuck socket call, or at once when the task is
+    /// cancelled), the socket is shut down. Never hangs; always joins the thread.
     /// Settlement callbacks not yet delivered by the drainer are delivered here.
-    public func close(gracePeriod: Duration = .zero) async {
+    func close(gracePeriod: Duration = .zero) async {
         if gracePeriod > .zero {
             _ = await withDeadline(gracePeriod) { await self.waitFor(.idleOrEnded) }
         }
-        let wasCreated = state.withLock { state in
-            state.stopRequested = true
-            if state.phase == .created { state.phase = .ended }
-            return state.thread == nil
-        }
-        wakeThread()
-        if !wasCreated {
-            let exited = await withDeadline(min(configuration.rpcTimeout, .seconds(2))) { await self.waitFor(.threadExited) }
-            if !exited {
-                state.withLock { $0.cut(AMQPPublisherError(.closed, "closed while a socket call was stuck")) }
-                await waitFor(.threadExited)
+        apply(.close)
+        if let thread = state.withLock({ $0.thread }) {
+            if await !thread.join(within: min(configuration.rpcTimeout, .seconds(2))) {
+                apply(.cut(AMQPPublisherError(.closed, "closed while a socket call was stuck")))
+                await thread.join()
             }
-            joinThread()
         }
         var wakeups = Wakeups()
         let settled = state.withLock { state in
+            state.thread = nil
             let unsettled = state.window.takeUnsettled()
             counters.inFlight.add(-unsettled.count)
             state.unconfirmed += unsettled
-            if state.endError == nil { state.endError = AMQPPublisherError(.closed, "connection closed") }
-            wakeups.failed = state.publishWaiters.map { ($0.continuation, state.endError!) }
+            let error = state.lifecycle.endError ?? AMQPPublisherError(.closed, "connection closed")
+            wakeups.failed = state.publishWaiters.map { ($0.continuation, error) }
             state.publishWaiters = []
             wakeups.conditions = state.readyConditions()
             defer { state.settled = [] }
@@ -137,7 +134,7 @@ extension PublisherConnection {
 extension PublisherConnection {
     /// Waits until every accepted message is settled or the connection has ended, at most `timeout`.
     ///
-    /// For a graceful stop: stop publishing, call this, then ``close(gracePeriod:)``.
+    /// For a graceful stop: stop publishing, then call this before the generation's body returns.
     /// - Returns: `true` if nothing was left in flight.
     public func waitUntilSettled(timeout: Duration) async -> Bool {
         _ = await withDeadline(timeout) { await self.waitFor(.idleOrEnded) }

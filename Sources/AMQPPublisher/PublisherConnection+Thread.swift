@@ -1,5 +1,3 @@
-import Glibc
-
 extension PublisherConnection {
     /// The connection thread: connect to the first URL that answers, run the loop, tear down, report.
     func threadMain(_ endpoints: [AMQPEndpoint]) {
@@ -7,10 +5,11 @@ extension PublisherConnection {
     }
 
     /// Connects and runs the loop; the connection (and its socket) is destroyed when this returns.
-    private func serve(_ endpoints: [AMQPEndpoint]) -> AMQPPublisherError {
+    /// Returns `nil` when the loop stopped because it was asked to, else why the connection ended.
+    private func serve(_ endpoints: [AMQPEndpoint]) -> AMQPPublisherError? {
         var connection: RabbitConnection?
         var failures: [AMQPPublisherError] = []
-        for endpoint in endpoints where !state.withLock({ $0.stopRequested }) {
+        for endpoint in endpoints where !state.withLock({ $0.lifecycle.isStopping }) {
             do {
                 connection = try RabbitConnection(endpoint: endpoint, configuration: configuration)
                 break
@@ -27,46 +26,37 @@ extension PublisherConnection {
                 failures.last?.code ?? .closed,
                 failures.isEmpty ? "connect cancelled" : "no broker reachable: " + failures.map(\.message).joined(separator: "; "))
         }
-        let waiter = state.withLock { state in
-            state.socket = connection.socketDescriptor
+        let wakeups = state.withLock { state in
             state.endpoint = connection.endpoint.description
-            state.phase = .open
-            return state.connectWaiter.take()
+            return state.apply(.connected(socket: connection.socketDescriptor))
         }
         counters.connections.add(1)
         logger.info("AMQP connected", metadata: ["url": "\(connection.endpoint)"])
-        waiter?.resume()
+        wakeups.resume()
 
-        var error = runLoop(connection)
+        let error = runLoop(connection)
         if error == nil {
             busySince.store(monotonicNanos(), ordering: .relaxed)
             connection.close()
             busySince.store(0, ordering: .relaxed)
         }
         // The descriptor is closed when `connection` goes: nobody may shut it down after this.
-        state.withLock { state in
-            state.socket = -1
-            if let cut = state.cutReason, error != nil { error = cut }
-        }
-        return error ?? AMQPPublisherError(.closed, "connection closed")
+        apply(.socketReleased)
+        return error
     }
 
     /// Marks the generation ended and wakes everyone waiting on it.
-    private func finish(_ error: AMQPPublisherError) {
-        var wakeups = Wakeups()
-        let connectWaiter = state.withLock { state in
-            state.phase = .ended
-            if state.endError == nil { state.endError = error }
-            wakeups.failed = state.publishWaiters.map { ($0.continuation, error) }
-            state.publishWaiters = []
-            state.threadExited = true
-            wakeups.conditions = state.readyConditions()
-            return state.connectWaiter.take()
+    private func finish(_ error: AMQPPublisherError?) {
+        var ended: AMQPPublisherError?
+        let (wakeups, connecting) = state.withLock { state in
+            let connecting = state.connectWaiter != nil
+            let wakeups = state.apply(.threadReturned(error))
+            ended = state.lifecycle.endError
+            return (wakeups, connecting)
         }
-        if error.code != .closed, connectWaiter == nil {
-            logger.warning("AMQP connection ended", metadata: ["error": "\(error)"])
+        if let ended, ended.code != .closed, !connecting {
+            logger.warning("AMQP connection ended", metadata: ["error": "\(ended)"])
         }
-        connectWaiter?.resume(throwing: error)
         wakeups.resume()
     }
 }

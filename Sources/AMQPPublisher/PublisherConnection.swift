@@ -1,3 +1,4 @@
+import DedicatedThread
 import Glibc
 import Logging
 import Synchronization
@@ -5,10 +6,10 @@ import Synchronization
 /// One AMQP connection generation: a connection with one confirm-mode channel, its dedicated
 /// thread, its in-flight window and its confirm drainer.
 ///
-/// Every rabbitmq-c call of the generation runs on its own thread, never on Swift's cooperative pool.
-/// The app runs ``publish(_:)`` from a publisher child and ``runConfirmDrainer()`` as a sibling child
-/// (which also runs the watchdog), then calls ``close(gracePeriod:)`` once both have returned, and
-/// hands ``takeUnconfirmed()`` to the next generation. Nothing of one generation touches another.
+/// Only ``withGeneration(configuration:counters:carrying:logger:gracePeriod:_:)`` makes one: it
+/// connects, runs the drainer, hands the connection to its body, then always closes it, joins its
+/// thread and hands every unsettled message back. Every rabbitmq-c call of the generation runs on
+/// its own thread, never on Swift's cooperative pool. Nothing of one generation touches another.
 ///
 /// Thread-safety: all methods may be called from any task.
 public final class PublisherConnection: Sendable {
@@ -20,8 +21,8 @@ public final class PublisherConnection: Sendable {
     let state: Mutex<GenerationState>
     /// Monotonic nanoseconds since the current blocking socket call began; 0 when none runs.
     let busySince = Atomic<Int64>(0)
-    /// Wakes the connection thread from `poll`.
-    let wakePipe = WakePipe()
+    /// Wakes the connection thread from `poll`; `nil` when no pipe could be opened (`connect()` then fails).
+    let wakePipe = try? WakePipe()
 
     /// Creates a generation; nothing connects before ``connect()``.
     /// - Parameters:
@@ -30,8 +31,7 @@ public final class PublisherConnection: Sendable {
     ///   - republishing: messages handed back by the previous generation; they are sent first, in
     ///     order, and count in the window.
     ///   - logger: where connection events and returned messages are logged.
-    public init(configuration: AMQPConfiguration, counters: PublisherCounters = PublisherCounters(),
-                republishing: [OutgoingMessage] = [], logger: Logger = Logger(label: "edge-video.amqp")) {
+    init(configuration: AMQPConfiguration, counters: PublisherCounters, republishing: [OutgoingMessage], logger: Logger) {
         self.configuration = configuration
         self.counters = counters
         self.logger = logger
@@ -41,75 +41,89 @@ public final class PublisherConnection: Sendable {
         state = Mutex(GenerationState(window: window))
     }
 
-    deinit {
-        wakePipe.close()
-    }
-
     /// Connects to the first URL that answers, on the generation's own thread.
     ///
+    /// Whatever happens, ``close(gracePeriod:)`` must follow: it joins the thread and fills
+    /// ``takeUnconfirmed()``.
     /// - Throws: ``AMQPPublisherError``: `invalidURL`/`invalidConfiguration` before any attempt, else
     ///   the failure of each URL tried (redacted), `authenticationFailed` when the credentials were
-    ///   refused. On failure the thread has already been joined. Cancellation stops trying further URLs.
-    public func connect() async throws {
+    ///   refused. When it throws, the thread has returned. Cancellation stops trying further URLs.
+    func connect() async throws {
         let endpoints = try configuration.validate()
-        try state.withLock { state in
-            guard state.phase == .created else { throw AMQPPublisherError(.misuse, "connect() called twice") }
-            state.phase = .connecting
-        }
-        do {
-            try await withTaskCancellationHandler {
-                try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                    do {
-                        // Under the lock, so the thread is recorded before it can report anything.
-                        try state.withLock { state in
-                            state.connectWaiter = continuation
-                            state.thread = try ConnectionThread.start(name: configuration.connectionName) { self.threadMain(endpoints) }
+        guard wakePipe != nil else { throw AMQPPublisherError(.connectFailed, "cannot open the connection thread's wake pipe") }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                var refusal: AMQPPublisherError?
+                let wakeups = state.withLock { state -> Wakeups in
+                    switch state.lifecycle.handle(.connect) {
+                    case .startThread:
+                        state.connectWaiter = continuation
+                        do {
+                            // Under the lock, so the thread is recorded before it can report anything.
+                            state.thread = try DedicatedThread(name: threadName) { self.threadMain(endpoints) }
+                            return Wakeups()
+                        } catch {
+                            return state.apply(.threadFailedToStart(AMQPPublisherError(.connectFailed, "\(error)")))
                         }
-                    } catch {
-                        let waiter = state.withLock { state in
-                            state.phase = .ended
-                            state.threadExited = true
-                            return state.connectWaiter.take()
-                        }
-                        waiter?.resume(throwing: error)
+                    case .refuse(let error):
+                        refusal = error
+                    default:
+                        refusal = AMQPPublisherError(.misuse, "connect() in an unexpected state")
                     }
+                    return Wakeups()
                 }
-            } onCancel: {
-                state.withLock { state in
-                    state.stopRequested = true
-                    state.cut(AMQPPublisherError(.closed, "connect cancelled"))
-                }
+                wakeups.resume()
+                if let refusal { continuation.resume(throwing: refusal) }
             }
-        } catch {
-            await waitFor(.threadExited)
-            joinThread()
-            throw error
+        } onCancel: {
+            apply(.close)
+            apply(.cut(AMQPPublisherError(.closed, "connect cancelled")))
         }
     }
+
+    /// The connection thread's name: the configured one, else the connection name (15 bytes kept).
+    var threadName: String { configuration.threadName ?? configuration.connectionName }
 
     /// The redacted URL of the broker this generation is connected to, once connected.
     public var connectedURL: String? { state.withLock { $0.endpoint } }
 
-    /// Why the connection ended, once it has (`closed` after ``close(gracePeriod:)``).
-    public var failure: AMQPPublisherError? { state.withLock { $0.phase == .ended ? $0.endError : nil } }
+    /// Why the connection ended, once it has; `closed` when the scope closed a healthy connection.
+    public var failure: AMQPPublisherError? { state.withLock { $0.lifecycle.endError } }
 
     /// Whether the broker has blocked the connection (`connection.blocked`, a resource alarm).
     public var isBlocked: Bool { state.withLock { $0.blocked } }
 
+    /// Suspends until the connection ends, and throws why.
+    ///
+    /// Run it beside the work of a generation (for example as a child of the same supervisor) so
+    /// that a lost connection ends the generation even when nothing is being published.
+    /// - Throws: the error that ended the connection; `CancellationError` when cancelled first.
+    public func waitUntilEnded() async throws {
+        await waitFor(.ended)
+        if let error = failure { throw error }
+        throw CancellationError()
+    }
+
     /// Every message that was not settled when the generation ended, in publish order; empties the list.
     ///
-    /// Call after ``close(gracePeriod:)``; republish them (same `messageID`) by passing them as
-    /// `republishing` to the next generation.
-    public func takeUnconfirmed() -> [OutgoingMessage] {
+    /// Filled by ``close(gracePeriod:)``.
+    func takeUnconfirmed() -> [OutgoingMessage] {
         state.withLock { state in
             defer { state.unconfirmed = [] }
             return state.unconfirmed
         }
     }
 
+    /// Applies a lifecycle event and performs its action.
+    func apply(_ event: ConnectionLifecycle.Event) {
+        let wakeups = state.withLock { $0.apply(event) }
+        if wakeups.wakeThread { wakeThread() }
+        wakeups.resume()
+    }
+
     /// Wakes the connection thread if it sleeps in `poll`.
     func wakeThread() {
-        wakePipe.wake()
+        wakePipe?.wake()
     }
 
     /// Suspends until `condition` holds or the task is cancelled.
@@ -133,10 +147,5 @@ public final class PublisherConnection: Sendable {
             }
             waiter?.continuation.resume()
         }
-    }
-
-    func joinThread() {
-        let thread = state.withLock { state in state.thread.take() }
-        if let thread { ConnectionThread.join(thread) }
     }
 }

@@ -1,11 +1,13 @@
 import CFFmpeg
+import DedicatedThread
 import Foundation
 import Logging
 
 /// The capture stage: opens the source, decodes, samples at the configured fps and queues
 /// frames for the ``Encoder``.
 ///
-/// All libav work runs on a dedicated thread, never on Swift's cooperative pool. Its
+/// All libav work runs on a dedicated thread (`cap-<name>`), never on Swift's cooperative pool, and
+/// ``run()`` returns only once that thread has been joined. Its
 /// `AVIOInterruptCB` is installed before `avformat_open_input` and fires when the task is
 /// cancelled or the stall deadline passes, so ``run()`` returns within a fraction of a second of
 /// cancellation whatever libav is blocked in (DNS resolution excepted, which libav cannot abort).
@@ -73,23 +75,6 @@ public struct Capture: Sendable {
             } onCancel: {
                 control.request(.cancelled)
             }
-        }
-    }
-}
-
-/// Runs blocking work on its own thread and awaits it without blocking the cooperative pool.
-enum DedicatedThread {
-    /// Starts a thread named `name` running `body`; returns (or throws) when `body` has returned
-    /// and released everything it held.
-    static func run(name: String, _ body: @escaping @Sendable () throws -> Void) async throws {
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-            let thread = Thread {
-                Thread.current.name = name
-                let result = Result { try body() }
-                continuation.resume(with: result)
-            }
-            thread.stackSize = 1 << 20
-            thread.start()
         }
     }
 }

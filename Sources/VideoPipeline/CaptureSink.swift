@@ -53,7 +53,7 @@ struct CaptureSink: Sendable {
         let frame = CapturedFrame(picture: picture, capturedAtMicros: now, sourceTime: time)
         counters.frameCaptured(atMicros: now)
         if queue.push(frame) != nil {
-            counters.frameDropped()
+            counters.frameDroppedBeforeEncode()
         }
     }
 

@@ -1,7 +1,10 @@
+import DedicatedThread
 import Foundation
 
 /// A task executor backed by one dedicated thread, so that CPU-heavy C calls (scaling, JPEG
 /// encoding) of a stage never occupy Swift's cooperative pool.
+///
+/// Use it through ``withDedicatedExecutor(name:_:)``, which joins the thread before it returns.
 ///
 /// `@unchecked Sendable`: a small box whose only mutable state (`jobs`, `stopped`) is guarded by
 /// `condition`.
@@ -9,16 +12,26 @@ final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [UnownedJob] = []
     private var stopped = false
-    private var finished: CheckedContinuation<Void, Never>?
-    private var hasFinished = false
 
-    /// Starts the thread, named `name`.
-    init(name: String) {
-        let thread = Thread { [self] in
-            Thread.current.name = name
-            loop()
+    private init() {}
+
+    /// Runs `body` with a new executor whose thread is named `name`; stops and joins the thread
+    /// (once the jobs queued on it have run) before returning, whether `body` returned or threw.
+    /// - Throws: what `body` threw, or `DedicatedThreadError` when no thread could be started.
+    static func withDedicatedExecutor<T>(
+        name: String, _ body: (DedicatedExecutor) async throws -> T
+    ) async throws -> T {
+        let executor = DedicatedExecutor()
+        let thread = try DedicatedThread(name: name) { executor.loop() }
+        let result: Result<T, any Error>
+        do {
+            result = .success(try await body(executor))
+        } catch {
+            result = .failure(error)
         }
-        thread.start()
+        executor.stop()
+        await thread.join()
+        return try result.get()
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
@@ -29,20 +42,12 @@ final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Stops the thread once queued jobs have run and waits until it has returned.
-    func shutdown() async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            condition.lock()
-            stopped = true
-            if hasFinished {
-                condition.unlock()
-                continuation.resume()
-                return
-            }
-            finished = continuation
-            condition.signal()
-            condition.unlock()
-        }
+    /// Lets the thread return once the queued jobs have run.
+    private func stop() {
+        condition.lock()
+        stopped = true
+        condition.signal()
+        condition.unlock()
     }
 
     private func loop() {
@@ -50,10 +55,7 @@ final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
             condition.lock()
             while jobs.isEmpty && !stopped { condition.wait() }
             if jobs.isEmpty {
-                hasFinished = true
-                let continuation = finished
                 condition.unlock()
-                continuation?.resume()
                 return
             }
             let job = jobs.removeFirst()

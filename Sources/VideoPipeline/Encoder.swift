@@ -5,7 +5,8 @@ import Logging
 /// them as JPEG (libavcodec's mjpeg), numbering each from the camera's ``FrameSequence``.
 ///
 /// Scaling and encoding (a few milliseconds of CPU per frame) run on a dedicated thread
-/// (`enc-<name>`, a task executor), never on the cooperative pool. Contexts and frames are
+/// (`enc-<name>`, a task executor), never on the cooperative pool; ``run()`` joins that thread
+/// before it returns. Contexts and frames are
 /// reused between frames (rebuilt only when the input size changes).
 public struct Encoder: Sendable {
     /// Size and quality come from here (`width`, `height`, `quality`).
@@ -45,16 +46,9 @@ public struct Encoder: Sendable {
     ///   `.scaleFailed`, `.invalidConfiguration`) when a frame cannot be encoded.
     public func run() async throws {
         try configuration.validate()
-        let executor = DedicatedExecutor(name: String("enc-\(name)".prefix(15)))
-        let result: Result<Void, any Error>
-        do {
+        try await DedicatedExecutor.withDedicatedExecutor(name: String("enc-\(name)".prefix(15))) { executor in
             try await withTaskExecutorPreference(executor) { try await encodeUntilCancelled() }
-            result = .success(())
-        } catch {
-            result = .failure(error)
         }
-        await executor.shutdown()
-        try result.get()
     }
 
     private func encodeUntilCancelled() async throws {
@@ -83,9 +77,15 @@ public struct Encoder: Sendable {
     }
 
     private func encodeAndQueue(_ frame: CapturedFrame, with session: JPEGSession) throws {
-        let encoded = try encode(frame, with: session)
+        let encoded: EncodedFrame
+        do {
+            encoded = try encode(frame, with: session)
+        } catch {
+            counters.frameDroppedBeforeEncode()  // taken from the queue, never a JPEG: counted, not lost
+            throw error
+        }
         if output.push(encoded) != nil {
-            counters.frameDropped()
+            counters.frameDroppedAfterEncode()
         }
     }
 

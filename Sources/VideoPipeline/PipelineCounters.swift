@@ -12,7 +12,8 @@ public enum DecodeMode: String, Sendable, Hashable {
 
 /// Live counters of one camera's pipeline, shared by every generation of its stages.
 ///
-/// Lock-free: reading a ``Snapshot`` from any thread is a handful of atomic loads.
+/// Lock-free: reading a ``Snapshot`` from any thread is a handful of atomic loads. Every move of a
+/// frame between stages is also reported to the ``FrameAccounting`` given at creation, if any.
 public final class PipelineCounters: Sendable {
     /// A consistent-enough copy of the counters at one moment.
     public struct Snapshot: Sendable, Hashable {
@@ -24,8 +25,12 @@ public final class PipelineCounters: Sendable {
         public var framesCaptured: Int64
         /// JPEGs produced by the encoder.
         public var framesEncoded: Int64
-        /// Frames dropped by a full queue (oldest first).
-        public var dropped: Int64
+        /// Frames dropped by a full queue (oldest first) or a failed encoding: both stages.
+        public var dropped: Int64 { droppedBeforeEncode + droppedAfterEncode }
+        /// Captured frames that never became a JPEG: a full encoder input queue, or a failed encoding.
+        public var droppedBeforeEncode: Int64
+        /// JPEGs dropped by a full output queue.
+        public var droppedAfterEncode: Int64
         /// The decoder's current mode.
         public var decodeMode: DecodeMode
         /// When the last frame was captured, µs since the Unix epoch; `nil` before the first.
@@ -36,12 +41,18 @@ public final class PipelineCounters: Sendable {
     private let framesDecoded = Atomic<Int64>(0)
     private let framesCaptured = Atomic<Int64>(0)
     private let framesEncoded = Atomic<Int64>(0)
-    private let dropped = Atomic<Int64>(0)
+    private let droppedBeforeEncode = Atomic<Int64>(0)
+    private let droppedAfterEncode = Atomic<Int64>(0)
     private let decodeMode = Atomic<UInt8>(0)
     private let lastFrameAtMicros = Atomic<Int64>(0)
 
+    private let accounting: (any FrameAccounting)?
+
     /// Creates zeroed counters.
-    public init() {}
+    /// - Parameter accounting: told of every move of a frame between stages.
+    public init(accounting: (any FrameAccounting)? = nil) {
+        self.accounting = accounting
+    }
 
     /// Reads every counter.
     public func snapshot() -> Snapshot {
@@ -57,19 +68,34 @@ public final class PipelineCounters: Sendable {
             framesDecoded: framesDecoded.load(ordering: .relaxed),
             framesCaptured: framesCaptured.load(ordering: .relaxed),
             framesEncoded: framesEncoded.load(ordering: .relaxed),
-            dropped: dropped.load(ordering: .relaxed),
+            droppedBeforeEncode: droppedBeforeEncode.load(ordering: .relaxed),
+            droppedAfterEncode: droppedAfterEncode.load(ordering: .relaxed),
             decodeMode: mode,
             lastFrameAtMicros: last == 0 ? nil : last)
     }
 
     func packetRead() { packetsRead.add(1, ordering: .relaxed) }
     func frameDecoded() { framesDecoded.add(1, ordering: .relaxed) }
-    func frameEncoded() { framesEncoded.add(1, ordering: .relaxed) }
-    func frameDropped() { dropped.add(1, ordering: .relaxed) }
+
+    func frameEncoded() {
+        framesEncoded.add(1, ordering: .relaxed)
+        accounting?.frameEncoded()
+    }
+
+    func frameDroppedBeforeEncode() {
+        droppedBeforeEncode.add(1, ordering: .relaxed)
+        accounting?.frameDroppedBeforeEncode()
+    }
+
+    func frameDroppedAfterEncode() {
+        droppedAfterEncode.add(1, ordering: .relaxed)
+        accounting?.frameDroppedAfterEncode()
+    }
 
     func frameCaptured(atMicros micros: Int64) {
         framesCaptured.add(1, ordering: .relaxed)
         lastFrameAtMicros.store(micros, ordering: .relaxed)
+        accounting?.frameQueuedForEncode()
     }
 
     func setDecodeMode(_ mode: DecodeMode) {

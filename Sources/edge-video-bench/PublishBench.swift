@@ -27,27 +27,25 @@ struct PublishBench: AsyncParsableCommand {
         config.windowBytes = Int.max / 2
         config.mandatory = false
         config.connectionName = "edge-video-bench publish"
-        let connection = PublisherConnection(configuration: config)
-        try await connection.connect()
+        let counters = PublisherCounters()
         let latencies = Mutex<[Duration]>([])
         let body = [UInt8](repeating: 0x5A, count: size)
         let record: @Sendable (Settlement) -> Void = { settlement in latencies.withLock { $0.append(settlement.latency) } }
         let clock = ContinuousClock()
-        let start = clock.now
-        let elapsed = try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await connection.runConfirmDrainer() }
+        var unsettled: [OutgoingMessage] = []
+        let elapsed = try await PublisherConnection.withGeneration(
+            configuration: config, counters: counters, carrying: &unsettled
+        ) { connection in
+            let start = clock.now
             for i in 0..<count {
                 try await connection.publish(OutgoingMessage(
                     body: body, routingKey: routingKey, messageID: "bench-\(i)", contentType: "application/octet-stream",
                     onSettled: record))
             }
             _ = await connection.waitUntilSettled(timeout: .seconds(600))
-            let elapsed = start.duration(to: clock.now)
-            await connection.close()
-            try await group.waitForAll()
-            return elapsed
+            return start.duration(to: clock.now)
         }
-        let counts = connection.counters.snapshot()
+        let counts = counters.snapshot()
         let sorted = latencies.withLock { $0 }.sorted()
         func percentile(_ p: Double) -> Double {
             guard !sorted.isEmpty else { return 0 }
@@ -60,7 +58,7 @@ struct PublishBench: AsyncParsableCommand {
             {"bench":"publish","impl":"swift","count":\(count),"size":\(size),"window":\(window),\
             "seconds":\(round3(seconds)),"msg_per_s":\(round3(rate)),"mb_per_s":\(round3(rate * Double(size) / 1e6)),\
             "confirm_p50_ms":\(round3(percentile(0.5))),"confirm_p99_ms":\(round3(percentile(0.99))),\
-            "confirmed":\(counts.confirmed),"nacked":\(counts.nacked)}
+            "confirmed":\(counts.confirmed),"nacked":\(counts.nacked),"unsettled":\(unsettled.count)}
             """)
     }
 

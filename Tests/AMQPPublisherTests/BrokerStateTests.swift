@@ -67,11 +67,13 @@ struct BrokerStateTests {
 
             // Broker side: exactly the connections alive.
             #expect(try await eventually { try await Rabbitmqctl.connections(named: name, node: broker.node).isEmpty })
-            let connection = PublisherConnection(configuration: config, counters: counters)
-            try await connection.connect()
-            #expect(try await Rabbitmqctl.connections(named: name, node: broker.node).count == 1)
-            #expect(ProcessResources.now().threadNames.filter { $0 == String(name.prefix(15)) }.count == 1)
-            await connection.close()
+            var none: [OutgoingMessage] = []
+            try await PublisherConnection.withGeneration(configuration: config, counters: counters, carrying: &none) { _ in
+                let open = try await Rabbitmqctl.connections(named: name, node: broker.node)
+                #expect(open.count == 1)
+                #expect(ProcessResources.now().threadNames.filter { $0 == String(name.prefix(15)) }.count == 1)
+            }
+            #expect(!ProcessResources.now().threadNames.contains(String(name.prefix(15))), "joined when the scope returns")
             #expect(try await eventually { try await Rabbitmqctl.connections(named: name, node: broker.node).isEmpty })
         }
     }
@@ -103,38 +105,77 @@ struct BrokerStateTests {
         }
     }
 
+    /// The broker dies with confirms pending: frozen first (SIGSTOP) so the window fills, then
+    /// SIGKILLed, then started again. Every message ends confirmed and in the queue: the ones that
+    /// were in flight were handed back by their generation and republished by the next.
+    @Test(.timeLimit(.minutes(5)))
+    func sigkillWithConfirmsPendingLosesNothing() async throws {
+        try await ScratchBroker.with { broker in
+            let window = 16
+            let (config, queue) = try await prepare(broker, window: window, heartbeat: .seconds(2), name: uniqueName("evt-kill"))
+            let counters = PublisherCounters()
+            let source = MessageSource(routingKey: "k", size: 1024)
+            let loop = GenerationLoop(configuration: config, counters: counters, source: source)
+            let done = Flag()
+            async let left = loop.run(stop: { done.isSet })
+            #expect(await eventually { counters.snapshot().confirmed >= 200 })
+            try broker.signal(SIGSTOP)
+            // Confirms stop; publishing goes on until the window is full.
+            #expect(await eventually { counters.snapshot().inFlight >= window })
+            let atKill = counters.snapshot()
+            try broker.signal(SIGKILL)
+            #expect(await eventually { loop.failureCount >= 1 }, "the generation saw its broker die")
+            try await broker.startAgain()
+            #expect(await eventually(timeout: .seconds(60)) {
+                let now = counters.snapshot()
+                return now.reconnects >= 1 && now.confirmed >= atKill.confirmed + 200
+            })
+            done.set()
+            #expect(await left.isEmpty)
+            let final = counters.snapshot()
+            #expect(final.inFlight == 0 && final.republished >= atKill.inFlight - window, "\(atKill) → \(final)")
+            print("SIGKILL with \(atKill.inFlight) in flight: \(final.confirmed) confirmed, \(final.republished) republished")
+            // Every produced message is confirmed, and every confirmed one is in the queue.
+            try await checkQueue(broker, queue, source, window: window, reconnects: final.reconnects)
+        }
+    }
+
     @Test(.timeLimit(.minutes(4)))
     func memoryAlarmPausesPublishingAndNothingHangs() async throws {
         try await ScratchBroker.with { broker in
             let (config, queue) = try await prepare(broker, window: 8, heartbeat: .seconds(1), name: uniqueName("evt-mem"))
-            let connection = PublisherConnection(configuration: config)
-            try await connection.connect()
             let source = MessageSource(routingKey: "k", size: 512)
-            let stop = Flag()
-            let drainer = Task { try await connection.runConfirmDrainer() }
-            let publisher = Task { try await publishAll(source, on: connection, stop: { stop.isSet }) }
-            #expect(await eventually { connection.counters.snapshot().confirmed >= 50 })
+            var unsettled: [OutgoingMessage] = []
+            let connection = try await PublisherConnection.withGeneration(configuration: config, carrying: &unsettled) {
+                connection in
+                let stop = Flag()
+                let publisher = Task { try await publishAll(source, on: connection, stop: { stop.isSet }) }
+                #expect(await eventually { connection.counters.snapshot().confirmed >= 50 })
 
-            try await Rabbitmqctl.ctl(node: broker.node, "set_vm_memory_high_watermark", "0.0000001")
-            #expect(await eventually { connection.isBlocked })
-            let publishedWhenBlocked = connection.counters.snapshot().published
-            // Paused, alive: for three heartbeat timeouts nothing is sent and the watchdog stays quiet.
-            let paused = await eventually(timeout: .seconds(6)) {
-                !connection.isBlocked || connection.failure != nil || connection.counters.snapshot().published != publishedWhenBlocked
+                try await Rabbitmqctl.ctl(node: broker.node, "set_vm_memory_high_watermark", "0.0000001")
+                #expect(await eventually { connection.isBlocked })
+                let publishedWhenBlocked = connection.counters.snapshot().published
+                // Paused, alive: for three heartbeat timeouts nothing is sent and the watchdog stays quiet.
+                let paused = await eventually(timeout: .seconds(6)) {
+                    !connection.isBlocked || connection.failure != nil
+                        || connection.counters.snapshot().published != publishedWhenBlocked
+                }
+                #expect(!paused, "publishing went on or the connection failed: \(String(describing: connection.failure))")
+                // A publisher waiting on the blocked connection can be cancelled.
+                let extra = Task { try await connection.publish(source.message(1_000_000)) }
+                extra.cancel()
+                await #expect(throws: CancellationError.self) { try await extra.value }
+
+                try await Rabbitmqctl.ctl(node: broker.node, "set_vm_memory_high_watermark", "0.4")
+                #expect(await eventually {
+                    !connection.isBlocked && connection.counters.snapshot().published > publishedWhenBlocked + 50
+                })
+                stop.set()
+                try await publisher.value
+                #expect(await connection.waitUntilSettled(timeout: .seconds(30)))
+                return connection
             }
-            #expect(!paused, "publishing went on or the connection failed: \(String(describing: connection.failure))")
-            // A publisher waiting on the blocked connection can be cancelled.
-            let extra = Task { try await connection.publish(source.message(1_000_000)) }
-            extra.cancel()
-            await #expect(throws: CancellationError.self) { try await extra.value }
-
-            try await Rabbitmqctl.ctl(node: broker.node, "set_vm_memory_high_watermark", "0.4")
-            #expect(await eventually { !connection.isBlocked && connection.counters.snapshot().published > publishedWhenBlocked + 50 })
-            stop.set()
-            try await publisher.value
-            #expect(await connection.waitUntilSettled(timeout: .seconds(30)))
-            await connection.close()
-            try await drainer.value
+            #expect(unsettled.isEmpty)
             #expect(connection.failure?.code == .closed)
             #expect(connection.counters.snapshot().reconnects == 0)
             try await checkQueue(broker, queue, source, window: 8, reconnects: 0)
@@ -145,27 +186,28 @@ struct BrokerStateTests {
     func watchdogCutsAPublishStuckOnAStalledBroker() async throws {
         try await ScratchBroker.with { broker in
             let (config, _) = try await prepare(broker, window: 4, heartbeat: .seconds(1), name: uniqueName("evt-dog"))
-            let connection = PublisherConnection(configuration: config)
-            try await connection.connect()
-            // The broker stops reading (as under an alarm, rabbitmq-c #519): 4 × 8 MiB fill the
-            // socket buffers and the send blocks inside amqp_basic_publish.
-            try broker.signal(SIGSTOP)
+            let counters = PublisherCounters()
+            var unsettled: [OutgoingMessage] = []
             defer { try? broker.signal(SIGCONT) }
             let clock = ContinuousClock()
-            async let drained: Void = connection.runConfirmDrainer()
-            let source = MessageSource(routingKey: "k", size: 8 << 20, limit: 4)
-            try await publishAll(source, on: connection)
-            let start = clock.now
+            var stalledAt = clock.now
             do {
-                try await drained
-                Issue.record("the drainer returned normally")
+                try await PublisherConnection.withGeneration(configuration: config, counters: counters, carrying: &unsettled) {
+                    connection in
+                    // The broker stops reading (as under an alarm, rabbitmq-c #519): 4 × 8 MiB fill the
+                    // socket buffers and the send blocks inside amqp_basic_publish.
+                    try broker.signal(SIGSTOP)
+                    stalledAt = clock.now
+                    try await publishAll(MessageSource(routingKey: "k", size: 8 << 20, limit: 4), on: connection)
+                    try await connection.waitUntilEnded()
+                }
+                Issue.record("the generation ended normally")
             } catch let error as AMQPPublisherError {
                 #expect(error.code == .watchdogTimeout, "\(error)")
             }
-            #expect(start.duration(to: clock.now) < .seconds(10), "cut within about two heartbeats")
-            await connection.close()
-            #expect(connection.takeUnconfirmed().map(\.messageID) == ["m-1", "m-2", "m-3", "m-4"])
-            #expect(connection.counters.snapshot().inFlight == 0)
+            #expect(stalledAt.duration(to: clock.now) < .seconds(10), "cut within about two heartbeats")
+            #expect(unsettled.map(\.messageID) == ["m-1", "m-2", "m-3", "m-4"])
+            #expect(counters.snapshot().inFlight == 0)
         }
     }
 
@@ -175,20 +217,19 @@ struct BrokerStateTests {
             var (config, _) = try await prepare(broker, window: 4, heartbeat: .seconds(1), name: uniqueName("evt-ct"))
             config.heartbeat = .zero                   // so only the confirm timeout can notice
             config.confirmTimeout = .seconds(2)
-            let connection = PublisherConnection(configuration: config)
-            try await connection.connect()
-            try broker.signal(SIGSTOP)
+            var unsettled: [OutgoingMessage] = []
             defer { try? broker.signal(SIGCONT) }
-            async let drained: Void = connection.runConfirmDrainer()
-            try await publishAll(MessageSource(routingKey: "k", size: 100, limit: 3), on: connection)
             do {
-                try await drained
-                Issue.record("the drainer returned normally")
+                try await PublisherConnection.withGeneration(configuration: config, carrying: &unsettled) { connection in
+                    try broker.signal(SIGSTOP)
+                    try await publishAll(MessageSource(routingKey: "k", size: 100, limit: 3), on: connection)
+                    try await connection.waitUntilEnded()
+                }
+                Issue.record("the generation ended normally")
             } catch let error as AMQPPublisherError {
                 #expect(error.code == .confirmTimeout, "\(error)")
             }
-            await connection.close()
-            #expect(connection.takeUnconfirmed().map(\.messageID) == ["m-1", "m-2", "m-3"])
+            #expect(unsettled.map(\.messageID) == ["m-1", "m-2", "m-3"])
         }
     }
 }

@@ -22,12 +22,12 @@ struct PublisherIntegrationTests {
         }
         let n = 500
         let source = MessageSource(routingKey: "camera.cam-test.frame", size: 2000, limit: n)
-        let connection = PublisherConnection(configuration: configuration(exchange, name: uniqueName("evtest-n")))
-        try await connection.connect()
-        #expect(connection.connectedURL == "amqp://guest:***@127.0.0.1:5672/%2f")
-        #expect(try await publishAndSettle(source, on: connection, timeout: .seconds(60)))
-        #expect(connection.takeUnconfirmed().isEmpty)
-        let counts = connection.counters.snapshot()
+        let counters = PublisherCounters()
+        let (unsettled, url) = try await publishAndSettle(
+            source, configuration(exchange, name: uniqueName("evtest-n")), counters: counters, timeout: .seconds(60))
+        #expect(url == "amqp://guest:***@127.0.0.1:5672/%2f")
+        #expect(unsettled.isEmpty)
+        let counts = counters.snapshot()
         #expect(counts.published == n && counts.confirmed == n && counts.inFlight == 0 && counts.nacked == 0)
         #expect(source.ids(.confirmed).count == n)
         let received = try await withBroker { b in
@@ -53,10 +53,11 @@ struct PublisherIntegrationTests {
                                arguments: [("x-max-length", .int64(5)), ("x-overflow", .string("reject-publish"))])
         }
         let source = MessageSource(routingKey: "k", limit: 40)
-        let connection = PublisherConnection(configuration: configuration(exchange, name: uniqueName("evtest-nack")))
-        try await connection.connect()
-        #expect(try await publishAndSettle(source, on: connection, timeout: .seconds(30)))
-        let counts = connection.counters.snapshot()
+        let counters = PublisherCounters()
+        let (unsettled, _) = try await publishAndSettle(
+            source, configuration(exchange, name: uniqueName("evtest-nack")), counters: counters, timeout: .seconds(30))
+        #expect(unsettled.isEmpty)
+        let counts = counters.snapshot()
         let stored = try await withBroker { b in
             defer { b.delete(queue: queue, exchange: exchange) }
             return try b.drain(queue)
@@ -71,11 +72,12 @@ struct PublisherIntegrationTests {
     func unroutableMandatoryMessagesAreCountedAsReturned() async throws {
         let exchange = uniqueName("evtest.x")
         let source = MessageSource(routingKey: "nobody.listens", limit: 12)
-        let connection = PublisherConnection(configuration: configuration(exchange, name: uniqueName("evtest-ret")))
-        try await connection.connect()
-        #expect(try await publishAndSettle(source, on: connection, timeout: .seconds(30)))
+        let counters = PublisherCounters()
+        let (unsettled, _) = try await publishAndSettle(
+            source, configuration(exchange, name: uniqueName("evtest-ret")), counters: counters, timeout: .seconds(30))
+        #expect(unsettled.isEmpty)
         try await withBroker { b in b.delete(exchange: exchange) }
-        let counts = connection.counters.snapshot()
+        let counts = counters.snapshot()
         #expect(counts.returned == 12 && counts.confirmed == 0 && counts.published == 12, "\(counts)")
         #expect(source.ids(.returned).count == 12)
     }
@@ -90,10 +92,13 @@ struct PublisherIntegrationTests {
         var config = configuration("evtest.unused", name: uniqueName("evtest-bad"))
         config.urls = [url]
         config.connectTimeout = .seconds(2)
-        let connection = PublisherConnection(configuration: config)
+        let counters = PublisherCounters()
+        let carried = (1...3).map { MessageSource(routingKey: "k").message($0) }
+        var unsettled = carried
         do {
-            try await connection.connect()
-            Issue.record("connected to \(url)")
+            try await PublisherConnection.withGeneration(configuration: config, counters: counters, carrying: &unsettled) { _ in
+                Issue.record("connected to \(url)")
+            }
         } catch let error as AMQPPublisherError {
             #expect(error.code == code, "\(error)")
             #expect(!error.description.contains("s3cretpw"))
@@ -101,8 +106,8 @@ struct PublisherIntegrationTests {
         } catch {
             Issue.record("unexpected \(error)")
         }
-        await connection.close()
-        #expect(connection.counters.snapshot().reconnects == 0)
+        #expect(unsettled.map(\.messageID) == carried.map(\.messageID), "the carried messages come back")
+        #expect(counters.snapshot().reconnects == 0 && counters.snapshot().inFlight == 0)
     }
 
     @Test(.timeLimit(.minutes(1)), arguments: [nil, "/nonexistent/ca.pem"])
@@ -113,27 +118,29 @@ struct PublisherIntegrationTests {
         config.tls = AMQPConfiguration.TLS(caCertificatePath: caFile)
         config.connectTimeout = .seconds(2)
         config.handshakeTimeout = .seconds(2)
-        let connection = PublisherConnection(configuration: config)
+        var unsettled: [OutgoingMessage] = []
         do {
-            try await connection.connect()
-            Issue.record("TLS to a plain port succeeded")
+            try await PublisherConnection.withGeneration(configuration: config, carrying: &unsettled) { _ in
+                Issue.record("TLS to a plain port succeeded")
+            }
         } catch let error as AMQPPublisherError {
             #expect(error.code == .tlsFailed || (caFile == nil && error.code == .connectFailed), "\(error)")
             #expect(!error.description.contains("s3cretpw"))
         } catch {
             Issue.record("unexpected \(error)")
         }
-        await connection.close()
     }
 
     @Test(.timeLimit(.minutes(1)))
     func triesTheURLsInTurn() async throws {
         var config = configuration("evtest.turns", name: uniqueName("evtest-urls"))
         config.urls = ["amqp://guest:pw1@127.0.0.1:1/%2f", Self.url]
-        let connection = PublisherConnection(configuration: config)
-        try await connection.connect()
-        #expect(connection.connectedURL == "amqp://guest:***@127.0.0.1:5672/%2f")
-        await connection.close()
+        var unsettled: [OutgoingMessage] = []
+        let connection = try await PublisherConnection.withGeneration(configuration: config, carrying: &unsettled) { connection in
+            #expect(connection.connectedURL == "amqp://guest:***@127.0.0.1:5672/%2f")
+            #expect(connection.failure == nil)
+            return connection
+        }
         #expect(connection.failure?.code == .closed)
         try await withBroker { b in b.delete(exchange: "evtest.turns") }
     }
@@ -141,28 +148,33 @@ struct PublisherIntegrationTests {
     @Test(.timeLimit(.minutes(1)))
     func publishAfterCloseFailsAndCancelledPublishReturns() async throws {
         let exchange = uniqueName("evtest.x")
-        let connection = PublisherConnection(configuration: configuration(exchange, name: uniqueName("evtest-cancel")))
-        try await connection.connect()
         let source = MessageSource(routingKey: "nobody", limit: 100_000)
-        let publisher = Task { try await publishAll(source, on: connection) }
-        publisher.cancel()
-        await #expect(throws: CancellationError.self) { try await publisher.value }
-        await connection.close()
+        var unsettled: [OutgoingMessage] = []
+        let connection = try await PublisherConnection.withGeneration(
+            configuration: configuration(exchange, name: uniqueName("evtest-cancel")), carrying: &unsettled
+        ) { connection in
+            let publisher = Task { try await publishAll(source, on: connection) }
+            publisher.cancel()
+            await #expect(throws: CancellationError.self) { try await publisher.value }
+            return connection
+        }
         await #expect(throws: AMQPPublisherError.self) { try await connection.publish(source.message(999)) }
         #expect(connection.counters.snapshot().inFlight == 0)
         try await withBroker { b in b.delete(exchange: exchange) }
     }
 }
 
-/// Publishes all of `source` on `connection` with its confirm drainer running beside, waits up to
-/// `timeout` for every confirm, then closes the connection; returns whether everything settled.
-private func publishAndSettle(_ source: MessageSource, on connection: PublisherConnection, timeout: Duration) async throws -> Bool {
-    try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await connection.runConfirmDrainer() }
+/// Publishes all of `source` in one generation, waits up to `timeout` for every confirm (expecting
+/// them all); returns what the generation handed back and the URL it connected to.
+private func publishAndSettle(
+    _ source: MessageSource, _ configuration: AMQPConfiguration, counters: PublisherCounters, timeout: Duration
+) async throws -> (unsettled: [OutgoingMessage], url: String?) {
+    var unsettled: [OutgoingMessage] = []
+    let url = try await PublisherConnection.withGeneration(configuration: configuration, counters: counters, carrying: &unsettled) {
+        connection in
         try await publishAll(source, on: connection)
-        let settled = await connection.waitUntilSettled(timeout: timeout)
-        await connection.close()
-        try await group.waitForAll()
-        return settled
+        #expect(await connection.waitUntilSettled(timeout: timeout))
+        return connection.connectedURL
     }
+    return (unsettled, url)
 }

@@ -4,10 +4,11 @@ import Supervision
 import Synchronization
 import Testing
 
-/// The app's shape: a camera's `oneForAll` subtree whose generation scope owns one connection, with
-/// the confirm drainer and the publisher as its two children. Forced reconnects restart the subtree;
-/// the drainer never outlives its connection, and nothing of one generation reaches the next.
-@Suite("Publisher and drainer under a Supervision subtree")
+/// The app's shape: a camera's `oneForAll` subtree whose generation scope is one
+/// `PublisherConnection.withGeneration`, with a connection watch and the publisher as its two
+/// children. Forced reconnects restart the subtree; no child outlives its connection, and nothing of
+/// one generation reaches the next but the messages it hands back.
+@Suite("Publisher generations under a Supervision subtree")
 struct SupervisedPublisherTests {
     /// Ordered record of what each generation did.
     final class Journal: Sendable {
@@ -43,30 +44,25 @@ struct SupervisedPublisherTests {
             backoff: Backoff(initial: .milliseconds(10), maximum: .milliseconds(200)),
             logger: Logger(label: "evtest.supervision")
         ) { generation, startChildren in
-            let connection = PublisherConnection(
-                configuration: configuration, counters: counters, republishing: journal.takeCarry())
-            do {
-                try await connection.connect()
+            var carry = journal.takeCarry()
+            defer {
+                journal.carry.withLock { $0 = carry }
+                journal.log("closed \(generation)")
+            }
+            try await PublisherConnection.withGeneration(configuration: configuration, counters: counters, carrying: &carry) {
+                connection in
                 journal.log("connected \(generation)")
                 try await startChildren([
-                    ChildSpec(id: "drainer") {
-                        defer { journal.log("drainer returned \(generation)") }
-                        try await connection.runConfirmDrainer()
+                    ChildSpec(id: "connection") {
+                        defer { journal.log("watch returned \(generation)") }
+                        try await connection.waitUntilEnded()
                     },
                     ChildSpec(id: "publisher") {
                         defer { journal.log("publisher returned \(generation)") }
                         try await publishAll(source, on: connection)
                     },
                 ])
-            } catch {
-                await connection.close()
-                journal.carry.withLock { $0 = connection.takeUnconfirmed() }
-                journal.log("closed \(generation)")
-                throw error
             }
-            await connection.close()
-            journal.carry.withLock { $0 = connection.takeUnconfirmed() }
-            journal.log("closed \(generation)")
         }
         let running = Task { try await camera.run() }
 
@@ -80,21 +76,19 @@ struct SupervisedPublisherTests {
         try await running.value
 
         // What the last generation left unconfirmed goes out on one more connection.
-        let last = PublisherConnection(configuration: config, counters: counters,
-                                       republishing: journal.takeCarry())
-        try await last.connect()
-        async let drained: Void = last.runConfirmDrainer()
-        try await publishAll(source, on: last, stop: { !source.hasPutBack })
-        #expect(await last.waitUntilSettled(timeout: .seconds(30)))
-        await last.close()
-        try await drained
+        var carry = journal.takeCarry()
+        try await PublisherConnection.withGeneration(configuration: config, counters: counters, carrying: &carry) { last in
+            try await publishAll(source, on: last, stop: { !source.hasPutBack })
+            #expect(await last.waitUntilSettled(timeout: .seconds(30)))
+        }
+        #expect(carry.isEmpty)
 
         let counts = counters.snapshot()
         #expect(counts.reconnects >= 6 && counts.inFlight == 0, "\(counts)")
         #expect(camera.snapshot().restarts >= 5)
         for g in 1...5 {
             let closed = try #require(journal.index("closed \(g)"))
-            #expect(try #require(journal.index("drainer returned \(g)")) < closed, "drainer of \(g) outlived its connection")
+            #expect(try #require(journal.index("watch returned \(g)")) < closed, "watch of \(g) outlived its connection")
             #expect(try #require(journal.index("publisher returned \(g)")) < closed)
             #expect(closed < (journal.index("connected \(g + 1)") ?? .max), "generation \(g + 1) opened before \(g) closed")
         }

@@ -19,7 +19,7 @@ extension BinaryTests {
                 status.cameras.count == 3 && status.cameras.values.allSatisfy { $0.state == "running" && $0.confirmed > 0 }
             }
             let steadyTasks = steady.liveTasks
-            #expect(steadyTasks == 3 * 5, "per camera: the subtree task and its four children")
+            #expect(steadyTasks == 3 * 4, "per camera: the subtree task and its three children")
             var reconnects = steady.cameras.mapValues(\.reconnects)
             var spreads: [Int] = []
             for round in 1...50 {
@@ -34,16 +34,17 @@ extension BinaryTests {
                     spreads.append((times.max() ?? 0) - (times.min() ?? 0))
                 }
             }
-            // Reconnects after an outage are jittered (±25 % of 100 ms here), not simultaneous.
+            // Reconnects after an outage are jittered (200 to 400 ms after a connection that worked).
             #expect(spreads.sorted()[spreads.count / 2] >= 5, "reconnect spreads (ms): \(spreads)")
             let final = try await h.waitForStatus("live tasks back to steady") { status in
                 status.liveTasks == steadyTasks && status.cameras.values.allSatisfy { $0.state == "running" }
             }
-            #expect(final.cameras.values.allSatisfy { $0.reconnects >= 50 && $0.restarts >= 50 })
+            // A broker fault is not a camera fault: the publishers reconnected, nothing restarted.
+            #expect(final.cameras.values.allSatisfy { $0.reconnects >= 50 && $0.restarts == 0 }, "\(final.cameras)")
             #expect(final.tree.state == "running" && final.tree.restarts == 0, "nothing escalated to the root")
-            // Restart lines carry the camera id and the reason.
+            // Outage lines carry the camera id and the reason.
             #expect(app.stderr.contains("camera=c1"))
-            #expect(app.stderr.contains("restarting") || app.stderr.contains("generation failed"))
+            #expect(app.stderr.contains("broker connection lost; reconnecting"))
             #expect(!app.stderr.contains("guest:guest"))
             app.signal(SIGTERM)
             #expect(try await app.waitForExit(within: .seconds(60)) == 0)
@@ -173,14 +174,13 @@ extension BinaryTests {
             let final = try JSONDecoder().decode(StatusDocument.self, from: try Data(contentsOf: URL(fileURLWithPath: h.statusPath)))
             #expect(final.cameras.values.allSatisfy { $0.inFlight == 0 && $0.state == "stopped" })
             #expect(final.liveTasks == 0)
-            // Nothing captured was lost at the stop: every frame was encoded unless a full queue
-            // dropped it (counted), and every encoded frame was published unless dropped.
+            // Nothing captured was lost at the stop: the ledger balances with nothing left queued or
+            // in flight, and with no restart nothing was republished.
             for (id, camera) in final.cameras {
-                let lost = camera.framesCaptured - camera.framesEncoded
-                #expect(lost >= 0 && lost <= camera.dropped, "\(id): \(camera)")
-                // With no restart nothing is republished: captured = published + dropped exactly.
+                #expect(camera.ledgerIdentitiesHold, "\(id): \(camera)")
+                #expect(camera.queuedForEncode == 0 && camera.queuedForPublish == 0, "\(id): \(camera)")
                 #expect(camera.restarts == 0 && camera.reconnects == 0, "\(id): \(camera)")
-                #expect(camera.framesCaptured == camera.published + camera.dropped, "\(id): \(camera)")
+                #expect(camera.published == camera.confirmed && camera.framesEncoded == camera.confirmed + camera.droppedAfterEncode, "\(id): \(camera)")
             }
             let confirmed = final.cameras.values.map(\.confirmed).reduce(0, +)
             let inQueue = try await h.drain(queue: queue)

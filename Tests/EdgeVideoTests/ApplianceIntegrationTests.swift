@@ -76,7 +76,7 @@ extension BinaryTests {
             #expect(tree["id"] as? String == "root" && tree["strategy"] as? String == "one_for_one")
             let subtree = try #require((tree["children"] as? [[String: Any]])?.first)
             #expect(subtree["strategy"] as? String == "one_for_all")
-            #expect((subtree["children"] as? [[String: Any]])?.map { $0["id"] as? String } == ["confirm-drainer", "publisher", "encoder", "capture"])
+            #expect((subtree["children"] as? [[String: Any]])?.map { $0["id"] as? String } == ["publisher", "encoder", "capture"])
             #expect(json["live_tasks"] as? Int == tree["live_tasks"] as? Int)
             _ = try await eventually(within: .seconds(10), "tree on stderr") { app.stderr.contains("└─ camera:synthetic") ? true : nil }
             #expect(!String(decoding: raw, as: UTF8.self).contains("guest:guest"))

@@ -6,8 +6,11 @@ import Testing
 @Suite struct StatusDocumentTests {
     static func sample() -> StatusDocument {
         var camera = CameraStatus(state: "running")
-        (camera.framesCaptured, camera.framesEncoded, camera.published, camera.confirmed) = (120, 60, 60, 59)
-        (camera.inFlight, camera.reconnects, camera.restarts) = (1, 1, 1)
+        camera.broker = "connected"
+        (camera.framesCaptured, camera.framesEncoded, camera.queuedForEncode, camera.droppedBeforeEncode) = (120, 60, 2, 58)
+        (camera.confirmed, camera.inFlight, camera.queuedForPublish, camera.droppedAfterEncode) = (52, 1, 2, 1)
+        (camera.nacked, camera.returned, camera.rejected, camera.dropped) = (2, 1, 1, 59)
+        (camera.published, camera.reconnects, camera.restarts) = (60, 1, 1)
         let publisher = StatusNode(id: "publisher", kind: "worker", state: "running", restarts: 1)
         let subtree = StatusNode(
             id: "camera:cam-1", kind: "supervisor", strategy: "one_for_all", state: "running", restarts: 1,
@@ -32,9 +35,11 @@ import Testing
         let camera = try #require((json["cameras"] as? [String: Any])?["cam-1"] as? [String: Any])
         #expect(
             Set(camera.keys) == [
-                "state", "frames_captured", "frames_encoded", "published", "confirmed", "nacked", "dropped",
-                "in_flight", "reconnects", "restarts", "last_error",
+                "state", "broker", "frames_captured", "frames_encoded", "queued_for_encode", "queued_for_publish",
+                "in_flight", "confirmed", "dropped_before_encode", "dropped_after_encode", "nacked", "returned",
+                "rejected", "dropped", "published", "reconnects", "restarts", "last_error",
             ])
+        #expect(Set(camera.keys) == Set(CameraStatus.CodingKeys.allCases.map(\.stringValue)))
         #expect(camera["in_flight"] as? Int == 1 && camera["last_error"] is NSNull)
     }
 
@@ -52,7 +57,21 @@ import Testing
         #expect(text.contains("root  one_for_one  running  tasks 17\n"))
         #expect(text.contains("└─ camera:cam-1  one_for_all  running  restarts 1  tasks 4  last exit: connection closed by broker\n"))
         #expect(text.contains("   └─ publisher  running  restarts 1\n"))
-        #expect(text.contains("cam-1  running  captured 120  encoded 60  published 60  confirmed 59  in flight 1"))
+        #expect(text.contains("cam-1  running  broker connected  captured 120 = encoded 60 + dropped 58 + queued 2"))
+        #expect(text.contains("  encoded = confirmed 52 + in flight 1 + queued 2 + dropped 1 + nacked 2 + returned 1 + rejected 1"))
+    }
+
+    @Test func ledgerIdentitiesAreChecked() {
+        var camera = Self.sample().cameras["cam-1"]!
+        #expect(camera.ledgerIdentitiesHold)
+        camera.confirmed += 1  // a frame counted twice
+        #expect(!camera.ledgerIdentitiesHold)
+        camera.confirmed -= 1
+        camera.queuedForEncode -= 1  // a frame vanished
+        #expect(!camera.ledgerIdentitiesHold)
+        camera.queuedForEncode += 1
+        (camera.inFlight, camera.queuedForPublish) = (-1, 4)  // sums right, a place below zero
+        #expect(!camera.ledgerIdentitiesHold)
     }
 }
 

@@ -99,12 +99,16 @@ public final class SupervisedFleet: CameraFleet {
         return subtree.resources.observations.latestFrame.map(LatestFrame.frame) ?? .noFrameYet
     }
 
-    /// Waits (polling the subtree's state) until it runs or backs off, or `limit` passed.
+    /// Waits (polling the subtree's state) until it runs and is connected to the broker (or had a
+    /// broker failure), or backs off, or `limit` passed.
     private func waitUntilSettled(_ subtree: CameraSubtree, within limit: Duration) async {
         let deadline = ContinuousClock.now + limit
         while ContinuousClock.now < deadline {
             let state = subtree.supervisor.snapshot().state
-            if state == .running || state == .backingOff || state == .failed { return }
+            let link = subtree.resources.link.snapshot
+            if state == .running && (link.connected || link.lastError != nil) || state == .backingOff || state == .failed {
+                return
+            }
             do { try await Task.sleep(for: .milliseconds(50)) } catch { return }
         }
     }
@@ -124,19 +128,29 @@ public final class SupervisedFleet: CameraFleet {
     }
 
     static func status(of subtree: CameraSubtree, node: SupervisorSnapshot?) -> CameraStatus {
-        let pipeline = subtree.resources.pipeline.snapshot()
+        let ledger = subtree.resources.ledger.counts  // one read: the identities hold
         let publisher = subtree.resources.publisher.snapshot()
+        let link = subtree.resources.link.snapshot
         var status = CameraStatus(state: node?.state.rawValue ?? "starting")
-        status.framesCaptured = Int(pipeline.framesCaptured)
-        status.framesEncoded = Int(pipeline.framesEncoded)
-        status.dropped = Int(pipeline.dropped)
+        status.broker = link.connected ? "connected" : "disconnected"
+        status.framesCaptured = ledger.captured
+        status.framesEncoded = ledger.encoded
+        status.queuedForEncode = ledger.queuedForEncode
+        status.queuedForPublish = ledger.queuedForPublish
+        status.inFlight = ledger.inFlight
+        status.confirmed = ledger.confirmed
+        status.droppedBeforeEncode = ledger.droppedBeforeEncode
+        status.droppedAfterEncode = ledger.droppedAfterEncode
+        status.nacked = ledger.nacked
+        status.returned = ledger.returned
+        status.rejected = ledger.rejected
+        status.dropped = ledger.droppedBeforeEncode + ledger.droppedAfterEncode
         status.published = publisher.published
-        status.confirmed = publisher.confirmed
-        status.nacked = publisher.nacked
-        status.inFlight = publisher.inFlight
         status.reconnects = publisher.reconnects
         status.restarts = node?.restarts ?? 0
-        status.lastError = node?.lastExit.map(Redaction.redactingSecrets(in:))
+        // While the broker is away, its error; else why the subtree last exited.
+        let error = (node?.state == .running ? link.lastError : nil) ?? node?.lastExit
+        status.lastError = error.map(Redaction.redactingSecrets(in:))
         return status
     }
 

@@ -4,8 +4,8 @@ import Synchronization
 import VideoPipeline
 
 /// What one camera keeps across the generations of its subtree: the queues between stages (so
-/// frames queued at a restart go to the next generation), its counters, its frame numbers and the
-/// messages still to be (re)published.
+/// frames queued at a restart go to the next generation), its counters and frame ledger, its frame
+/// numbers, the messages still to be (re)published and the state of its broker link.
 ///
 /// Thread-safety: every member is thread-safe; shared by the scope and the children.
 final class CameraResources: Sendable {
@@ -15,6 +15,8 @@ final class CameraResources: Sendable {
     let captured: FrameQueue<CapturedFrame>
     /// Encoder → publisher.
     let encoded: FrameQueue<EncodedFrame>
+    /// Where every frame is (see ``FrameLedger``); fed by the pipeline and the publisher.
+    let ledger: FrameLedger
     /// Capture and encoder figures.
     let pipeline: PipelineCounters
     /// Publisher figures, shared by every connection of the camera.
@@ -28,6 +30,8 @@ final class CameraResources: Sendable {
     /// Messages taken off the queue but not accepted, or unconfirmed when a connection ended;
     /// published first by the next generation, in this order, with the same `message_id`.
     private let pending = Mutex<[OutgoingMessage]>([])
+    /// The broker link as the status shows it.
+    let link: BrokerLinkState
 
     /// Fresh resources for `camera`.
     ///
@@ -39,37 +43,45 @@ final class CameraResources: Sendable {
         self.camera = camera
         captured = FrameQueue(capacity: camera.queueCapacity)
         encoded = FrameQueue(capacity: camera.queueCapacity)
-        pipeline = PipelineCounters()
+        ledger = FrameLedger()
+        pipeline = PipelineCounters(accounting: ledger)
         publisher = PublisherCounters()
+        link = BrokerLinkState()
         observations = CameraObservations(cameraID: camera.id)
         self.sequence = sequence
         self.instance = instance
     }
 
-    /// The same queues, counters and numbers for changed settings of the same camera (new queues
-    /// only if their capacity changed).
+    /// The same queues, counters and numbers for changed settings of the same camera. New queues
+    /// only if their capacity changed: the frames of the old ones move to them (oldest dropped
+    /// and counted if they no longer fit). Call once the old subtree has stopped.
     init(camera: AppConfig.Camera, reusing old: CameraResources) {
         self.camera = camera
         let sameCapacity = old.camera.queueCapacity == camera.queueCapacity
         captured = sameCapacity ? old.captured : FrameQueue(capacity: camera.queueCapacity)
         encoded = sameCapacity ? old.encoded : FrameQueue(capacity: camera.queueCapacity)
+        ledger = old.ledger
         pipeline = old.pipeline
         publisher = old.publisher
+        link = old.link
         observations = old.observations
         sequence = old.sequence
         instance = old.instance
         pending.withLock { $0 = old.takePending() }
+        if !sameCapacity {
+            while let frame = old.captured.tryNext() {
+                if captured.push(frame) != nil { ledger.frameDroppedBeforeEncode() }
+            }
+            while let frame = old.encoded.tryNext() {
+                if encoded.push(frame) != nil { ledger.frameDroppedAfterEncode() }
+            }
+        }
     }
 
-    /// Appends messages for the next generation to publish (after those already pending).
-    func keep(_ messages: [OutgoingMessage]) {
+    /// Puts messages back at the front, in this order: they are older than those still pending.
+    func keepFirst(_ messages: [OutgoingMessage]) {
         guard !messages.isEmpty else { return }
-        pending.withLock { $0.append(contentsOf: messages) }
-    }
-
-    /// Puts one message back at the front.
-    func keepFirst(_ message: OutgoingMessage) {
-        pending.withLock { $0.insert(message, at: 0) }
+        pending.withLock { $0.insert(contentsOf: messages, at: 0) }
     }
 
     /// The first pending message, removed from the list.

@@ -19,7 +19,7 @@ enum CameraSettings {
                 verifyHostname: amqp.tls.verifyHostname),
             heartbeat: duration(amqp.heartbeatS), connectTimeout: duration(amqp.connectTimeoutS),
             confirmTimeout: duration(amqp.confirmTimeoutS), windowCount: amqp.inFlightWindow,
-            mandatory: amqp.mandatory, persistent: amqp.persistent, connectionName: "edge-video camera:\(cameraID)")
+            mandatory: amqp.mandatory, persistent: amqp.persistent, connectionName: "edge-video camera:\(cameraID)", threadName: "amqp-\(cameraID)")
     }
 
     /// The capture and encoding settings of a camera. `jpeg_quality` 1...100 maps linearly onto

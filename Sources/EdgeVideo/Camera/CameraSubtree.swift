@@ -4,10 +4,11 @@ import Supervision
 import VideoPipeline
 
 /// One camera's `camera:<id>` subtree: a `oneForAll` supervisor restarting without limit (with
-/// backoff) whose generation scope owns the AMQP connection. Children in start order: confirm
-/// drainer, publisher, encoder, capture; they stop in reverse, so a stop halts capture first,
-/// lets the encoder finish its frame, publishes what is queued, and the scope then waits for the
-/// outstanding confirms (up to the shutdown timeout) before it closes the connection.
+/// backoff). Children in start order: publisher (which owns the broker connections and their
+/// confirm drainer, and rides out broker outages by itself), encoder, capture; they stop in
+/// reverse, so a stop halts capture first, lets the encoder finish its frames, publishes what is
+/// queued and waits for the outstanding confirms (within the shutdown timeout) before the
+/// connection closes.
 final class CameraSubtree: Sendable {
     /// The camera's persistent resources.
     let resources: CameraResources
@@ -15,7 +16,10 @@ final class CameraSubtree: Sendable {
     let supervisor: Supervisor
 
     /// Builds the subtree for `resources.camera` with the broker and supervision settings of `config`.
-    init(resources: CameraResources, config: AppConfig, logger: Logger) {
+    /// - Parameter generationStarted: called with the generation number when a generation's scope
+    ///   begins (tests check there that no thread of the previous one is left).
+    init(resources: CameraResources, config: AppConfig, logger: Logger,
+         generationStarted: @escaping @Sendable (Int) -> Void = { _ in }) {
         self.resources = resources
         var logger = logger
         logger[metadataKey: "camera"] = "\(resources.camera.id)"
@@ -23,45 +27,32 @@ final class CameraSubtree: Sendable {
         let pipeline = CameraSettings.pipeline(resources.camera)
         let routingKey = resources.camera.routingKey(template: config.amqp.routingKey)
         let shutdown = CameraSettings.duration(config.supervision.shutdownTimeoutS)
+        // The confirms of a stop get what the shutdown timeout leaves after the flush and the close.
+        let settleGrace = max(shutdown / 2, shutdown - .seconds(3))
         let persistent = config.amqp.persistent
+        let name = resources.camera.id
         supervisor = Supervisor(
             id: "camera:\(resources.camera.id)", strategy: .oneForAll, intensity: .unlimited,
             backoff: CameraSettings.backoff(config.supervision.backoff), logger: logger
-        ) { [resources, logger] _, startChildren in
-            let connection = PublisherConnection(
-                configuration: amqp, counters: resources.publisher, republishing: resources.takePending(), logger: logger)
-            do {
-                try await connection.connect()
-            } catch {
-                resources.keep(connection.takeUnconfirmed())
-                throw error
-            }
+        ) { [resources, logger] generation, startChildren in
+            generationStarted(generation)
             let publisher = FramePublisher(
-                resources: resources, connection: connection, routingKey: routingKey, persistent: persistent)
-            let capture = Capture(configuration: pipeline, output: resources.captured, counters: resources.pipeline)
+                resources: resources, configuration: amqp, routingKey: routingKey, persistent: persistent,
+                settleGrace: settleGrace, logger: logger)
+            let capture = Capture(
+                configuration: pipeline, output: resources.captured, counters: resources.pipeline, name: name,
+                logger: logger)
             let encoder = Encoder(
                 configuration: pipeline, input: resources.captured, output: resources.encoded,
-                counters: resources.pipeline, sequence: resources.sequence,
+                counters: resources.pipeline, sequence: resources.sequence, name: name,
                 onEncoded: { [observations = resources.observations] frame, duration in
                     observations.encoded(frame, in: duration)
                 })
-            let children = [
-                ChildSpec(id: "confirm-drainer", shutdownTimeout: shutdown) { try await connection.runConfirmDrainer() },
+            try await startChildren([
                 ChildSpec(id: "publisher", shutdownTimeout: shutdown) { try await publisher.run() },
                 ChildSpec(id: "encoder", shutdownTimeout: shutdown) { try await encoder.run() },
                 ChildSpec(id: "capture", shutdownTimeout: shutdown) { try await capture.run() },
-            ]
-            do {
-                try await startChildren(children)
-            } catch {
-                await connection.close()
-                resources.keep(connection.takeUnconfirmed())
-                throw error
-            }
-            // Every child has returned; on a restart as on a stop, confirms get the shutdown timeout
-            // (a dead connection ends at once), the rest is republished by the next generation.
-            await connection.close(gracePeriod: shutdown)
-            resources.keep(connection.takeUnconfirmed())
+            ])
         }
     }
 

@@ -1,3 +1,4 @@
+import DedicatedThread
 import Foundation
 import Logging
 
@@ -20,8 +21,8 @@ struct HTTPLimits: Sendable {
 /// answered by a synchronous handler that reads snapshots.
 ///
 /// All socket work (accept, recv, send, poll) runs on one dedicated thread (`http`), never on the
-/// cooperative pool; cancelling ``run(onListening:)`` wakes the thread through a pipe, and it
-/// closes every connection and the listener before `run` returns.
+/// cooperative pool; cancelling ``run(onListening:)`` wakes the thread through a `WakePipe`, and
+/// it closes every connection and the listener before `run` returns (the thread is joined).
 struct HTTPServer: Sendable {
     /// Where to listen.
     let address: SocketAddress
@@ -37,31 +38,27 @@ struct HTTPServer: Sendable {
     ///   `CancellationError` when cancelled.
     func run(onListening: @Sendable (Int) -> Void) async throws {
         let listener = try openListener()
-        var ends: [Int32] = [-1, -1]
+        let wake: WakePipe
+        let thread: DedicatedThread
         do {
-            try syscall("pipe") { pipe(&ends) }
-        } catch {
+            wake = try WakePipe()
+            thread = try DedicatedThread(name: "http") { [self, wake] in
+                var loop = HTTPServerLoop(listener: listener, wake: wake.readEnd, limits: limits, handler: handler)
+                loop.run()
+                close(listener)
+            }
+        } catch let error as WakePipeError {
             close(listener)
-            throw error
+            throw SystemError(code: .init(errno: error.errno), operation: "pipe")
+        } catch let error as DedicatedThreadError {
+            close(listener)
+            throw SystemError(code: .init(errno: error.errno), operation: "pthread_create \(error.name)")
         }
-        for end in ends { Self.makeNonBlocking(end) }
-        let (wake, waker) = (ends[0], Waker(fd: ends[1]))
         onListening(SocketAddress.boundPort(of: listener) ?? 0)
         await withTaskCancellationHandler {
-            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                let thread = Thread { [self] in
-                    var loop = HTTPServerLoop(listener: listener, wake: wake, limits: limits, handler: handler)
-                    loop.run()
-                    waker.close()
-                    close(wake)
-                    close(listener)
-                    done.resume()
-                }
-                thread.name = "http"
-                thread.start()
-            }
+            await thread.join()
         } onCancel: {
-            waker.wake()
+            wake.wake()
         }
         throw CancellationError()
     }

@@ -1,3 +1,4 @@
+import DedicatedThread
 import Foundation
 
 #if canImport(Glibc)
@@ -18,12 +19,8 @@ extension StatusClient {
         let host = ["0.0.0.0": "127.0.0.1", "::": "::1"][http.address] ?? http.address
         guard let address = SocketAddress.numeric(host, port: http.port) else { return nil }
         let limit = timeout
-        let body: Data? = await withCheckedContinuation { continuation in
-            // A blocking connect and read with deadlines, on a thread of its own.
-            let thread = Thread { continuation.resume(returning: Self.get("/status", from: address, within: limit)) }
-            thread.name = "status-http"
-            thread.start()
-        }
+        // A blocking connect and read with deadlines, on a thread of its own (joined).
+        let body = try? await DedicatedThread.run(name: "status-http") { Self.get("/status", from: address, within: limit) }
         guard let body, let document = try? JSONDecoder().decode(StatusDocument.self, from: body) else { return nil }
         if let pid = StatusFile.readPID(at: paths.pidFile), pid != document.pid { return nil }
         return body

@@ -16,10 +16,12 @@ extension StatusDocument {
             let width = cameras.keys.map(\.count).max() ?? 0
             for id in cameras.keys.sorted() {
                 let c = cameras[id]!
-                var line = id.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + c.state
-                line += "  captured \(c.framesCaptured)  encoded \(c.framesEncoded)  published \(c.published)"
-                line += "  confirmed \(c.confirmed)  in flight \(c.inFlight)  nacked \(c.nacked)  dropped \(c.dropped)"
-                line += "  reconnects \(c.reconnects)  restarts \(c.restarts)"
+                var line = id.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + c.state + "  broker " + c.broker
+                line += "  captured \(c.framesCaptured) = encoded \(c.framesEncoded) + dropped \(c.droppedBeforeEncode)"
+                line += " + queued \(c.queuedForEncode)"
+                line += "  encoded = confirmed \(c.confirmed) + in flight \(c.inFlight) + queued \(c.queuedForPublish)"
+                line += " + dropped \(c.droppedAfterEncode) + nacked \(c.nacked) + returned \(c.returned) + rejected \(c.rejected)"
+                line += "  published \(c.published)  reconnects \(c.reconnects)  restarts \(c.restarts)"
                 if let error = c.lastError { line += "  last error: \(error)" }
                 lines.append(line)
             }

@@ -117,26 +117,47 @@ public struct StatusNode: Sendable, Equatable, Codable {
 }
 
 /// Counters and state of one camera in the status document.
+///
+/// The frame ledger: every frame the camera captured is in exactly one of `queued_for_encode`,
+/// `dropped_before_encode` or (once encoded) `queued_for_publish`, `in_flight`, `confirmed`,
+/// `dropped_after_encode`, `nacked`, `returned`, `rejected`. All of them are read at one instant,
+/// so ``ledgerIdentitiesHold`` is true of every status.
 public struct CameraStatus: Sendable, Equatable, Codable {
     /// State of the camera's subtree (same words as tree nodes).
     public var state: String
-    /// Frames read from the source.
+    /// `connected` while a broker connection is open, else `disconnected` (during an outage the
+    /// camera goes on capturing; see `last_error`).
+    public var broker: String
+    /// Frames sampled from the source and queued for the encoder.
     public var framesCaptured: Int
-    /// Frames sampled and JPEG-encoded.
+    /// Frames JPEG-encoded.
     public var framesEncoded: Int
-    /// Messages published (including republished ones).
-    public var published: Int
-    /// Messages confirmed by the broker.
-    public var confirmed: Int
-    /// Messages the broker refused.
-    public var nacked: Int
-    /// Frames dropped because a queue was full.
-    public var dropped: Int
-    /// Published, not yet confirmed.
+    /// Captured frames waiting for the encoder (or being encoded).
+    public var queuedForEncode: Int
+    /// Encoded frames not handed to a broker connection: in the publish queue, or handed back
+    /// unsettled by a connection that ended, to be republished.
+    public var queuedForPublish: Int
+    /// Frames handed to a broker connection and not settled yet.
     public var inFlight: Int
+    /// Frames confirmed by the broker.
+    public var confirmed: Int
+    /// Frames dropped before encoding: a full encoder queue (oldest first) or a failed encoding.
+    public var droppedBeforeEncode: Int
+    /// JPEGs dropped by a full publish queue (oldest first), e.g. during a long broker outage.
+    public var droppedAfterEncode: Int
+    /// Frames the broker refused (`basic.nack`).
+    public var nacked: Int
+    /// Frames returned as unroutable (`mandatory`).
+    public var returned: Int
+    /// Frames the broker closed the channel over (poison, e.g. over `max_message_size`), given up.
+    public var rejected: Int
+    /// `dropped_before_encode + dropped_after_encode`.
+    public var dropped: Int
+    /// `basic.publish` calls, republished frames included.
+    public var published: Int
     /// Broker connections opened after the first.
     public var reconnects: Int
-    /// Restarts of the camera subtree.
+    /// Restarts of the camera subtree (camera faults; a broker outage is not one).
     public var restarts: Int
     /// The last failure, redacted; `null` when none.
     public var lastError: String?
@@ -144,13 +165,28 @@ public struct CameraStatus: Sendable, Equatable, Codable {
     /// Creates a camera status with all counters at zero.
     public init(state: String) {
         self.state = state
-        (framesCaptured, framesEncoded, published, confirmed, nacked, dropped, inFlight, reconnects, restarts) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0)
+        broker = "disconnected"
+        (framesCaptured, framesEncoded, queuedForEncode, queuedForPublish, inFlight, confirmed) = (0, 0, 0, 0, 0, 0)
+        (droppedBeforeEncode, droppedAfterEncode, nacked, returned, rejected, dropped) = (0, 0, 0, 0, 0, 0)
+        (published, reconnects, restarts) = (0, 0, 0)
     }
 
-    enum CodingKeys: String, CodingKey {
-        case state, published, confirmed, nacked, dropped, reconnects, restarts
-        case framesCaptured = "frames_captured", framesEncoded = "frames_encoded", inFlight = "in_flight"
+    /// `frames_captured = frames_encoded + dropped_before_encode + queued_for_encode` and
+    /// `frames_encoded = confirmed + in_flight + queued_for_publish + dropped_after_encode + nacked
+    /// + returned + rejected`, and no place below zero.
+    public var ledgerIdentitiesHold: Bool {
+        let places = [queuedForEncode, queuedForPublish, inFlight, confirmed, droppedBeforeEncode, droppedAfterEncode,
+                      nacked, returned, rejected]
+        return places.allSatisfy { $0 >= 0 }
+            && framesCaptured == framesEncoded + droppedBeforeEncode + queuedForEncode
+            && framesEncoded == confirmed + inFlight + queuedForPublish + droppedAfterEncode + nacked + returned + rejected
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case state, broker, confirmed, nacked, returned, rejected, dropped, published, reconnects, restarts
+        case framesCaptured = "frames_captured", framesEncoded = "frames_encoded"
+        case queuedForEncode = "queued_for_encode", queuedForPublish = "queued_for_publish", inFlight = "in_flight"
+        case droppedBeforeEncode = "dropped_before_encode", droppedAfterEncode = "dropped_after_encode"
         case lastError = "last_error"
     }
 
@@ -158,13 +194,20 @@ public struct CameraStatus: Sendable, Equatable, Codable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(state, forKey: .state)
+        try container.encode(broker, forKey: .broker)
         try container.encode(framesCaptured, forKey: .framesCaptured)
         try container.encode(framesEncoded, forKey: .framesEncoded)
-        try container.encode(published, forKey: .published)
-        try container.encode(confirmed, forKey: .confirmed)
-        try container.encode(nacked, forKey: .nacked)
-        try container.encode(dropped, forKey: .dropped)
+        try container.encode(queuedForEncode, forKey: .queuedForEncode)
+        try container.encode(queuedForPublish, forKey: .queuedForPublish)
         try container.encode(inFlight, forKey: .inFlight)
+        try container.encode(confirmed, forKey: .confirmed)
+        try container.encode(droppedBeforeEncode, forKey: .droppedBeforeEncode)
+        try container.encode(droppedAfterEncode, forKey: .droppedAfterEncode)
+        try container.encode(nacked, forKey: .nacked)
+        try container.encode(returned, forKey: .returned)
+        try container.encode(rejected, forKey: .rejected)
+        try container.encode(dropped, forKey: .dropped)
+        try container.encode(published, forKey: .published)
         try container.encode(reconnects, forKey: .reconnects)
         try container.encode(restarts, forKey: .restarts)
         try container.encode(lastError, forKey: .lastError)

@@ -1,5 +1,5 @@
+import DedicatedThread
 import Foundation
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,7 +8,7 @@ import Glibc
 /// (`IN_CLOSE_WRITE`) and an atomic rename over it (`IN_MOVED_TO`) count as a change.
 ///
 /// The blocking `poll` runs on a dedicated thread, never on the cooperative pool; cancelling
-/// ``run(onChange:)`` wakes that thread through a pipe and waits for it to finish.
+/// ``run(onWatching:onChange:)`` wakes that thread through a ``WakePipe`` and joins it.
 public struct ConfigWatcher: Sendable {
     /// The watched file.
     public let path: String
@@ -24,50 +24,57 @@ public struct ConfigWatcher: Sendable {
     /// - Parameters:
     ///   - onWatching: called once the watch is installed; changes from then on are seen.
     ///   - onChange: called after each (coalesced) change.
-    /// - Throws: ``SystemError`` when inotify cannot be set up.
+    /// - Throws: ``SystemError`` when inotify, the wake pipe or the watcher thread cannot be set up.
     public func run(
         onWatching: @Sendable () -> Void = {}, onChange: @Sendable () async -> Void
     ) async throws(SystemError) {
         let directory = (path as NSString).deletingLastPathComponent
         let name = (path as NSString).lastPathComponent
         let inotify = try syscall("inotify_init1") { inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK)) }
-        var pipeEnds: [Int32] = [-1, -1]
+        let wake: WakePipe
+        let thread: DedicatedThread
+        let (changes, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         do {
             try syscall("inotify_add_watch \(directory.isEmpty ? "." : directory)") {
                 inotify_add_watch(inotify, directory.isEmpty ? "." : directory, UInt32(IN_CLOSE_WRITE | IN_MOVED_TO))
             }
-            try syscall("pipe") { pipe(&pipeEnds) }
-            for end in pipeEnds { _ = fcntl(end, F_SETFD, FD_CLOEXEC) }
-        } catch {
+            wake = try WakePipe()
+            thread = try DedicatedThread(name: "config watcher") { [wake] in
+                Self.watch(inotify: inotify, wake: wake, name: name, continuation: continuation)
+                close(inotify)
+                continuation.finish()
+            }
+        } catch let error as SystemError {
             close(inotify)
             throw error
-        }
-        let (wake, waker) = (pipeEnds[0], Waker(fd: pipeEnds[1]))
-        let (changes, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        let thread = Thread {
-            Self.watch(inotify: inotify, wake: wake, name: name, continuation: continuation)
-            waker.close()
-            close(wake)
+        } catch let error as WakePipeError {
             close(inotify)
-            continuation.finish()
+            throw SystemError(code: .init(errno: error.errno), operation: "pipe")
+        } catch let error as DedicatedThreadError {
+            close(inotify)
+            throw SystemError(code: .init(errno: error.errno), operation: "pthread_create \(error.name)")
+        } catch {
+            close(inotify)
+            throw SystemError(code: .init(errno: EINVAL), operation: "starting the config watcher: \(error)")
         }
-        thread.name = "edge-video config watcher"
-        thread.start()
         onWatching()
         await withTaskCancellationHandler {
             for await _ in changes {
                 await onChange()
             }
         } onCancel: {
-            waker.wake()
+            wake.wake()
         }
+        await thread.join()
     }
 
     /// The watcher thread's loop: returns when the wake pipe is written.
-    private static func watch(inotify: Int32, wake: Int32, name: String, continuation: AsyncStream<Void>.Continuation) {
+    private static func watch(inotify: Int32, wake: WakePipe, name: String, continuation: AsyncStream<Void>.Continuation) {
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            var fds = [pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: wake, events: Int16(POLLIN), revents: 0)]
+            var fds = [
+                pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0),
+            ]
             if poll(&fds, 2, -1) < 0 {
                 if errno == EINTR { continue }
                 return

@@ -2,7 +2,8 @@ import AMQPPublisher
 import Synchronization
 
 /// What the app's camera subtree does, without the Supervision module: one connection generation
-/// after another, publisher and drainer as two children, close, hand the unconfirmed to the next.
+/// after another (`withGeneration`), publisher and connection watch as two children, the unsettled
+/// messages of one carried into the next.
 final class GenerationLoop: Sendable {
     let configuration: AMQPConfiguration
     let counters: PublisherCounters
@@ -28,31 +29,31 @@ final class GenerationLoop: Sendable {
         var finishing = false
         while !Task.isCancelled {
             if stop() { finishing = true }
-            let connection = PublisherConnection(configuration: configuration, counters: counters, republishing: carry)
             var connected = false
             do {
-                try await connection.connect()
-                connected = true
-                backoff.reset()
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    group.addTask { try await connection.runConfirmDrainer() }
-                    group.addTask {
-                        try await publishAll(self.source, on: connection, stop: { stop() && !self.source.hasPutBack })
+                try await PublisherConnection.withGeneration(
+                    configuration: configuration, counters: counters, carrying: &carry
+                ) { connection in
+                    connected = true
+                    backoff.reset()
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        group.addTask { try await connection.waitUntilEnded() }
+                        group.addTask {
+                            try await publishAll(self.source, on: connection, stop: { stop() && !self.source.hasPutBack })
+                        }
+                        try await group.next()
+                        if stop() {
+                            finishing = true
+                            _ = await connection.waitUntilSettled(timeout: settleTimeout)
+                        }
+                        group.cancelAll()
                     }
-                    try await group.next()
-                    if stop() {
-                        finishing = true
-                        _ = await connection.waitUntilSettled(timeout: settleTimeout)
-                    }
-                    group.cancelAll()
                 }
+                if finishing && carry.isEmpty { return [] }
             } catch {
                 failures.withLock { $0.append("\(error)") }
                 if !connected { connectFailures.add(1, ordering: .relaxed) }
             }
-            await connection.close()
-            carry = connection.takeUnconfirmed()
-            if finishing && connected && connection.failure?.code == .closed && carry.isEmpty { return [] }
             if !connected { try? await Task.sleep(for: backoff.nextDelay()) }
             if failureCount > 5000 { return carry }
         }

@@ -1,12 +1,10 @@
+import DedicatedThread
 import Foundation
 
 /// Runs blocking work (rabbitmq-c admin calls, child processes) on its own thread, never on the
 /// cooperative pool.
 func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        let thread = Thread { continuation.resume(with: Result { try body() }) }
-        thread.start()
-    }
+    try await DedicatedThread.run(name: "evtest helper", body)
 }
 
 /// A unique suffix for exchange, queue and connection names, so parallel tests never share them.

@@ -6,6 +6,7 @@ import Glibc
 struct ScratchBroker: Sendable {
     let node: String
     let port: Int
+    let distPort: Int
     let directory: String
 
     var url: String { "amqp://guest:guest@127.0.0.1:\(port)/%2f" }
@@ -14,9 +15,15 @@ struct ScratchBroker: Sendable {
     static func start() async throws -> ScratchBroker {
         let id = uniqueName("evtest")
         let port = try freePort(), dist = try freePort()
-        let broker = ScratchBroker(node: "\(id)@localhost", port: port, directory: NSTemporaryDirectory() + id)
-        try await Rabbitmqctl.run(scriptPath, ["start", broker.node, "\(port)", "\(dist)", broker.directory])
+        let broker = ScratchBroker(node: "\(id)@localhost", port: port, distPort: dist, directory: NSTemporaryDirectory() + id)
+        try await broker.startAgain()
         return broker
+    }
+
+    /// Starts the node (again, after a SIGKILL: same name, ports and data); returns once it accepts
+    /// AMQP connections.
+    func startAgain() async throws {
+        try await Rabbitmqctl.run(Self.scriptPath, ["start", node, "\(port)", "\(distPort)", directory])
     }
 
     /// Sends a signal to the node's Erlang VM (SIGSTOP stalls it as a hung broker would; SIGCONT resumes).

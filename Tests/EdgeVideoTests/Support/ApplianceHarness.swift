@@ -4,8 +4,9 @@ import Testing
 @testable import EdgeVideo
 
 /// One test's world: a temporary directory with its configuration, its own RabbitMQ vhost (so
-/// closing "all" connections touches only this test), the real `edge-video` binary as a
-/// subprocess, and helpers to read its status and the frames it publishes.
+/// closing "all" connections touches only this test) on the shared node or on a scratch node, the
+/// real `edge-video` binary as a subprocess, and helpers to read its status and the frames it
+/// publishes.
 final class ApplianceHarness: Sendable {
     let name: String
     let directory: String
@@ -15,12 +16,31 @@ final class ApplianceHarness: Sendable {
     /// The `http` section written to the configuration: off unless a test asks for the endpoint
     /// (port 0: a free port, read from the log).
     let httpPort: Int?
-    var brokerURL: String { "amqp://guest:guest@127.0.0.1:5672/\(vhost)" }
+    /// The node's name for `rabbitmqctl -n` (`nil`: the shared node).
+    let node: String?
+    /// The broker's own AMQP port (consumers and checks use it).
+    let brokerPort: Int
+    /// The port edge-video connects to: the broker's, or a fault proxy's in front of it.
+    let appPort: Int
+    /// The ports of every broker URL edge-video is given, in order (a cluster's nodes).
+    let appPorts: [Int]
+    /// edge-video's (first) broker URL.
+    var brokerURL: String { url(port: appPort) }
+    /// The URL of this test's vhost on 127.0.0.1:`port`.
+    func url(port: Int) -> String { "amqp://guest:guest@127.0.0.1:\(port)/\(vhost)" }
+    /// The broker URL for the test's own consumers (never through a proxy).
+    var directURL: String { "amqp://guest:guest@127.0.0.1:\(brokerPort)/\(vhost)" }
 
-    static let binary = RepositoryFiles.path(".build/debug/edge-video")
+    /// The binary under test: `EDGE_VIDEO_BINARY`, else the debug build.
+    static let binary = ProcessInfo.processInfo.environment["EDGE_VIDEO_BINARY"] ?? RepositoryFiles.path(".build/debug/edge-video")
     static let python = "/usr/bin/python3"
 
-    init(_ name: String, httpPort: Int? = nil) throws {
+    /// - Parameters:
+    ///   - scratch: a node of the test's own, for faults that harm the broker; the shared node when nil.
+    ///   - appPort: where edge-video connects (a proxy's port); the broker's when nil.
+    ///   - appPorts: every port edge-video is given a URL for, in order (a cluster); `[appPort]` when nil.
+    ///   - httpPort: the endpoint's port (0: a free one); the endpoint is off when nil.
+    init(_ name: String, scratch: ScratchNode? = nil, appPort: Int? = nil, appPorts: [Int]? = nil, httpPort: Int? = nil) throws {
         self.httpPort = httpPort
         let unique = UUID().uuidString.prefix(8).lowercased()
         self.name = name
@@ -28,25 +48,29 @@ final class ApplianceHarness: Sendable {
         configPath = directory + "/supervision.json"
         vhost = "ev-test-\(name)-\(unique)"
         exchange = "ev.test.\(name).\(unique)"
+        node = scratch?.node
+        brokerPort = scratch?.port ?? 5672
+        self.appPort = appPorts?.first ?? appPort ?? brokerPort
+        self.appPorts = appPorts ?? [self.appPort]
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
             throw TestProcess.Failure(description: "\(Self.binary) missing: run `swift build` before `swift test` (scripts/test.sh does)")
         }
-        try Self.rabbitmqctl(["add_vhost", vhost])
-        try Self.rabbitmqctl(["set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"])
+        try Self.rabbitmqctl(["add_vhost", vhost], node: node)
+        try Self.rabbitmqctl(["set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], node: node)
     }
 
     deinit {
-        _ = try? Self.rabbitmqctl(["delete_vhost", vhost])
+        _ = try? Self.rabbitmqctl(["delete_vhost", vhost], node: node)
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Runs `rabbitmqctl` (quietly) and returns its stdout; throws on a non-zero exit.
+    /// Runs `rabbitmqctl` (quietly, on `node` or the shared node) and returns its stdout; throws on a non-zero exit.
     @discardableResult
-    static func rabbitmqctl(_ arguments: [String]) throws -> String {
+    static func rabbitmqctl(_ arguments: [String], node: String? = nil) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/rabbitmqctl")
-        process.arguments = ["-q"] + arguments
+        process.arguments = (node.map { ["-n", $0] } ?? []) + ["-q"] + arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = Pipe()
@@ -67,7 +91,7 @@ final class ApplianceHarness: Sendable {
     /// The configuration document for `cameras` on this test's broker vhost and exchange.
     func document(_ cameras: [[String: Any]], amqp: [String: Any] = [:]) -> [String: Any] {
         [
-            "amqp": (["urls": [brokerURL], "exchange": exchange, "heartbeat_s": 5, "confirm_timeout_s": 20] as [String: Any])
+            "amqp": (["urls": appPorts.map(url(port:)), "exchange": exchange, "heartbeat_s": 5, "confirm_timeout_s": 20] as [String: Any])
                 .merging(amqp) { $1 },
             "status": ["file": "run/status.json"],
             "http": httpPort.map { ["port": $0] as [String: Any] } ?? ["enabled": false],
@@ -84,10 +108,17 @@ final class ApplianceHarness: Sendable {
 
     /// This test's broker connections: camera id → `connected_at` (ms since the epoch).
     func connections() throws -> [String: Int] {
-        let output = try Self.rabbitmqctl(["list_connections", "-p", vhost, "connected_at", "client_properties"])
+        let output = try Self.rabbitmqctl(["list_connections", "vhost", "connected_at", "client_properties"], node: node)
+        return Self.parseConnections(output, vhost: vhost)
+    }
+
+    /// `list_connections vhost connected_at client_properties` output as camera id → `connected_at`,
+    /// for the connections to `vhost` only (`list_connections` lists every vhost's).
+    static func parseConnections(_ output: String, vhost: String) -> [String: Int] {
         var result: [String: Int] = [:]
         for line in output.split(separator: "\n") {
-            guard let time = Int(line.prefix { $0.isNumber }),
+            let fields = line.split(separator: "\t", maxSplits: 2)
+            guard fields.count == 3, fields[0] == vhost, let time = Int(fields[1]),
                 let marker = line.range(of: "edge-video camera:")
             else { continue }
             result[String(line[marker.upperBound...].prefix { $0 != "\"" })] = time
@@ -115,13 +146,23 @@ final class ApplianceHarness: Sendable {
     /// The status file's path.
     var statusPath: String { directory + "/run/status.json" }
 
-    /// A fresh status: SIGUSR1 to the instance, then the replaced status file.
+    /// A fresh status: SIGUSR1 to the instance, then the replaced status file. Every status read
+    /// is checked against the frame ledger's identities (a failure is recorded, the test goes on).
     func status() async throws -> StatusDocument {
         // From the document this harness writes, not the file, which a test may have broken on purpose.
         var config = AppConfig()
         config.status.file = "run/status.json"
         let paths = StatusPaths(config: config, configPath: configPath)
-        return try await StatusClient(paths: paths, timeout: .seconds(10)).request()
+        let status = try await StatusClient(paths: paths, timeout: .seconds(10)).request()
+        Self.checkLedger(status)
+        return status
+    }
+
+    /// Records an issue for every camera whose ledger identities do not hold.
+    static func checkLedger(_ status: StatusDocument, sourceLocation: SourceLocation = #_sourceLocation) {
+        for (id, camera) in status.cameras where !camera.ledgerIdentitiesHold {
+            Issue.record("camera \(id): frame ledger identities broken: \(camera)", sourceLocation: sourceLocation)
+        }
     }
 
     /// Polls the status until `condition` holds.
@@ -143,22 +184,30 @@ final class ApplianceHarness: Sendable {
 
     /// Starts an AMQP consumer bound to the exchange (declaring it first, as edge-video does) and
     /// waits until it is bound. With `queue`, the queue is durable and named.
-    func tap(key: String = "camera.#", queue: String? = nil, declareOnly: Bool = false) async throws -> TestProcess {
-        var arguments = [RepositoryFiles.path("scripts/amqp-tap.py"), "--url", brokerURL, "--exchange", exchange, "--key", key]
+    /// `queueArguments` are `KEY=VALUE` queue arguments (integers where they parse), e.g. `x-max-length=5`.
+    /// `via` is the URL to declare through (the node that leads a quorum queue); `directURL` when nil.
+    func tap(
+        key: String = "camera.#", queue: String? = nil, declareOnly: Bool = false, queueArguments: [String] = [],
+        via: String? = nil
+    ) async throws -> TestProcess {
+        var arguments = [RepositoryFiles.path("scripts/amqp-tap.py"), "--url", via ?? directURL, "--exchange", exchange, "--key", key]
         if let queue { arguments += ["--queue", queue] }
         if declareOnly { arguments += ["--declare-only"] }
+        for argument in queueArguments { arguments += ["--queue-arg", argument] }
         let tap = try TestProcess(Self.python, arguments, name: "amqp-tap")
         _ = try await first(tap.lines, within: .seconds(30), what: "tap READY") { $0.hasPrefix("READY") }
         return tap
     }
 
-    /// Messages in `queue` now, and how many distinct message_ids (consumes them).
-    func drain(queue: String) async throws -> (count: Int, distinct: Int) {
+    /// Messages in `queue` now: how many, how many distinct message_ids, and the distinct `seq`
+    /// headers by camera id (consumes them).
+    func drain(queue: String) async throws -> (count: Int, distinct: Int, seqs: [String: Set<Int>]) {
         let tap = try TestProcess(
-            Self.python, [RepositoryFiles.path("scripts/amqp-tap.py"), "--url", brokerURL, "--drain", queue], name: "drain")
-        let line = try await first(tap.lines, within: .seconds(60), what: "drain result") { $0.hasPrefix("{") }
-        let json = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Int])
-        return (json["count"] ?? -1, json["distinct"] ?? -1)
+            Self.python, [RepositoryFiles.path("scripts/amqp-tap.py"), "--url", directURL, "--drain", queue], name: "drain")
+        let line = try await first(tap.lines, within: .seconds(120), what: "drain result") { $0.hasPrefix("{") }
+        let json = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        let seqs = (json["seqs"] as? [String: [Int]] ?? [:]).mapValues(Set.init)
+        return (json["count"] as? Int ?? -1, json["distinct"] as? Int ?? -1, seqs)
     }
 }
 
@@ -197,8 +246,8 @@ final class RTSPServer: Sendable {
     let process: TestProcess
     let base: String
 
-    init(mounts: [String], size: String = "320x180", rate: Int = 10) async throws {
-        var arguments = [RepositoryFiles.path("scripts/rtsp-server.py"), "--port", "0", "--size", size, "--rate", "\(rate)"]
+    init(mounts: [String], size: String = "320x180", rate: Int = 10, port: Int = 0) async throws {
+        var arguments = [RepositoryFiles.path("scripts/rtsp-server.py"), "--port", "\(port)", "--size", size, "--rate", "\(rate)"]
         for mount in mounts { arguments += ["--mount", mount] }
         process = try TestProcess(ApplianceHarness.python, arguments, name: "rtsp-server")
         let ready = try await first(process.lines, within: .seconds(30), what: "RTSP server READY") { $0.hasPrefix("READY ") }

@@ -16,6 +16,8 @@ final class TestProcess: Sendable {
     }
 
     private let stderrBox = TextBox()
+    /// The process's stdin.
+    private let input = Pipe()
     let name: String
     /// stdout, line by line, ending when the process closes it.
     let lines: AsyncStream<String>
@@ -30,6 +32,7 @@ final class TestProcess: Sendable {
         let err = Pipe()
         process.standardOutput = out
         process.standardError = err
+        process.standardInput = input
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
         self.lines = lines
         let pending = Mutex(Data())
@@ -68,6 +71,11 @@ final class TestProcess: Sendable {
     var isRunning: Bool { process.isRunning }
     /// Everything written to stderr so far.
     var stderr: String { stderrBox.text.withLock { $0 } }
+
+    /// Writes `line` and a newline to the process's stdin.
+    func send(_ line: String) {
+        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
 
     func signal(_ signal: Int32) {
         kill(process.processIdentifier, signal)

@@ -1,0 +1,53 @@
+import Glibc
+
+/// A non-blocking self-pipe that wakes a dedicated thread sleeping in `poll`: the thread polls
+/// ``readEnd`` beside its own descriptors and calls ``drain()`` when it is readable; anyone calls
+/// ``wake()``.
+///
+/// Both ends are closed when the last reference goes, so a `wake()` can never write to a
+/// descriptor number that was closed and reused meanwhile. Thread-safety: every method may be
+/// called from any thread.
+public final class WakePipe: Sendable {
+    /// The end to `poll` for `POLLIN`.
+    public let readEnd: Int32
+    private let writeEnd: Int32
+
+    /// Opens the pipe (non-blocking, close-on-exec).
+    /// - Throws: ``WakePipeError`` when `pipe(2)` fails (out of descriptors).
+    public init() throws(WakePipeError) {
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0 else { throw WakePipeError(errno: errno) }
+        for fd in ends {
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        }
+        readEnd = ends[0]
+        writeEnd = ends[1]
+    }
+
+    /// Makes ``readEnd`` readable (a full pipe already is).
+    public func wake() {
+        var byte: UInt8 = 1
+        _ = write(writeEnd, &byte, 1)
+    }
+
+    /// Empties the pipe; call it after `poll` reported ``readEnd`` readable.
+    public func drain() {
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while read(readEnd, &buffer, buffer.count) > 0 {}
+    }
+
+    deinit {
+        close(readEnd)
+        close(writeEnd)
+    }
+}
+
+/// `pipe(2)` failed.
+public struct WakePipeError: Error, CustomStringConvertible, Sendable {
+    /// The error number (`EMFILE`, `ENFILE`).
+    public let errno: Int32
+
+    /// `cannot open a wake pipe: errno <n>`.
+    public var description: String { "cannot open a wake pipe: errno \(errno)" }
+}

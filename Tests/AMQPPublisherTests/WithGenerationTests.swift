@@ -1,0 +1,134 @@
+import AMQPPublisher
+import Synchronization
+import Testing
+
+/// `withGeneration` hands back every message it did not settle, in order, and joins its thread,
+/// whether the connect failed, the body threw or the task was cancelled.
+@Suite("withGeneration hands everything back")
+struct WithGenerationTests {
+    struct Boom: Error {}
+
+    func configuration(_ exchange: String, urls: [String] = [PublisherIntegrationTests.url]) -> (AMQPConfiguration, String) {
+        var config = AMQPConfiguration(urls: urls, exchange: exchange)
+        config.windowCount = 16
+        config.connectTimeout = .seconds(2)
+        config.connectionName = uniqueName("evtest-gen")
+        config.threadName = uniqueName("gen")
+        return (config, config.threadName!)
+    }
+
+    /// Every message of `all` was either settled (its callback ran) or handed back, never both;
+    /// the handed-back ones keep their order.
+    func expectPartition(_ all: [String], settled: Set<String>, handedBack: [String], _ comment: Comment? = nil) {
+        #expect(Set(handedBack).isDisjoint(with: settled), "settled and handed back: \(Set(handedBack).intersection(settled))")
+        #expect(settled.union(handedBack) == Set(all), "vanished: \(Set(all).subtracting(settled).subtracting(handedBack).prefix(5))")
+        let order = Dictionary(uniqueKeysWithValues: all.enumerated().map { ($1, $0) })
+        #expect(handedBack.map { order[$0]! } == handedBack.map { order[$0]! }.sorted(), "out of order: \(handedBack)")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aFailedConnectHandsBackEveryCarriedMessageInOrder() async throws {
+        let (config, thread) = configuration(
+            "evtest.unused", urls: ["amqp://guest:pw@127.0.0.1:1/%2f", "amqp://guest:pw@127.0.0.1:2/%2f"])
+        let source = MessageSource(routingKey: "k")
+        let carried = (1...20).map(source.message)
+        let counters = PublisherCounters()
+        var unsettled = carried
+        var bodyRan = false
+        await #expect(throws: AMQPPublisherError.self) {
+            try await PublisherConnection.withGeneration(configuration: config, counters: counters, carrying: &unsettled) { _ in
+                bodyRan = true
+            }
+        }
+        #expect(!bodyRan)
+        #expect(unsettled.map(\.messageID) == carried.map(\.messageID))
+        #expect(source.record.withLock { $0.settlements } == 0)
+        #expect(counters.snapshot().inFlight == 0 && counters.snapshot().published == 0)
+        #expect(!ProcessResources.now().threadNames.contains(thread), "the thread is joined when the scope returns")
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aBodyThatThrowsGetsEveryUnsettledMessageBack() async throws {
+        let exchange = uniqueName("evtest.x"), queue = uniqueName("evtest.q")
+        try await withBroker { b in
+            try b.declareExchange(exchange)
+            try b.declareQueue(queue, exchange: exchange, key: "k")
+        }
+        let (config, thread) = configuration(exchange)
+        let source = MessageSource(routingKey: "k", size: 4096, limit: 120)
+        // 100 carried in (the window takes 16 at a time), 20 published by the body, which then throws
+        // at once: the last ones accepted cannot have been confirmed yet.
+        var unsettled = (1...100).map { _ in source.next()! }
+        await #expect(throws: Boom.self) {
+            try await PublisherConnection.withGeneration(configuration: config, carrying: &unsettled) { connection in
+                try await publishAll(source, on: connection)
+                throw Boom()
+            }
+        }
+        #expect(!ProcessResources.now().threadNames.contains(thread))
+        let all = (1...120).map { "m-\($0)" }
+        expectPartition(all, settled: Set(source.record.withLock { $0.outcomes.keys }), handedBack: unsettled.map(\.messageID))
+        #expect(!unsettled.isEmpty)
+
+        // What came back goes out on the next generation; then every message is confirmed.
+        try await PublisherConnection.withGeneration(configuration: config, carrying: &unsettled) { connection in
+            #expect(await connection.waitUntilSettled(timeout: .seconds(30)))
+        }
+        #expect(unsettled.isEmpty)
+        #expect(source.ids(.confirmed) == Set(all))
+        let received = try await withBroker { b in
+            defer { b.delete(queue: queue, exchange: exchange) }
+            return try b.drain(queue)
+        }
+        #expect(Set(received.map(\.messageID)) == Set(all))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aCancelledGenerationGetsEveryUnsettledMessageBack() async throws {
+        let exchange = uniqueName("evtest.x")
+        let (config, thread) = configuration(exchange)
+        let source = MessageSource(routingKey: "nobody", size: 1024)
+        let counters = PublisherCounters()
+        let carried = (1...50).map { _ in source.next()! }
+        let generation = Task { () -> ([OutgoingMessage], (any Error)?) in
+            var unsettled = carried
+            do {
+                try await PublisherConnection.withGeneration(configuration: config, counters: counters, carrying: &unsettled) {
+                    connection in
+                    try await publishAll(source, on: connection)
+                }
+                return (unsettled, nil)
+            } catch {
+                return (unsettled, error)
+            }
+        }
+        #expect(await eventually { counters.snapshot().published >= 300 })
+        generation.cancel()
+        let (unsettled, error) = await generation.value
+        #expect(error is CancellationError, "\(String(describing: error))")
+        #expect(!ProcessResources.now().threadNames.contains(thread))
+        #expect(counters.snapshot().inFlight == 0)
+        // A message whose publish was cancelled went back to the source: it was never accepted.
+        let putBack = source.record.withLock { $0.putBack.map(\.messageID) }
+        let all = (1...source.produced).map { "m-\($0)" }.filter { !putBack.contains($0) }
+        expectPartition(all, settled: Set(source.record.withLock { $0.outcomes.keys }), handedBack: unsettled.map(\.messageID))
+        try await withBroker { b in b.delete(exchange: exchange) }
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aGenerationCancelledBeforeItConnectsHandsBackWhatItCarried() async throws {
+        let (config, thread) = configuration("evtest.unused")
+        let source = MessageSource(routingKey: "k")
+        let carried = (1...10).map(source.message)
+        let generation = Task { () -> [OutgoingMessage] in
+            withUnsafeCurrentTask { $0?.cancel() }
+            var unsettled = carried
+            _ = try? await PublisherConnection.withGeneration(configuration: config, carrying: &unsettled) { _ in
+                Issue.record("the body ran in a cancelled task")
+            }
+            return unsettled
+        }
+        #expect(await generation.value.map(\.messageID) == carried.map(\.messageID))
+        #expect(!ProcessResources.now().threadNames.contains(thread))
+    }
+}
