@@ -73,7 +73,13 @@ extension BinaryTests {
             for expected in [
                 #"edge_video_frames_total{camera="synthetic",stage="encoded"}"#,
                 #"edge_video_frames_confirmed_total{camera="synthetic"}"#,
-                #"edge_video_frames_dropped_total{camera="synthetic",stage="capture"}"#,
+                #"edge_video_frames_dropped_total{camera="synthetic",stage="before_encode"}"#,
+                #"edge_video_frames_dropped_total{camera="synthetic",stage="after_encode"}"#,
+                #"edge_video_frames_rejected_total{camera="synthetic"}"#,
+                #"edge_video_frames_queued_for_encode{camera="synthetic"}"#,
+                #"edge_video_frames_queued_for_publish{camera="synthetic"}"#,
+                #"edge_video_frames_in_flight{camera="synthetic"}"#,
+                #"edge_video_broker_connected{camera="synthetic"} 1.0"#,
                 #"edge_video_camera_state{camera="synthetic",state="running"} 1"#,
                 #"edge_video_queue_depth_frames{camera="synthetic",queue="encode"}"#,
                 #"edge_video_last_frame_age_seconds{camera="synthetic"}"#,
@@ -93,6 +99,13 @@ extension BinaryTests {
             let confirmedBefore = try #require(document.cameras["synthetic"]?.confirmed)
             #expect(value(#"edge_video_frames_confirmed_total{camera="synthetic"}"#) ?? 0 >= Double(confirmedBefore))
             #expect(value(#"edge_video_restarts_total{camera="synthetic"}"#) == 0)
+            // One scrape is one read of the ledger: its identities hold in the figures.
+            func ledger(_ name: String, _ stage: String? = nil) -> Double {
+                value("edge_video_frames_\(name){camera=\"synthetic\"" + (stage.map { ",stage=\"\($0)\"" } ?? "") + "}") ?? -1
+            }
+            #expect(ledger("total", "captured") == ledger("total", "encoded") + ledger("dropped_total", "before_encode") + ledger("queued_for_encode"))
+            #expect(ledger("total", "encoded") == ledger("confirmed_total") + ledger("in_flight") + ledger("queued_for_publish")
+                + ledger("dropped_total", "after_encode") + ledger("nacked_total") + ledger("returned_total") + ledger("rejected_total"))
 
             // Wrong methods, unknown and traversing paths.
             let post = try await Self.probe(port, "get", "/metrics", "POST")

@@ -36,18 +36,60 @@ import Testing
         #expect(parse("GET / HTTP/2.0\r\n\r\n") == .rejected(.versionNotSupported))
     }
 
-    @Test func healthNamesEveryCameraThatIsNotRunning() {
+    @Test func healthNamesEveryCameraThatIsNotRunningOrHasNoBroker() {
+        var connected = CameraStatus(state: "running")
+        connected.broker = "connected"
         var broken = CameraStatus(state: "backing_off")
         broken.lastError = "capture: open failed"
+        var outage = CameraStatus(state: "running")
+        outage.lastError = "connection refused"
         let snapshot = FleetSnapshot(
             tree: StatusNode(id: "root", kind: "supervisor", state: "running"), liveTasks: 7,
-            cameras: ["ok": CameraStatus(state: "running"), "bad": broken])
+            cameras: ["ok": connected, "bad": broken, "away": outage])
         let (status, health) = HTTPRoutes.health(of: snapshot)
         #expect(status == .serviceUnavailable && health.status == "unhealthy")
-        #expect(health.reasons == ["camera bad is backing_off: capture: open failed"])
+        #expect(health.reasons == [
+            "camera away broker disconnected: connection refused", "camera bad is backing_off: capture: open failed",
+        ])
         let (fine, _) = HTTPRoutes.health(of: FleetSnapshot(
-            tree: StatusNode(id: "root", kind: "supervisor", state: "running"), liveTasks: 5, cameras: ["ok": CameraStatus(state: "running")]))
+            tree: StatusNode(id: "root", kind: "supervisor", state: "running"), liveTasks: 5, cameras: ["ok": connected]))
         #expect(fine == .ok)
+    }
+
+    @Test func everyLedgerPlaceAndTheBrokerLinkAreMetrics() throws {
+        var camera = CameraStatus(state: "running")
+        camera.broker = "connected"
+        (camera.framesCaptured, camera.framesEncoded, camera.queuedForEncode, camera.droppedBeforeEncode) = (100, 90, 4, 6)
+        (camera.confirmed, camera.inFlight, camera.queuedForPublish, camera.droppedAfterEncode) = (70, 5, 3, 2)
+        (camera.nacked, camera.returned, camera.rejected, camera.published) = (4, 5, 1, 85)
+        try #require(camera.ledgerIdentitiesHold)
+        let snapshot = FleetSnapshot(
+            tree: StatusNode(id: "root", kind: "supervisor", state: "running"), liveTasks: 1, cameras: ["gate": camera])
+        let exporter = MetricsExporter(registry: PrometheusBackend().registry)
+        func scrape() -> Set<String> {
+            let samples = MetricsExporter.samples(
+                snapshot: snapshot, details: [:], process: ProcessFigures(threads: 3, openFDs: 4, residentBytes: 5), nowMicros: 0)
+            return Set(String(decoding: exporter.render(samples), as: UTF8.self).split(separator: "\n").map(String.init))
+        }
+        let lines = scrape()
+        for expected in [
+            #"edge_video_frames_total{camera="gate",stage="captured"} 100"#,
+            #"edge_video_frames_total{camera="gate",stage="encoded"} 90"#,
+            #"edge_video_frames_total{camera="gate",stage="published"} 85"#,
+            #"edge_video_frames_queued_for_encode{camera="gate"} 4.0"#,
+            #"edge_video_frames_dropped_total{camera="gate",stage="before_encode"} 6"#,
+            #"edge_video_frames_confirmed_total{camera="gate"} 70"#,
+            #"edge_video_frames_in_flight{camera="gate"} 5.0"#,
+            #"edge_video_frames_queued_for_publish{camera="gate"} 3.0"#,
+            #"edge_video_frames_dropped_total{camera="gate",stage="after_encode"} 2"#,
+            #"edge_video_frames_nacked_total{camera="gate"} 4"#,
+            #"edge_video_frames_returned_total{camera="gate"} 5"#,
+            #"edge_video_frames_rejected_total{camera="gate"} 1"#,
+            #"edge_video_broker_connected{camera="gate"} 1.0"#,
+        ] {
+            #expect(lines.contains(expected), "\(expected) missing")
+        }
+        #expect(scrape() == lines, "a second scrape of the same snapshot changes nothing")
     }
 
     @Test func countersFollowTheSnapshotsAndResetWhenTheyGoDown() {

@@ -64,12 +64,19 @@ struct HTTPRoutes: Sendable {
         var reasons: [String]
     }
 
-    /// 200 when the root runs and every configured camera runs; else 503 with the reasons.
+    /// 200 when the root runs and every configured camera runs with its broker connected; else
+    /// 503 with the reasons. (A camera rides out a broker outage running, capturing into its
+    /// queues, so the outage shows as `broker disconnected`, not as a camera state.)
     static func health(of snapshot: FleetSnapshot) -> (HTTPStatus, Health) {
         var reasons: [String] = []
         if !snapshot.rootHealthy { reasons.append("root supervisor is \(snapshot.tree.state)") }
-        for (id, camera) in snapshot.cameras.sorted(by: { $0.key < $1.key }) where camera.state != "running" {
-            reasons.append("camera \(id) is \(camera.state)" + (camera.lastError.map { ": \($0)" } ?? ""))
+        for (id, camera) in snapshot.cameras.sorted(by: { $0.key < $1.key }) {
+            let why = camera.lastError.map { ": \($0)" } ?? ""
+            if camera.state != "running" {
+                reasons.append("camera \(id) is \(camera.state)" + why)
+            } else if camera.broker != "connected" {
+                reasons.append("camera \(id) broker \(camera.broker)" + why)
+            }
         }
         let health = Health(
             status: reasons.isEmpty ? "ok" : "unhealthy", cameras: snapshot.cameras.mapValues(\.state), reasons: reasons)

@@ -8,10 +8,14 @@ enum MetricNames {
     static let dropped = "edge_video_frames_dropped_total"
     static let nacked = "edge_video_frames_nacked_total"
     static let returned = "edge_video_frames_returned_total"
+    static let rejected = "edge_video_frames_rejected_total"
     static let republished = "edge_video_frames_republished_total"
     static let reconnects = "edge_video_reconnects_total"
     static let restarts = "edge_video_restarts_total"
-    static let inFlight = "edge_video_in_flight_messages"
+    static let queuedForEncode = "edge_video_frames_queued_for_encode"
+    static let queuedForPublish = "edge_video_frames_queued_for_publish"
+    static let inFlight = "edge_video_frames_in_flight"
+    static let brokerConnected = "edge_video_broker_connected"
     static let queueDepth = "edge_video_queue_depth_frames"
     static let lastFrameAge = "edge_video_last_frame_age_seconds"
     static let cameraState = "edge_video_camera_state"
@@ -27,16 +31,20 @@ enum MetricNames {
 
     /// Help text by name.
     static let help: [String: String] = [
-        frames: "Frames that passed each stage of a camera: decoded, captured (sampled and queued), encoded, published.",
-        confirmed: "Frames the broker confirmed.",
-        dropped: "Frames dropped because the queue after a stage was full (stage capture: capture to encoder; encode: encoder to publisher).",
-        nacked: "Frames the broker refused (basic.nack).",
-        returned: "Mandatory frames the broker returned as unroutable.",
+        frames: "Frames that passed each stage of a camera: decoded, captured (sampled and queued; status frames_captured), encoded (status frames_encoded), published (basic.publish calls, republishing included).",
+        confirmed: "Frames the broker confirmed (status confirmed).",
+        dropped: "Frames dropped (status dropped_before_encode, dropped_after_encode): stage before_encode: a full encoder queue or a failed encoding; after_encode: a full publish queue.",
+        nacked: "Frames the broker refused with basic.nack (status nacked).",
+        returned: "Mandatory frames the broker returned as unroutable (status returned).",
+        rejected: "Frames the broker closed the channel over (poison), given up (status rejected).",
         republished: "Frames published again on a new connection after the previous one ended unconfirmed.",
         reconnects: "Broker connections a camera opened after its first.",
         restarts: "Restarts of a camera's supervision subtree.",
-        inFlight: "Frames published and not yet settled by the broker.",
-        queueDepth: "Frames waiting in a camera's queues (capture: for the encoder; encode: for the publisher; pending: kept for republishing).",
+        queuedForEncode: "Captured frames waiting for the encoder or being encoded (status queued_for_encode).",
+        queuedForPublish: "Encoded frames not handed to a broker connection yet, republishing included (status queued_for_publish).",
+        inFlight: "Frames handed to a broker connection and not yet settled (status in_flight).",
+        brokerConnected: "1 while the camera's broker connection is open, else 0 (status broker).",
+        queueDepth: "Frames in a camera's queues (capture: for the encoder; encode: for the publisher; pending: kept for republishing).",
         lastFrameAge: "Seconds since the camera last captured a frame (absent before the first).",
         cameraState: "1 for the state the camera's subtree is in, 0 for the others.",
         encodeDuration: "Time to scale and JPEG-encode one frame.",

@@ -2,9 +2,9 @@ import Foundation
 import Prometheus
 import Synchronization
 
-/// Renders `/metrics`: copies the tree's counters and gauges (status snapshot, stage counters,
-/// queues, process figures) into the registry at each scrape, then emits the registry, which also
-/// holds the histograms the cameras record as frames pass.
+/// Renders `/metrics`: copies the tree's counters and gauges (status snapshot with the frame
+/// ledger, stage counters, queues, process figures) into the registry at each scrape, then emits
+/// the registry, which also holds the histograms the cameras record as frames pass.
 ///
 /// Counters only go up: a figure that went down (a camera removed and added again starts from
 /// zero) resets its counter, which Prometheus reads as a counter reset. Series of cameras that are
@@ -89,22 +89,27 @@ final class MetricsExporter: Sendable {
             func gauge(_ name: String, _ value: Double, _ extra: [(String, String)] = []) {
                 samples.append(Sample(kind: .gauge, name: name, labels: camera + extra, value: value))
             }
-            counter(MetricNames.confirmed, status.confirmed)
-            counter(MetricNames.nacked, status.nacked)
-            counter(MetricNames.reconnects, status.reconnects)
-            counter(MetricNames.restarts, status.restarts)
-            counter(MetricNames.frames, status.published, [("stage", "published")])
+            // The frame ledger, every place, from the status's one read of it.
             counter(MetricNames.frames, status.framesCaptured, [("stage", "captured")])
             counter(MetricNames.frames, status.framesEncoded, [("stage", "encoded")])
+            counter(MetricNames.frames, status.published, [("stage", "published")])
+            counter(MetricNames.confirmed, status.confirmed)
+            counter(MetricNames.nacked, status.nacked)
+            counter(MetricNames.returned, status.returned)
+            counter(MetricNames.rejected, status.rejected)
+            counter(MetricNames.dropped, status.droppedBeforeEncode, [("stage", "before_encode")])
+            counter(MetricNames.dropped, status.droppedAfterEncode, [("stage", "after_encode")])
+            gauge(MetricNames.queuedForEncode, Double(status.queuedForEncode))
+            gauge(MetricNames.queuedForPublish, Double(status.queuedForPublish))
             gauge(MetricNames.inFlight, Double(status.inFlight))
+            gauge(MetricNames.brokerConnected, status.broker == "connected" ? 1 : 0)
+            counter(MetricNames.reconnects, status.reconnects)
+            counter(MetricNames.restarts, status.restarts)
             for state in MetricNames.states {
                 gauge(MetricNames.cameraState, status.state == state ? 1 : 0, [("state", state)])
             }
             guard let detail = details[id] else { continue }
             counter(MetricNames.frames, Int(detail.pipeline.framesDecoded), [("stage", "decoded")])
-            counter(MetricNames.dropped, detail.captureQueue.dropped, [("stage", "capture")])
-            counter(MetricNames.dropped, detail.encodeQueue.dropped, [("stage", "encode")])
-            counter(MetricNames.returned, detail.publisher.returned)
             counter(MetricNames.republished, detail.publisher.republished)
             gauge(MetricNames.queueDepth, Double(detail.captureQueue.depth), [("queue", "capture")])
             gauge(MetricNames.queueDepth, Double(detail.encodeQueue.depth), [("queue", "encode")])
