@@ -211,6 +211,66 @@ extension BinaryTests {
             #expect(try await app.waitForExit(within: .seconds(30)) == 0)
         }
 
+        /// The broker gone (the proxy in front of it closes its listener and resets every
+        /// connection): the camera goes on running and capturing, so the outage shows as the broker
+        /// link, in /healthz and /metrics as in the status; once the broker is back, both recover.
+        @Test(.timeLimit(.minutes(4))) func brokerOutageShowsInHealthAndMetrics() async throws {
+            let proxy = try await FaultProxy(target: 5672)
+            let h = try ApplianceHarness("http-outage", appPort: proxy.port, httpPort: 0)
+            try h.writeConfig(
+                [ApplianceHarness.camera("cam", "testsrc:?size=320x180&rate=10", fps: 5)],
+                amqp: ["heartbeat_s": 2, "confirm_timeout_s": 8, "connect_timeout_s": 3])
+            let app = try h.start()
+            let port = try await Self.listeningPort(of: app)
+            func scrape() async throws -> [String: Double] {
+                let text = try #require(try await Self.probe(port, "get", "/metrics")["body"] as? String)
+                var values: [String: Double] = [:]
+                for line in text.split(separator: "\n") where !line.hasPrefix("#") {
+                    let parts = line.split(separator: " ")
+                    if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = value }
+                }
+                return values
+            }
+            let connected = #"edge_video_broker_connected{camera="cam"}"#
+            _ = try await eventually(within: .seconds(60), "healthz 200, broker connected") {
+                let health = try await Self.probe(port, "get", "/healthz")["status"] as? Int
+                let values = try await scrape()
+                return health == 200 && values[connected] == 1 ? true : nil
+            }
+
+            try await proxy.command("down")
+            let outage = try await eventually(within: .seconds(60), "healthz 503 naming the broker") {
+                let answer = try await Self.probe(port, "get", "/healthz")
+                return answer["status"] as? Int == 503 ? answer : nil
+            }
+            let body = try #require(JSONSerialization.jsonObject(with: Data((outage["body"] as? String ?? "").utf8)) as? [String: Any])
+            let reasons = try #require(body["reasons"] as? [String])
+            #expect(reasons.count == 1 && reasons[0].hasPrefix("camera cam broker disconnected"), "\(reasons)")
+            #expect(!reasons[0].contains("guest:guest"), "no password in a reason")
+            // Capture goes on during the outage: frames pile up in the publish queue (and are dropped
+            // past it), the camera is not restarted.
+            let during = try await eventually(within: .seconds(60), "frames queued for publishing during the outage") {
+                let values = try await scrape()
+                return values[connected] == 0 && (values[#"edge_video_frames_queued_for_publish{camera="cam"}"#] ?? 0) > 0 ? values : nil
+            }
+            #expect(during[#"edge_video_camera_state{camera="cam",state="running"}"#] == 1)
+            #expect(during[#"edge_video_restarts_total{camera="cam"}"#] == 0)
+
+            try await proxy.command("up")
+            let confirmedBefore = during[#"edge_video_frames_confirmed_total{camera="cam"}"#] ?? 0
+            let after = try await eventually(within: .seconds(60), "healthz 200 again, frames confirmed") {
+                let health = try await Self.probe(port, "get", "/healthz")["status"] as? Int
+                let values = try await scrape()
+                return health == 200 && values[connected] == 1
+                    && values[#"edge_video_frames_confirmed_total{camera="cam"}"#] ?? 0 > confirmedBefore ? values : nil
+            }
+            #expect(after[#"edge_video_restarts_total{camera="cam"}"#] == 0)
+            #expect(after[#"edge_video_reconnects_total{camera="cam"}"#] ?? 0 >= 1)
+
+            app.signal(SIGTERM)
+            #expect(try await app.waitForExit(within: .seconds(30)) == 0)
+        }
+
         /// `promtool check metrics` on the exposition: exit 0 and no lint problems.
         static func promtoolCheck(_ text: String) throws {
             let promtool = "/usr/bin/promtool"
