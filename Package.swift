@@ -64,7 +64,7 @@ let package = Package(
         ),
 
         // The appliance: config, camera subtrees, reload, status, signals, systemd, and (its HTTP
-    // folder) the HTTP endpoint: metrics, health, status and latest frames.
+        // folder) the HTTP endpoint: metrics, health, status and latest frames.
         .target(
             name: "EdgeVideo",
             dependencies: [

@@ -40,35 +40,30 @@ extension CameraFleet {
     public func latestFrame(of cameraID: String) -> LatestFrame { .unknownCamera }
 }
 
-/// A camera's figures beyond its status: what each stage counted and what each queue holds.
+/// A camera's figures beyond its status (whose frame ledger says where every frame is): what the
+/// stages counted and how many frames each queue holds.
 public struct CameraDetail: Sendable, Equatable {
     /// Capture and encoder counters.
     public var pipeline: PipelineCounters.Snapshot
     /// Publisher counters.
     public var publisher: PublisherCounters.Snapshot
-    /// Frames waiting for the encoder, and frames that queue dropped when full.
-    public var captureQueue: (depth: Int, dropped: Int)
-    /// JPEGs waiting for the publisher, and JPEGs that queue dropped when full.
-    public var encodeQueue: (depth: Int, dropped: Int)
+    /// Frames in the encoder's input queue.
+    public var captureQueueDepth: Int
+    /// JPEGs in the publish queue.
+    public var encodeQueueDepth: Int
     /// Messages kept from an earlier connection, to be republished.
     public var pending: Int
 
     /// Creates a detail record.
     public init(
-        pipeline: PipelineCounters.Snapshot, publisher: PublisherCounters.Snapshot, captureQueue: (depth: Int, dropped: Int),
-        encodeQueue: (depth: Int, dropped: Int), pending: Int
+        pipeline: PipelineCounters.Snapshot, publisher: PublisherCounters.Snapshot, captureQueueDepth: Int,
+        encodeQueueDepth: Int, pending: Int
     ) {
         self.pipeline = pipeline
         self.publisher = publisher
-        self.captureQueue = captureQueue
-        self.encodeQueue = encodeQueue
+        self.captureQueueDepth = captureQueueDepth
+        self.encodeQueueDepth = encodeQueueDepth
         self.pending = pending
-    }
-
-    /// Field by field (tuples are not `Equatable`).
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.pipeline == rhs.pipeline && lhs.publisher == rhs.publisher && lhs.captureQueue == rhs.captureQueue
-            && lhs.encodeQueue == rhs.encodeQueue && lhs.pending == rhs.pending
     }
 }
 

@@ -88,8 +88,8 @@ public final class SupervisedFleet: CameraFleet {
             let resources = subtree.resources
             return CameraDetail(
                 pipeline: resources.pipeline.snapshot(), publisher: resources.publisher.snapshot(),
-                captureQueue: (resources.captured.count, resources.captured.dropped),
-                encodeQueue: (resources.encoded.count, resources.encoded.dropped), pending: resources.pendingCount)
+                captureQueueDepth: resources.captured.count, encodeQueueDepth: resources.encoded.count,
+                pending: resources.pendingCount)
         }
     }
 

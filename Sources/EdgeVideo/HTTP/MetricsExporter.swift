@@ -111,8 +111,8 @@ final class MetricsExporter: Sendable {
             guard let detail = details[id] else { continue }
             counter(MetricNames.frames, Int(detail.pipeline.framesDecoded), [("stage", "decoded")])
             counter(MetricNames.republished, detail.publisher.republished)
-            gauge(MetricNames.queueDepth, Double(detail.captureQueue.depth), [("queue", "capture")])
-            gauge(MetricNames.queueDepth, Double(detail.encodeQueue.depth), [("queue", "encode")])
+            gauge(MetricNames.queueDepth, Double(detail.captureQueueDepth), [("queue", "capture")])
+            gauge(MetricNames.queueDepth, Double(detail.encodeQueueDepth), [("queue", "encode")])
             gauge(MetricNames.queueDepth, Double(detail.pending), [("queue", "pending")])
             if let last = detail.pipeline.lastFrameAtMicros {
                 gauge(MetricNames.lastFrameAge, max(0, Double(nowMicros - last) / 1e6))
