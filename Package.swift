@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Passwords in URLs become *** before text reaches a log, an error or the status.
@@ -64,7 +66,8 @@ let package = Package(
             dependencies: ["CFFmpeg", "SecretRedaction", "DedicatedThread", "Durations", .product(name: "Logging", package: "swift-log")]
         ),
 
-        // The appliance: config, camera subtrees, reload, status, signals, systemd.
+        // The appliance: config, camera subtrees, reload, status, signals, systemd, and (its HTTP
+        // folder) the HTTP endpoint: metrics, health, status and latest frames.
         .target(
             name: "EdgeVideo",
             dependencies: [
@@ -72,6 +75,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
         // Catches SIGUSR1/SIGHUP from the first instruction (`.preinit_array`); only the executable links it.

@@ -17,6 +17,7 @@ test=(
     gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 python3-gi
     gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-tools
     procps iproute2 dpkg-dev fakeroot lintian
+    prometheus  # promtool checks the /metrics exposition
 )
 
 packages=()

@@ -4,6 +4,7 @@
 ///
 /// ```
 /// created ──connect──▶ connecting ──connected──▶ open ──close──▶ closing ──threadReturned──▶ ended
+///                      (socketOpened / socketReleased per URL tried)
 ///    │                     │ └──────────close──────────────────────▲                          ▲
 ///    └────close────────────┼──────────────────────────────────────────────────────────────────┤
 ///                          └──threadReturned (every URL failed) / threadFailedToStart──────────┘
@@ -12,8 +13,9 @@ struct ConnectionLifecycle: Sendable {
     enum State: Equatable, Sendable {
         /// Nothing started yet.
         case created
-        /// The connection thread is trying the URLs in turn.
-        case connecting
+        /// The connection thread is trying the URLs in turn; `socket` while one is open (its
+        /// handshake runs).
+        case connecting(socket: Int32?)
         /// Connected, with one confirm-mode channel; `socket` is the connection's descriptor.
         case open(socket: Int32)
         /// Going down (asked to close, or the connection failed) while the thread still runs;
@@ -28,13 +30,16 @@ struct ConnectionLifecycle: Sendable {
         case connect
         /// The system refused the connection thread.
         case threadFailedToStart(AMQPPublisherError)
+        /// A socket is open to a broker and its handshake begins.
+        case socketOpened(socket: Int32)
         /// The thread has connected and selected confirms.
         case connected(socket: Int32)
         /// The owner asks the connection to end (`close()`, or a cancelled connect).
         case close
         /// The socket must be shut down now (the watchdog, a stuck close, a cancelled connect).
         case cut(AMQPPublisherError)
-        /// The thread's loop is over; it destroys the connection (and closes the descriptor) next.
+        /// The thread lets go of its socket (a failed handshake, or the loop is over); the descriptor is
+        /// closed next.
         case socketReleased
         /// The thread returns: `nil` when it stopped because it was asked to, else why it ended.
         case threadReturned(AMQPPublisherError?)
@@ -80,7 +85,7 @@ struct ConnectionLifecycle: Sendable {
     mutating func handle(_ event: Event) -> Action {
         switch (state, event) {
         case (.created, .connect):
-            state = .connecting
+            state = .connecting(socket: nil)
             return .startThread
         case (.ended, .connect):
             return .refuse(AMQPPublisherError(.closed, "closed before connecting"))
@@ -90,6 +95,16 @@ struct ConnectionLifecycle: Sendable {
         case (.connecting, .threadFailedToStart(let error)), (.closing, .threadFailedToStart(let error)):
             return end(error)
         case (_, .threadFailedToStart):
+            return .none
+
+        case (.connecting, .socketOpened(let socket)):
+            state = .connecting(socket: socket)
+            return cutReason == nil ? .none : .shutDown(socket: socket)
+        case (.closing, .socketOpened(let socket)):
+            // Asked to stop before this socket existed: abort its handshake.
+            state = .closing(socket: socket)
+            return .shutDown(socket: socket)
+        case (_, .socketOpened):
             return .none
 
         case (.connecting, .connected(let socket)):
@@ -104,9 +119,13 @@ struct ConnectionLifecycle: Sendable {
 
         case (.created, .close):
             return end(AMQPPublisherError(.closed, "connection closed"))
-        case (.connecting, .close):
+        case (.connecting(nil), .close):
             state = .closing(socket: nil)
             return .wakeThread
+        case (.connecting(let socket?), .close):
+            // rabbitmq-c's handshake waits in its own `poll`: only a shut-down socket ends it now.
+            state = .closing(socket: socket)
+            return .shutDown(socket: socket)
         case (.open(let socket), .close):
             state = .closing(socket: socket)
             return .wakeThread
@@ -115,13 +134,17 @@ struct ConnectionLifecycle: Sendable {
 
         case (.created, .cut), (.ended, .cut):
             return .none
-        case (.connecting, .cut(let reason)), (.closing(nil), .cut(let reason)):
+        case (.connecting(nil), .cut(let reason)), (.closing(nil), .cut(let reason)):
             if cutReason == nil { cutReason = reason }
             return .none
-        case (.open(let socket), .cut(let reason)), (.closing(let socket?), .cut(let reason)):
+        case (.connecting(let socket?), .cut(let reason)), (.open(let socket), .cut(let reason)),
+            (.closing(let socket?), .cut(let reason)):
             if cutReason == nil { cutReason = reason }
             return .shutDown(socket: socket)
 
+        case (.connecting, .socketReleased):
+            state = .connecting(socket: nil)
+            return .none
         case (.open, .socketReleased), (.closing, .socketReleased):
             state = .closing(socket: nil)
             return .none

@@ -13,7 +13,9 @@ extension PublisherConnection {
         var failures: [AMQPPublisherError] = []
         for endpoint in endpoints where !state.withLock({ $0.lifecycle.isStopping }) {
             do {
-                connection = try RabbitConnection(endpoint: endpoint, configuration: configuration)
+                connection = try RabbitConnection(endpoint: endpoint, configuration: configuration) { socket in
+                    apply(socket.map { .socketOpened(socket: $0) } ?? .socketReleased)
+                }
                 break
             } catch let error as AMQPPublisherError {
                 logger.warning("AMQP connect failed", metadata: ["error": "\(error)"])

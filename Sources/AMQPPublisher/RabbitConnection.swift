@@ -26,8 +26,10 @@ final class RabbitConnection {
     private var frame = amqp_frame_t()
 
     /// Connects, logs in, opens channel 1, selects confirms and declares the exchange.
+    /// - Parameter socket: told the descriptor once the socket is open (so that the handshake can be
+    ///   cut short with `shutdown()`), and `nil` before a failed handshake closes it.
     /// - Throws: ``AMQPPublisherError`` naming the redacted endpoint.
-    init(endpoint: AMQPEndpoint, configuration: AMQPConfiguration) throws {
+    init(endpoint: AMQPEndpoint, configuration: AMQPConfiguration, socket: (Int32?) -> Void) throws {
         self.endpoint = endpoint
         self.rpcTimeout = configuration.rpcTimeout
         guard let state = amqp_new_connection() else {
@@ -36,7 +38,16 @@ final class RabbitConnection {
         self.state = state
         exchange = CArena()
         exchangeBytes = exchange.bytes(configuration.exchange)
-        try open(configuration)
+        var announced = false
+        do {
+            try open(configuration) { descriptor in
+                announced = true
+                socket(descriptor)
+            }
+        } catch {
+            if announced { socket(nil) }  // before `deinit` closes the descriptor
+            throw error
+        }
     }
 
     deinit {
@@ -46,7 +57,7 @@ final class RabbitConnection {
     /// The socket, for `shutdown()` from the watchdog; -1 when there is none.
     var socketDescriptor: Int32 { amqp_get_sockfd(state) }
 
-    private func open(_ configuration: AMQPConfiguration) throws {
+    private func open(_ configuration: AMQPConfiguration, opened: (Int32) -> Void) throws {
         let socket = try makeSocket(configuration.tls)
         var handshake = timeval(configuration.handshakeTimeout)
         var rpc = timeval(configuration.rpcTimeout)
@@ -54,6 +65,7 @@ final class RabbitConnection {
         try check(amqp_set_rpc_timeout(state, &rpc), .connectFailed, "setting the RPC timeout")
         var connect = timeval(configuration.connectTimeout)
         try check(amqp_socket_open_noblock(socket, endpoint.host, Int32(endpoint.port), &connect), .connectFailed, "connecting")
+        opened(amqp_get_sockfd(state))
 
         let properties = CArena()
         var table = properties.table([

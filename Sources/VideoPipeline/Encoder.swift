@@ -21,13 +21,18 @@ public struct Encoder: Sendable {
     public let sequence: FrameSequence
     /// Names the encoder thread `enc-<name>` (Linux keeps 15 characters), e.g. the camera id.
     public let name: String
+    /// Called on the encoder thread with each frame and its scale + encode time, before it is
+    /// queued; keep it short (it must not block).
+    public let onEncoded: (@Sendable (EncodedFrame, Duration) -> Void)?
 
     /// Creates an encoder stage; nothing is allocated before ``run()``.
     public init(
         configuration: PipelineConfiguration, input: FrameQueue<CapturedFrame>, output: FrameQueue<EncodedFrame>,
-        counters: PipelineCounters, sequence: FrameSequence, name: String = "camera"
+        counters: PipelineCounters, sequence: FrameSequence, name: String = "camera",
+        onEncoded: (@Sendable (EncodedFrame, Duration) -> Void)? = nil
     ) {
         self.name = name
+        self.onEncoded = onEncoded
         self.configuration = configuration
         self.input = input
         self.output = output
@@ -85,10 +90,13 @@ public struct Encoder: Sendable {
     }
 
     func encode(_ frame: CapturedFrame, with session: JPEGSession) throws -> EncodedFrame {
+        let started = ContinuousClock.now
         let jpeg = try session.encode(frame.picture.pointer)
         counters.frameEncoded()
-        return EncodedFrame(
+        let encoded = EncodedFrame(
             jpeg: jpeg.bytes, seq: sequence.take(), width: jpeg.width, height: jpeg.height,
             capturedAtMicros: frame.capturedAtMicros)
+        onEncoded?(encoded, ContinuousClock.now - started)
+        return encoded
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Ask the running instance (pid file, or $MAINPID) for a fresh status and print it."
+        abstract: "Print the running instance's status: GET /status from its HTTP endpoint when it is on, else SIGUSR1 (pid file, or $MAINPID) and the status file."
     )
 
     @OptionGroup var options: ConfigOption
@@ -33,7 +33,12 @@ struct StatusCommand: AsyncParsableCommand {
         let client = StatusClient(
             paths: StatusPaths(config: config, configPath: options.config), timeout: Duration(secondsSaturating: timeout))
         do {
-            let data = try await client.requestJSON()
+            let data: Data
+            if let fromHTTP = await client.requestJSONOverHTTP(config.http) {
+                data = fromHTTP
+            } else {
+                data = try await client.requestJSON()
+            }
             if json {
                 FileHandle.standardOutput.write(data)
             } else {

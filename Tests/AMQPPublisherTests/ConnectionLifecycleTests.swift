@@ -18,7 +18,8 @@ struct ConnectionLifecycleTests {
     /// The states, each with the events that lead to it from `created`.
     static let states: [(name: String, path: [Event], state: State)] = [
         ("created", [], .created),
-        ("connecting", [.connect], .connecting),
+        ("connecting", [.connect], .connecting(socket: nil)),
+        ("connecting with socket", [.connect, .socketOpened(socket: 7)], .connecting(socket: 7)),
         ("open", [.connect, .connected(socket: 7)], .open(socket: 7)),
         ("closing with socket", [.connect, .connected(socket: 7), .close], .closing(socket: 7)),
         ("closing without socket", [.connect, .close], .closing(socket: nil)),
@@ -27,14 +28,15 @@ struct ConnectionLifecycleTests {
 
     /// One sample of every event.
     static let events: [Event] = [
-        .connect, .threadFailedToStart(noThread), .connected(socket: 9), .close, .cut(stuck), .socketReleased,
+        .connect, .threadFailedToStart(noThread), .socketOpened(socket: 9), .connected(socket: 9), .close, .cut(stuck), .socketReleased,
         .threadReturned(nil), .threadReturned(lost),
     ]
 
     /// (state, event) → (state after, action). Every pair of `states` × `events` is listed.
     static let table: [(from: String, event: Event, to: State, action: Action)] = [
-        ("created", .connect, .connecting, .startThread),
+        ("created", .connect, .connecting(socket: nil), .startThread),
         ("created", .threadFailedToStart(noThread), .created, .none),
+        ("created", .socketOpened(socket: 9), .created, .none),
         ("created", .connected(socket: 9), .created, .none),
         ("created", .close, .ended(closed), .ended(closed)),
         ("created", .cut(stuck), .created, .none),
@@ -42,17 +44,29 @@ struct ConnectionLifecycleTests {
         ("created", .threadReturned(nil), .created, .none),
         ("created", .threadReturned(lost), .created, .none),
 
-        ("connecting", .connect, .connecting, .refuse(twice)),
+        ("connecting", .connect, .connecting(socket: nil), .refuse(twice)),
         ("connecting", .threadFailedToStart(noThread), .ended(noThread), .ended(noThread)),
+        ("connecting", .socketOpened(socket: 9), .connecting(socket: 9), .none),
         ("connecting", .connected(socket: 9), .open(socket: 9), .connectSucceeded),
         ("connecting", .close, .closing(socket: nil), .wakeThread),
-        ("connecting", .cut(stuck), .connecting, .none),
-        ("connecting", .socketReleased, .connecting, .none),
+        ("connecting", .cut(stuck), .connecting(socket: nil), .none),
+        ("connecting", .socketReleased, .connecting(socket: nil), .none),
         ("connecting", .threadReturned(nil), .ended(closed), .ended(closed)),
         ("connecting", .threadReturned(lost), .ended(lost), .ended(lost)),
 
+        ("connecting with socket", .connect, .connecting(socket: 7), .refuse(twice)),
+        ("connecting with socket", .threadFailedToStart(noThread), .ended(noThread), .ended(noThread)),
+        ("connecting with socket", .socketOpened(socket: 9), .connecting(socket: 9), .none),
+        ("connecting with socket", .connected(socket: 9), .open(socket: 9), .connectSucceeded),
+        ("connecting with socket", .close, .closing(socket: 7), .shutDown(socket: 7)),
+        ("connecting with socket", .cut(stuck), .connecting(socket: 7), .shutDown(socket: 7)),
+        ("connecting with socket", .socketReleased, .connecting(socket: nil), .none),
+        ("connecting with socket", .threadReturned(nil), .ended(closed), .ended(closed)),
+        ("connecting with socket", .threadReturned(lost), .ended(lost), .ended(lost)),
+
         ("open", .connect, .open(socket: 7), .refuse(twice)),
         ("open", .threadFailedToStart(noThread), .open(socket: 7), .none),
+        ("open", .socketOpened(socket: 9), .open(socket: 7), .none),
         ("open", .connected(socket: 9), .open(socket: 7), .none),
         ("open", .close, .closing(socket: 7), .wakeThread),
         ("open", .cut(stuck), .open(socket: 7), .shutDown(socket: 7)),
@@ -62,6 +76,7 @@ struct ConnectionLifecycleTests {
 
         ("closing with socket", .connect, .closing(socket: 7), .refuse(twice)),
         ("closing with socket", .threadFailedToStart(noThread), .ended(noThread), .ended(noThread)),
+        ("closing with socket", .socketOpened(socket: 9), .closing(socket: 9), .shutDown(socket: 9)),
         ("closing with socket", .connected(socket: 9), .closing(socket: 9), .none),
         ("closing with socket", .close, .closing(socket: 7), .none),
         ("closing with socket", .cut(stuck), .closing(socket: 7), .shutDown(socket: 7)),
@@ -71,6 +86,7 @@ struct ConnectionLifecycleTests {
 
         ("closing without socket", .connect, .closing(socket: nil), .refuse(twice)),
         ("closing without socket", .threadFailedToStart(noThread), .ended(noThread), .ended(noThread)),
+        ("closing without socket", .socketOpened(socket: 9), .closing(socket: 9), .shutDown(socket: 9)),
         ("closing without socket", .connected(socket: 9), .closing(socket: 9), .none),
         ("closing without socket", .close, .closing(socket: nil), .none),
         ("closing without socket", .cut(stuck), .closing(socket: nil), .none),
@@ -80,6 +96,7 @@ struct ConnectionLifecycleTests {
 
         ("ended", .connect, .ended(earlier), .refuse(AMQPPublisherError(.closed, "closed before connecting"))),
         ("ended", .threadFailedToStart(noThread), .ended(earlier), .none),
+        ("ended", .socketOpened(socket: 9), .ended(earlier), .none),
         ("ended", .connected(socket: 9), .ended(earlier), .none),
         ("ended", .close, .ended(earlier), .none),
         ("ended", .cut(stuck), .ended(earlier), .none),
@@ -92,6 +109,7 @@ struct ConnectionLifecycleTests {
         switch event {
         case .connect: "connect"
         case .threadFailedToStart: "threadFailedToStart"
+        case .socketOpened: "socketOpened"
         case .connected: "connected"
         case .close: "close"
         case .cut: "cut"
@@ -137,12 +155,23 @@ struct ConnectionLifecycleTests {
         #expect(machine.handle(.threadReturned(Self.lost)) == .ended(Self.stuck), "the first cut's reason wins")
     }
 
-    @Test func aCutDuringConnectNamesTheEnd() {
+    @Test func aCutDuringConnectNamesTheEndAndAbortsTheNextHandshake() {
         var machine = Self.machine(in: "connecting")
         let cancelled = AMQPPublisherError(.closed, "connect cancelled")
         #expect(machine.handle(.close) == .wakeThread)
         #expect(machine.handle(.cut(cancelled)) == .none, "no socket yet")
+        #expect(machine.handle(.socketOpened(socket: 5)) == .shutDown(socket: 5), "a handshake begun afterwards is cut")
+        #expect(machine.handle(.socketReleased) == .none)
         #expect(machine.handle(.threadReturned(Self.earlier)) == .ended(cancelled))
+    }
+
+    @Test func eachURLTriedOpensAndReleasesItsSocket() {
+        var machine = Self.machine(in: "connecting")
+        #expect(machine.handle(.socketOpened(socket: 5)) == .none)
+        #expect(machine.handle(.socketReleased) == .none)
+        #expect(machine.state == .connecting(socket: nil))
+        #expect(machine.handle(.cut(Self.stuck)) == .none, "nothing to shut down between two URLs")
+        #expect(machine.handle(.socketOpened(socket: 6)) == .shutDown(socket: 6), "a cut is remembered")
     }
 
     @Test func aCleanStopIsNotACut() {

@@ -1,4 +1,5 @@
 import AMQPPublisher
+import Glibc
 import Synchronization
 import Testing
 
@@ -130,5 +131,71 @@ struct WithGenerationTests {
         }
         #expect(await generation.value.map(\.messageID) == carried.map(\.messageID))
         #expect(!ProcessResources.now().threadNames.contains(thread))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func cancellingAGenerationStuckInItsHandshakeReturnsAtOnce() async throws {
+        let listener = try SilentListener()
+        var (config, thread) = configuration("evtest.unused", urls: ["amqp://guest:pw@127.0.0.1:\(listener.port)/%2f"])
+        config.handshakeTimeout = .seconds(120)  // longer than the test may run
+        config.rpcTimeout = .seconds(120)
+        let carried = (1...5).map(MessageSource(routingKey: "k").message)
+        let generation = Task { () -> ([OutgoingMessage], (any Error)?) in
+            var unsettled = carried
+            do {
+                try await PublisherConnection.withGeneration(configuration: config, carrying: &unsettled) { _ in
+                    Issue.record("a silent server completed the handshake")
+                }
+                return (unsettled, nil)
+            } catch {
+                return (unsettled, error)
+            }
+        }
+        // The handshake is under way once the connection waits in the listener's queue.
+        #expect(await eventually { listener.hasPendingConnection })
+        let clock = ContinuousClock()
+        let cancelledAt = clock.now
+        generation.cancel()
+        let (unsettled, error) = await generation.value
+        #expect(cancelledAt.duration(to: clock.now) < .seconds(10), "the socket was shut down, not timed out")
+        #expect((error as? AMQPPublisherError)?.code == .closed, "\(String(describing: error))")
+        #expect(unsettled.map(\.messageID) == carried.map(\.messageID))
+        #expect(!ProcessResources.now().threadNames.contains(thread))
+    }
+}
+
+/// A TCP listener on 127.0.0.1 that never accepts: connects succeed (the kernel queues them), then
+/// hear nothing, as from a broker that hangs in its handshake.
+final class SilentListener: Sendable {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let fd = fd
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, length) == 0 && listen(fd, 8) == 0 && getsockname(fd, raw, &length) == 0
+            }
+        }
+        guard bound else {
+            close(fd)
+            throw Rabbitmqctl.Failure(description: "cannot listen")
+        }
+        port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// Whether a connection waits to be accepted.
+    var hasPendingConnection: Bool {
+        var descriptor = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&descriptor, 1, 0) == 1
+    }
+
+    deinit {
+        close(fd)
     }
 }

@@ -25,12 +25,15 @@ public struct Appliance: Service {
     public let onSignalHandlersInstalled: @Sendable () -> Void
     /// The process's log settings, which a reload updates; `nil` leaves logging alone (tests).
     public let logSettings: LogSettings?
+    /// The metrics backend `/metrics` renders; `nil` when none was bootstrapped.
+    public let metrics: PrometheusBackend?
 
     /// Creates the service around a tree; nothing runs before ``run()``.
     public init(
         state: ConfigState, fleet: any CameraFleet, notifier: SystemdNotifier, logger: Logger,
         onStopOverrun: @escaping @Sendable () -> Void = {}, onSignalHandlersInstalled: @escaping @Sendable () -> Void = {},
-        logSettings: LogSettings? = nil
+        logSettings: LogSettings? = nil,
+        metrics: PrometheusBackend? = nil
     ) {
         self.state = state
         self.fleet = fleet
@@ -40,6 +43,7 @@ public struct Appliance: Service {
         self.onSignalHandlersInstalled = onSignalHandlersInstalled
         reporter = StatusReporter(state: state, fleet: fleet, startedAt: .now, logger: logger, logSettings: logSettings)
         self.logSettings = logSettings
+        self.metrics = metrics
     }
 
     /// What ended one of the appliance's tasks.
@@ -68,6 +72,14 @@ public struct Appliance: Service {
                     return .tree
                 }
                 let config = state.current.config
+                if config.http.enabled {
+                    // Before the cameras, so that it stops after them.
+                    let endpoint = HTTPEndpoint(
+                        configuration: config.http, fleet: fleet, reporter: reporter, metrics: metrics, logger: logger)
+                    do { try await fleet.startService(endpoint.spec) } catch {
+                        logger.error("HTTP endpoint did not start", metadata: ["error": "\(error)"])
+                    }
+                }
                 for camera in config.cameras {
                     do { try await fleet.apply(.start(camera), config: config) } catch {
                         logger.error("camera did not start", metadata: ["camera": "\(camera.id)", "error": "\(error)"])

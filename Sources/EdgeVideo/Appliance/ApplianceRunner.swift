@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -42,10 +43,13 @@ public struct ApplianceRunner: Sendable {
         let pidFile = StatusPaths(config: config, configPath: configPath).pidFile
         defer { PIDFile.remove(at: pidFile) }
         let (outcomes, outcome) = AsyncStream.makeStream(of: Int32.self, bufferingPolicy: .bufferingOldest(1))
+        // The cameras record their timers into this backend from their first frame on.
+        let metrics = config.http.enabled ? PrometheusBackend() : nil
+        if let metrics { MetricsSystem.bootstrap(metrics) }
         let appliance = Appliance(
             state: state, fleet: makeFleet(config, logger), notifier: SystemdNotifier(), logger: logger,
             onStopOverrun: { outcome.yield(ExitStatus.stopTimedOut) }, onSignalHandlersInstalled: onSignalHandlersInstalled,
-            logSettings: logSettings)
+            logSettings: logSettings, metrics: metrics)
         let group = ServiceGroup(
             configuration: .init(
                 services: [

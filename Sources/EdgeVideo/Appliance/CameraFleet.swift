@@ -1,3 +1,7 @@
+import AMQPPublisher
+import Supervision
+import VideoPipeline
+
 /// What the appliance needs from the running camera tree; ``SupervisedFleet`` is the real one
 /// (a root supervisor with one `camera:<id>` subtree per camera).
 public protocol CameraFleet: Sendable {
@@ -15,6 +19,62 @@ public protocol CameraFleet: Sendable {
 
     /// The tree, its measured live tasks and per-camera counters, cheaply, from any thread.
     func snapshot() -> FleetSnapshot
+
+    /// Starts a service that is not a camera (the HTTP endpoint) as a child of the root, so it
+    /// restarts like everything else; started before the cameras, it stops after them.
+    func startService(_ spec: ChildSpec) async throws
+
+    /// Each camera's detailed figures (stage counters, queues), for metrics; from any thread.
+    func cameraDetails() -> [String: CameraDetail]
+
+    /// The last JPEG a camera encoded, from memory.
+    func latestFrame(of cameraID: String) -> LatestFrame
+}
+
+extension CameraFleet {
+    /// Trees without services ignore them.
+    public func startService(_ spec: ChildSpec) async throws {}
+    /// Trees without details have none.
+    public func cameraDetails() -> [String: CameraDetail] { [:] }
+    /// Trees without frames know no camera.
+    public func latestFrame(of cameraID: String) -> LatestFrame { .unknownCamera }
+}
+
+/// A camera's figures beyond its status (whose frame ledger says where every frame is): what the
+/// stages counted and how many frames each queue holds.
+public struct CameraDetail: Sendable, Equatable {
+    /// Capture and encoder counters.
+    public var pipeline: PipelineCounters.Snapshot
+    /// Publisher counters.
+    public var publisher: PublisherCounters.Snapshot
+    /// Frames in the encoder's input queue.
+    public var captureQueueDepth: Int
+    /// JPEGs in the publish queue.
+    public var encodeQueueDepth: Int
+    /// Messages kept from an earlier connection, to be republished.
+    public var pending: Int
+
+    /// Creates a detail record.
+    public init(
+        pipeline: PipelineCounters.Snapshot, publisher: PublisherCounters.Snapshot, captureQueueDepth: Int,
+        encodeQueueDepth: Int, pending: Int
+    ) {
+        self.pipeline = pipeline
+        self.publisher = publisher
+        self.captureQueueDepth = captureQueueDepth
+        self.encodeQueueDepth = encodeQueueDepth
+        self.pending = pending
+    }
+}
+
+/// The answer to "what did this camera encode last".
+public enum LatestFrame: Sendable {
+    /// No camera has this id.
+    case unknownCamera
+    /// The camera exists but has not encoded a frame yet.
+    case noFrameYet
+    /// The last JPEG.
+    case frame(EncodedFrame)
 }
 
 /// A moment's view of the camera tree.

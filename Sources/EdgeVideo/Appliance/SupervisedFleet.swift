@@ -59,7 +59,8 @@ public final class SupervisedFleet: CameraFleet {
             logger.info("camera added", metadata: ["camera": "\(camera.id)"])
         case .stop(let id):
             try await root.terminateChild(id: "camera:\(id)")
-            cameras.withLock { $0[id] = nil }
+            let removed = cameras.withLock { $0.removeValue(forKey: id) }
+            removed?.resources.observations.destroy()
             logger.info("camera removed", metadata: ["camera": "\(id)"])
         case .restart(let camera):
             guard let old = cameras.withLock({ $0[camera.id] }) else {
@@ -75,6 +76,28 @@ public final class SupervisedFleet: CameraFleet {
                 "camera restarted with the new configuration",
                 metadata: ["camera": "\(camera.id)", "state": "\(subtree.supervisor.snapshot().state.rawValue)"])
         }
+    }
+
+    /// Starts `spec` under the root (the HTTP endpoint).
+    public func startService(_ spec: ChildSpec) async throws {
+        try await root.startChild(spec)
+    }
+
+    /// Stage counters and queue depths by camera id.
+    public func cameraDetails() -> [String: CameraDetail] {
+        cameras.withLock { $0 }.mapValues { subtree in
+            let resources = subtree.resources
+            return CameraDetail(
+                pipeline: resources.pipeline.snapshot(), publisher: resources.publisher.snapshot(),
+                captureQueueDepth: resources.captured.count, encodeQueueDepth: resources.encoded.count,
+                pending: resources.pendingCount)
+        }
+    }
+
+    /// The camera's last encoded JPEG, shared from memory (no copy, no encode).
+    public func latestFrame(of cameraID: String) -> LatestFrame {
+        guard let subtree = cameras.withLock({ $0[cameraID] }) else { return .unknownCamera }
+        return subtree.resources.observations.latestFrame.map(LatestFrame.frame) ?? .noFrameYet
     }
 
     /// Waits (polling the subtree's state) until it runs and is connected to the broker (or had a

@@ -21,6 +21,8 @@ final class CameraResources: Sendable {
     let pipeline: PipelineCounters
     /// Publisher figures, shared by every connection of the camera.
     let publisher: PublisherCounters
+    /// The last encoded frame and the per-frame timers.
+    let observations: CameraObservations
     /// `headers.seq`.
     let sequence: FrameSequence
     /// Makes `message_id` unique across processes: `<camera>-<instance>-<seq>`.
@@ -45,6 +47,7 @@ final class CameraResources: Sendable {
         pipeline = PipelineCounters(accounting: ledger)
         publisher = PublisherCounters()
         link = BrokerLinkState()
+        observations = CameraObservations(cameraID: camera.id)
         self.sequence = sequence
         self.instance = instance
     }
@@ -61,6 +64,7 @@ final class CameraResources: Sendable {
         pipeline = old.pipeline
         publisher = old.publisher
         link = old.link
+        observations = old.observations
         sequence = old.sequence
         instance = old.instance
         pending.withLock { $0 = old.takePending() }

@@ -45,7 +45,10 @@ final class CameraSubtree: Sendable {
                 logger: logger)
             let encoder = Encoder(
                 configuration: pipeline, input: resources.captured, output: resources.encoded,
-                counters: resources.pipeline, sequence: resources.sequence, name: name)
+                counters: resources.pipeline, sequence: resources.sequence, name: name,
+                onEncoded: { [observations = resources.observations] frame, duration in
+                    observations.encoded(frame, in: duration)
+                })
             try await startChildren([
                 ChildSpec(id: "publisher", shutdownTimeout: shutdown) { try await publisher.run() },
                 ChildSpec(id: "encoder", shutdownTimeout: shutdown) { try await encoder.run() },

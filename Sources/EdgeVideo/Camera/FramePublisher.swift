@@ -247,8 +247,9 @@ struct FramePublisher: Sendable {
                 ("camera_id", .string(id)), ("seq", .int64(frame.seq)), ("width", .int32(Int32(frame.width))),
                 ("height", .int32(Int32(frame.height))), ("captured_at_us", .int64(frame.capturedAtMicros)),
             ],
-            onSettled: { settlement in
+            onSettled: { [observations = resources.observations, capturedAt = frame.capturedAtMicros] settlement in
                 ledger.settled(settlement.outcome)
+                observations.settled(settlement, capturedAtMicros: capturedAt)
                 if settlement.outcome == .nacked { refusals.nacked(settlement.messageID) } else { refusals.settled() }
             })
     }

@@ -6,7 +6,7 @@ extension AppConfig {
     /// The keys each object of the file may hold, by schema location (`cameras[]` for an entry of
     /// `cameras`). The schema test checks `supervision.schema.json` against this table.
     static let allowedKeys: [String: [String]] = [
-        "": ["$schema", "amqp", "status", "supervision", "logging", "cameras"],
+        "": ["$schema", "amqp", "status", "supervision", "logging", "http", "cameras"],
         "amqp": [
             "urls", "exchange", "exchange_type", "routing_key", "persistent", "mandatory", "heartbeat_s",
             "connect_timeout_s", "confirm_timeout_s", "in_flight_window", "tls", "password_file",
@@ -16,6 +16,7 @@ extension AppConfig {
         "supervision": ["intensity", "period_s", "backoff", "shutdown_timeout_s"],
         "supervision.backoff": ["initial_s", "max_s", "multiplier", "jitter"],
         "logging": ["level", "format"],
+        "http": ["enabled", "address", "port"],
         "cameras[]": [
             "id", "url", "password_file", "fps", "width", "height", "jpeg_quality", "stall_timeout_s", "queue_capacity",
             "loop",
@@ -84,6 +85,7 @@ extension AppConfig {
         if !["text", "json"].contains(config.logging.format) {
             reader.fail("logging.format", "must be one of text, json")
         }
+        config.http = readHTTP(reader.object(top["http"], at: "http", allowed: allowedKeys["http"]!), reader)
         config.cameras = readCameras(top, reader, files)
         checkRoutingKeys(config, reader)
         if reader.issues.isEmpty { checkAsTheServiceRuns(config, reader) }
@@ -196,6 +198,17 @@ extension AppConfig {
         sup.backoff.jitter = reader.number(backoff, "jitter", at: bpath, default: 0.25, .atLeast(0), .atMost(1))!
         if sup.backoff.maxS < sup.backoff.initialS { reader.fail("supervision.backoff.max_s", "must be >= initial_s") }
         return sup
+    }
+
+    private static func readHTTP(_ fields: [String: JSONValue], _ reader: ConfigReader) -> HTTP {
+        var http = HTTP()
+        http.enabled = reader.bool(fields, "enabled", at: "http", default: http.enabled)
+        http.address = reader.string(fields, "address", at: "http", default: http.address) ?? http.address
+        if SocketAddress.numeric(http.address, port: 0) == nil {
+            reader.fail("http.address", "must be a numeric IPv4 or IPv6 address, such as 127.0.0.1 or ::1")
+        }
+        http.port = reader.integer(fields, "port", at: "http", default: http.port, .atLeast(0), .atMost(65535))!
+        return http
     }
 
     static func reason(_ error: any Error) -> String {

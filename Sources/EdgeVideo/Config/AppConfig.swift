@@ -14,6 +14,8 @@ public struct AppConfig: Sendable, Equatable, Encodable {
     public var supervision: Supervision
     /// Logging options.
     public var logging: Logging
+    /// The HTTP endpoint (metrics, health, status, latest frames).
+    public var http: HTTP
     /// The cameras, in start order.
     public var cameras: [Camera]
 
@@ -132,6 +134,17 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         public var format = "text"
     }
 
+    /// The `http` section: the endpoint serving `/metrics`, `/healthz`, `/status` and
+    /// `/cameras/<id>/latest.jpg`.
+    public struct HTTP: Sendable, Equatable, Encodable {
+        /// Serve the endpoint.
+        public var enabled = true
+        /// Numeric IPv4 or IPv6 address to listen on; loopback by default.
+        public var address = "127.0.0.1"
+        /// TCP port; 0 picks a free one (logged at start).
+        public var port = 9464
+    }
+
     /// One entry of `cameras`.
     public struct Camera: Sendable, Equatable, Encodable {
         /// Unique id, 1-64 characters of `[A-Za-z0-9._-]`.
@@ -177,6 +190,7 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         status = Status()
         supervision = Supervision()
         logging = Logging()
+        http = HTTP()
         self.cameras = cameras
     }
 }

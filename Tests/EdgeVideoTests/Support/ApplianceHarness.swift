@@ -13,6 +13,9 @@ final class ApplianceHarness: Sendable {
     let configPath: String
     let vhost: String
     let exchange: String
+    /// The `http` section written to the configuration: off unless a test asks for the endpoint
+    /// (port 0: a free port, read from the log).
+    let httpPort: Int?
     /// The node's name for `rabbitmqctl -n` (`nil`: the shared node).
     let node: String?
     /// The broker's own AMQP port (consumers and checks use it).
@@ -36,7 +39,9 @@ final class ApplianceHarness: Sendable {
     ///   - scratch: a node of the test's own, for faults that harm the broker; the shared node when nil.
     ///   - appPort: where edge-video connects (a proxy's port); the broker's when nil.
     ///   - appPorts: every port edge-video is given a URL for, in order (a cluster); `[appPort]` when nil.
-    init(_ name: String, scratch: ScratchNode? = nil, appPort: Int? = nil, appPorts: [Int]? = nil) throws {
+    ///   - httpPort: the endpoint's port (0: a free one); the endpoint is off when nil.
+    init(_ name: String, scratch: ScratchNode? = nil, appPort: Int? = nil, appPorts: [Int]? = nil, httpPort: Int? = nil) throws {
+        self.httpPort = httpPort
         let unique = UUID().uuidString.prefix(8).lowercased()
         self.name = name
         directory = NSTemporaryDirectory() + "ev-\(name)-\(unique)"
@@ -89,6 +94,7 @@ final class ApplianceHarness: Sendable {
             "amqp": (["urls": appPorts.map(url(port:)), "exchange": exchange, "heartbeat_s": 5, "confirm_timeout_s": 20] as [String: Any])
                 .merging(amqp) { $1 },
             "status": ["file": "run/status.json"],
+            "http": httpPort.map { ["port": $0] as [String: Any] } ?? ["enabled": false],
             "supervision": ["backoff": ["initial_s": 0.1, "max_s": 1, "jitter": 0.25], "shutdown_timeout_s": 10],
             "cameras": cameras,
         ]

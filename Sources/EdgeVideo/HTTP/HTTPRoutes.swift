@@ -1,0 +1,111 @@
+import Foundation
+
+/// What the endpoint answers; it only reads snapshots of the tree and never changes it.
+///
+/// `GET` and `HEAD` on `/metrics`, `/healthz`, `/status` and `/cameras/<id>/latest.jpg`; other
+/// methods on those paths get 405, other paths 404. Paths are matched exactly, never decoded and
+/// never mapped to files, so there is nothing to traverse; a camera id is looked up in memory
+/// only if it follows the configuration's rule for ids.
+struct HTTPRoutes: Sendable {
+    /// The camera tree.
+    let fleet: any CameraFleet
+    /// Builds the status document (the same as the status file's).
+    let reporter: StatusReporter
+    /// Renders `/metrics`; `nil` when no metrics backend was set up (404 then).
+    let exporter: MetricsExporter?
+
+    /// The response to one request.
+    func respond(to head: HTTPRequestHead) -> HTTPResponse {
+        guard let route = Route(path: head.path) else { return .text(.notFound) }
+        guard head.method == "GET" || head.method == "HEAD" else {
+            return .text(.methodNotAllowed, headers: [("Allow", "GET, HEAD")])
+        }
+        switch route {
+        case .metrics: return metrics()
+        case .health: return health()
+        case .status: return status()
+        case .latest(let id): return latest(id)
+        }
+    }
+
+    private enum Route {
+        case metrics, health, status, latest(String)
+
+        init?(path: String) {
+            switch path {
+            case "/metrics": self = .metrics
+            case "/healthz": self = .health
+            case "/status": self = .status
+            default:
+                let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+                guard parts.count == 4, parts[0].isEmpty, parts[1] == "cameras", parts[3] == "latest.jpg",
+                    AppConfig.isValidID(String(parts[2]))
+                else { return nil }
+                self = .latest(String(parts[2]))
+            }
+        }
+    }
+
+    private func metrics() -> HTTPResponse {
+        guard let exporter else { return .text(.notFound, "metrics are off") }
+        let samples = MetricsExporter.samples(
+            snapshot: fleet.snapshot(), details: fleet.cameraDetails(), process: .current(),
+            nowMicros: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        return HTTPResponse(.ok, contentType: "text/plain; version=0.0.4; charset=utf-8", body: exporter.render(samples))
+    }
+
+    /// The `/healthz` body.
+    struct Health: Encodable {
+        /// `ok` or `unhealthy`.
+        var status: String
+        /// Each camera's state.
+        var cameras: [String: String]
+        /// Why it is unhealthy, one line per problem; empty when healthy.
+        var reasons: [String]
+    }
+
+    /// 200 when the root runs and every configured camera runs with its broker connected; else
+    /// 503 with the reasons. (A camera rides out a broker outage running, capturing into its
+    /// queues, so the outage shows as `broker disconnected`, not as a camera state.)
+    static func health(of snapshot: FleetSnapshot) -> (HTTPStatus, Health) {
+        var reasons: [String] = []
+        if !snapshot.rootHealthy { reasons.append("root supervisor is \(snapshot.tree.state)") }
+        for (id, camera) in snapshot.cameras.sorted(by: { $0.key < $1.key }) {
+            let why = camera.lastError.map { ": \($0)" } ?? ""
+            if camera.state != "running" {
+                reasons.append("camera \(id) is \(camera.state)" + why)
+            } else if camera.broker != "connected" {
+                reasons.append("camera \(id) broker \(camera.broker)" + why)
+            }
+        }
+        let health = Health(
+            status: reasons.isEmpty ? "ok" : "unhealthy", cameras: snapshot.cameras.mapValues(\.state), reasons: reasons)
+        return (reasons.isEmpty ? .ok : .serviceUnavailable, health)
+    }
+
+    private func health() -> HTTPResponse {
+        let (status, health) = Self.health(of: fleet.snapshot())
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        guard let body = try? encoder.encode(health) else { return .text(.internalServerError) }
+        return HTTPResponse(status, contentType: "application/json", body: Array(body) + [10])
+    }
+
+    private func status() -> HTTPResponse {
+        guard let body = try? reporter.document().jsonData() else { return .text(.internalServerError) }
+        return HTTPResponse(.ok, contentType: "application/json", body: Array(body))
+    }
+
+    private func latest(_ id: String) -> HTTPResponse {
+        switch fleet.latestFrame(of: id) {
+        case .unknownCamera:
+            return .text(.notFound, "no camera \(id)")
+        case .noFrameYet:
+            return .text(.serviceUnavailable, "camera \(id) has not encoded a frame yet", headers: [("Retry-After", "1")])
+        case .frame(let frame):
+            return HTTPResponse(
+                .ok, contentType: "image/jpeg", body: frame.jpeg,
+                headers: [("X-Frame-Seq", "\(frame.seq)"), ("X-Captured-At-Us", "\(frame.capturedAtMicros)")])
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+import Supervision
+import Synchronization
+import Testing
+
+@testable import EdgeVideo
+
+extension BinaryTests {
+    /// A service started with `startService` (as the HTTP endpoint is) runs under the root of the
+    /// real tree, with a real camera publishing to the local broker.
+    @Suite struct EndpointStopOrderTests {
+        @Test(.timeLimit(.minutes(1))) func servicesStopAfterTheCameras() async throws {
+            let unique = UUID().uuidString.prefix(8).lowercased()
+            var camera = AppConfig.Camera(id: "order-\(unique)", url: "testsrc:?size=160x90&rate=10")
+            camera.fps = 5
+            let cameraNodeID = "camera:\(camera.id)"
+            var config = AppConfig(cameras: [camera])
+            config.amqp.exchange = "ev.test.order.\(unique)"
+            let fleet = SupervisedFleet(config: config, logger: Logger(label: "test"))
+            let run = Task { try await fleet.run() }
+            // What the tree looked like when the service was asked to stop.
+            let (stops, stopped) = AsyncStream.makeStream(of: String.self)
+            try await fleet.startService(
+                ChildSpec(id: "service") {
+                    do { try await Task.sleep(for: .seconds(3600)) } catch {}
+                    let cameraNode = fleet.snapshot().tree.children?.first { $0.id == cameraNodeID }
+                    stopped.yield(cameraNode?.state ?? "gone")
+                    stopped.finish()
+                })
+            try await fleet.apply(.start(camera), config: config)
+            _ = try await eventually(within: .seconds(30), "camera confirmed frames") {
+                (fleet.snapshot().cameras[camera.id]?.confirmed ?? 0) > 0 ? true : nil
+            }
+            #expect(fleet.snapshot().tree.children?.map(\.id) == ["service", cameraNodeID])
+            fleet.stop()
+            try await run.value
+            var iterator = stops.makeAsyncIterator()
+            let cameraStateAtServiceStop = await iterator.next()
+            #expect(cameraStateAtServiceStop == "stopped", "started first, the service stops last")
+        }
+    }
+}
