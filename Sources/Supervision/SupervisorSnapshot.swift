@@ -6,7 +6,7 @@ import Durations
 /// `restarts`, `last_exit` (when known), `live_tasks`, `uptime_s` (while up), `children` (supervisors).
 public struct SupervisorSnapshot: Sendable, Hashable, Encodable {
     /// The lifecycle state of a node.
-    public enum State: String, Sendable, Hashable, Codable {
+    public enum State: String, Sendable, Hashable, Codable, CaseIterable {
         /// Starting (a supervisor opening its generation scope, or not yet running).
         case starting
         /// Up.

@@ -25,7 +25,7 @@ extension BinaryTests {
                 ChildSpec(id: "service") {
                     do { try await Task.sleep(for: .seconds(3600)) } catch {}
                     let cameraNode = fleet.snapshot().tree.children?.first { $0.id == cameraNodeID }
-                    stopped.yield(cameraNode?.state ?? "gone")
+                    stopped.yield(cameraNode?.state.rawValue ?? "gone")
                     stopped.finish()
                 })
             try await fleet.apply(.start(camera), config: config)

@@ -60,7 +60,7 @@ extension BinaryTests {
             let document = try JSONDecoder().decode(StatusDocument.self, from: Data((status["body"] as? String ?? "").utf8))
             #expect(document.pid == app.pid)
             let httpNode = try #require(document.tree.children?.first)
-            #expect(httpNode.id == "http" && httpNode.state == "running" && httpNode.children?.map(\.id) == ["server"])
+            #expect(httpNode.id == "http" && httpNode.state == .running && httpNode.children?.map(\.id) == ["server"])
 
             // The latest JPEG, from memory.
             let jpeg = try await Self.probe(port, "get", "/cameras/synthetic/latest.jpg")
@@ -176,7 +176,7 @@ extension BinaryTests {
             let app = try h.start()
             let backingOff = try await h.waitForStatus("http server backing off, camera running", app: app) { status in
                 let server = status.tree.children?.first { $0.id == "http" }?.children?.first
-                return server?.state == "backing_off" && (server?.restarts ?? 0) >= 2 && status.cameras["cam"]?.state == "running"
+                return server?.state == .backingOff && (server?.restarts ?? 0) >= 2 && status.cameras["cam"]?.state == .running
                     && (status.cameras["cam"]?.confirmed ?? 0) > 0
             }
             let server = try #require(backingOff.tree.children?.first { $0.id == "http" }?.children?.first)

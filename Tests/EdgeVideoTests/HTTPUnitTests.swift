@@ -37,14 +37,14 @@ import Testing
     }
 
     @Test func healthNamesEveryCameraThatIsNotRunningOrHasNoBroker() {
-        var connected = CameraStatus(state: "running")
+        var connected = CameraStatus(state: .running)
         connected.broker = "connected"
-        var broken = CameraStatus(state: "backing_off")
+        var broken = CameraStatus(state: .backingOff)
         broken.lastError = "capture: open failed"
-        var outage = CameraStatus(state: "running")
+        var outage = CameraStatus(state: .running)
         outage.lastError = "connection refused"
         let snapshot = FleetSnapshot(
-            tree: StatusNode(id: "root", kind: "supervisor", state: "running"), liveTasks: 7,
+            tree: StatusNode(id: "root", kind: "supervisor", state: .running), liveTasks: 7,
             cameras: ["ok": connected, "bad": broken, "away": outage])
         let (status, health) = HTTPRoutes.health(of: snapshot)
         #expect(status == .serviceUnavailable && health.status == "unhealthy")
@@ -52,19 +52,19 @@ import Testing
             "camera away broker disconnected: connection refused", "camera bad is backing_off: capture: open failed",
         ])
         let (fine, _) = HTTPRoutes.health(of: FleetSnapshot(
-            tree: StatusNode(id: "root", kind: "supervisor", state: "running"), liveTasks: 5, cameras: ["ok": connected]))
+            tree: StatusNode(id: "root", kind: "supervisor", state: .running), liveTasks: 5, cameras: ["ok": connected]))
         #expect(fine == .ok)
     }
 
     @Test func everyLedgerPlaceAndTheBrokerLinkAreMetrics() throws {
-        var camera = CameraStatus(state: "running")
+        var camera = CameraStatus(state: .running)
         camera.broker = "connected"
         (camera.framesCaptured, camera.framesEncoded, camera.queuedForEncode, camera.droppedBeforeEncode) = (100, 90, 4, 6)
         (camera.confirmed, camera.inFlight, camera.queuedForPublish, camera.droppedAfterEncode) = (70, 5, 3, 2)
         (camera.nacked, camera.returned, camera.rejected, camera.published) = (4, 5, 1, 85)
         try #require(camera.ledgerIdentitiesHold)
         let snapshot = FleetSnapshot(
-            tree: StatusNode(id: "root", kind: "supervisor", state: "running"), liveTasks: 1, cameras: ["gate": camera])
+            tree: StatusNode(id: "root", kind: "supervisor", state: .running), liveTasks: 1, cameras: ["gate": camera])
         let exporter = MetricsExporter(registry: PrometheusBackend().registry)
         func scrape() -> Set<String> {
             let samples = MetricsExporter.samples(
@@ -96,10 +96,10 @@ import Testing
         let backend = PrometheusBackend()
         let exporter = MetricsExporter(registry: backend.registry)
         func scrape(confirmed: Int, cameras: Bool = true) -> String {
-            var camera = CameraStatus(state: "running")
+            var camera = CameraStatus(state: .running)
             camera.confirmed = confirmed
             let snapshot = FleetSnapshot(
-                tree: StatusNode(id: "root", kind: "supervisor", state: "running"), liveTasks: 1,
+                tree: StatusNode(id: "root", kind: "supervisor", state: .running), liveTasks: 1,
                 cameras: cameras ? ["gate": camera] : [:])
             let samples = MetricsExporter.samples(
                 snapshot: snapshot, details: [:], process: ProcessFigures(threads: 3, openFDs: 4, residentBytes: 5), nowMicros: 0)

@@ -84,6 +84,9 @@ final class CameraResources: Sendable {
         pending.withLock { $0.insert(contentsOf: messages, at: 0) }
     }
 
+    /// How many messages wait to be republished (the `/metrics` queue depth `pending`).
+    var pendingCount: Int { pending.withLock { $0.count } }
+
     /// The first pending message, removed from the list.
     func popPending() -> OutgoingMessage? {
         pending.withLock { $0.isEmpty ? nil : $0.removeFirst() }

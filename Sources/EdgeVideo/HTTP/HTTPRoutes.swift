@@ -69,17 +69,17 @@ struct HTTPRoutes: Sendable {
     /// queues, so the outage shows as `broker disconnected`, not as a camera state.)
     static func health(of snapshot: FleetSnapshot) -> (HTTPStatus, Health) {
         var reasons: [String] = []
-        if !snapshot.rootHealthy { reasons.append("root supervisor is \(snapshot.tree.state)") }
+        if !snapshot.rootHealthy { reasons.append("root supervisor is \(snapshot.tree.state.rawValue)") }
         for (id, camera) in snapshot.cameras.sorted(by: { $0.key < $1.key }) {
             let why = camera.lastError.map { ": \($0)" } ?? ""
-            if camera.state != "running" {
-                reasons.append("camera \(id) is \(camera.state)" + why)
+            if camera.state != .running {
+                reasons.append("camera \(id) is \(camera.state.rawValue)" + why)
             } else if camera.broker != "connected" {
                 reasons.append("camera \(id) broker \(camera.broker)" + why)
             }
         }
         let health = Health(
-            status: reasons.isEmpty ? "ok" : "unhealthy", cameras: snapshot.cameras.mapValues(\.state), reasons: reasons)
+            status: reasons.isEmpty ? "ok" : "unhealthy", cameras: snapshot.cameras.mapValues(\.state.rawValue), reasons: reasons)
         return (reasons.isEmpty ? .ok : .serviceUnavailable, health)
     }
 

@@ -1,4 +1,5 @@
 import Prometheus
+import Supervision
 
 /// Every metric edge-video exposes: its name (units in the name, Prometheus conventions) and help.
 /// One table, so a name always carries the same help text (the registry insists on it).
@@ -27,7 +28,7 @@ enum MetricNames {
     static let residentMemory = "process_resident_memory_bytes"
 
     /// The states a camera subtree can be in (`edge_video_camera_state` has one series each).
-    static let states = ["starting", "running", "restarting", "backing_off", "stopping", "stopped", "failed"]
+    static let states = SupervisorSnapshot.State.allCases.map(\.rawValue)
 
     /// Help text by name.
     static let help: [String: String] = [

@@ -106,7 +106,7 @@ final class MetricsExporter: Sendable {
             counter(MetricNames.reconnects, status.reconnects)
             counter(MetricNames.restarts, status.restarts)
             for state in MetricNames.states {
-                gauge(MetricNames.cameraState, status.state == state ? 1 : 0, [("state", state)])
+                gauge(MetricNames.cameraState, status.state.rawValue == state ? 1 : 0, [("state", state)])
             }
             guard let detail = details[id] else { continue }
             counter(MetricNames.frames, Int(detail.pipeline.framesDecoded), [("stage", "decoded")])

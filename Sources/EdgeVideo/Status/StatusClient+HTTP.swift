@@ -22,7 +22,7 @@ extension StatusClient {
         // A blocking connect and read with deadlines, on a thread of its own (joined).
         let body = try? await DedicatedThread.run(name: "status-http") { Self.get("/status", from: address, within: limit) }
         guard let body, let document = try? JSONDecoder().decode(StatusDocument.self, from: body) else { return nil }
-        if let pid = StatusFile.readPID(at: paths.pidFile), pid != document.pid { return nil }
+        if let pid = PIDFile.read(at: paths.pidFile)?.pid, pid != document.pid { return nil }
         return body
     }
 
