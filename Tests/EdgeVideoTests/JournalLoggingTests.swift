@@ -28,7 +28,8 @@ extension BinaryTests {
                 while let message = socket.tryReceive() {
                     for field in message.split(separator: "\n") where field.hasPrefix("STATUS=") { statuses.append(String(field.dropFirst(7))) }
                 }
-                return statuses.last { $0.hasPrefix("1/1 cameras running, ") && !$0.contains(" 0 frames/s") }
+                // READY=1 carries a STATUS= of its own (cameras and config generation): wait for the counters.
+                return statuses.last { $0.hasPrefix("1/1 cameras running, ") && $0.contains(" frames/s") && !$0.contains(" 0 frames/s") }
             }
             #expect(flowing.hasSuffix("frames/s, 0 dropped in the last minute"), "\(statuses)")
 
