@@ -23,17 +23,24 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
+        // The one lock type (`Locked`, `Condition`); scripts/tsan.sh sets EDGE_VIDEO_TSAN=1 so that
+        // ThreadSanitizer builds lock with pthreads, which TSan sees (Sources/Locking/Locked.swift).
+        .target(
+            name: "Locking",
+            swiftSettings: Context.environment["EDGE_VIDEO_TSAN"] == "1" ? [.define("EDGE_VIDEO_TSAN")] : []
+        ),
+
         // Passwords in URLs become *** before text reaches a log, an error or the status.
         .target(name: "SecretRedaction"),
 
         // Supervision: a generic Erlang-style supervisor. No camera or AMQP words in it.
         .target(
             name: "Supervision",
-            dependencies: [.product(name: "Logging", package: "swift-log")]
+            dependencies: ["Locking", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "SupervisionTestKit",
-            dependencies: ["Supervision"]
+            dependencies: ["Supervision", "Locking"]
         ),
 
         // Broker side: rabbitmq-c binding, then the Swift publisher.
@@ -43,7 +50,7 @@ let package = Package(
         ),
         .target(
             name: "AMQPPublisher",
-            dependencies: ["CRabbitMQ", "SecretRedaction", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CRabbitMQ", "SecretRedaction", "Locking", .product(name: "Logging", package: "swift-log")]
         ),
 
         // Camera side: FFmpeg binding, then capture → sample → scale → encode.
@@ -56,14 +63,14 @@ let package = Package(
         ),
         .target(
             name: "VideoPipeline",
-            dependencies: ["CFFmpeg", "SecretRedaction", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CFFmpeg", "SecretRedaction", "Locking", .product(name: "Logging", package: "swift-log")]
         ),
 
         // The appliance: config, camera subtrees, reload, status, signals, systemd.
         .target(
             name: "EdgeVideo",
             dependencies: [
-                "Supervision", "AMQPPublisher", "VideoPipeline", "SecretRedaction",
+                "Supervision", "AMQPPublisher", "VideoPipeline", "SecretRedaction", "Locking",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -79,25 +86,26 @@ let package = Package(
         .executableTarget(
             name: "edge-video-bench",
             dependencies: [
-                "Supervision", "AMQPPublisher", "VideoPipeline",
+                "Supervision", "AMQPPublisher", "VideoPipeline", "Locking",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
+        .testTarget(name: "LockingTests", dependencies: ["Locking"]),
         .testTarget(name: "SecretRedactionTests", dependencies: ["SecretRedaction"]),
         .testTarget(
             name: "SupervisionTests",
-            dependencies: ["Supervision", "SupervisionTestKit", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Supervision", "SupervisionTestKit", "Locking", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "AMQPPublisherTests",
-            dependencies: ["AMQPPublisher", "Supervision", "SupervisionTestKit"]
+            dependencies: ["AMQPPublisher", "Supervision", "SupervisionTestKit", "Locking"]
         ),
-        .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline"]),
+        .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline", "Locking"]),
         .testTarget(
             name: "EdgeVideoTests",
-            dependencies: ["EdgeVideo", "SupervisionTestKit"]
+            dependencies: ["EdgeVideo", "SupervisionTestKit", "Locking"]
         ),
     ]
 )

@@ -1,7 +1,7 @@
 import Glibc
 
 /// Everything one connection generation shares between its thread and its async callers; kept in a
-/// `Mutex` by ``PublisherConnection``. Methods return the continuations to resume after unlocking.
+/// `Locked` by ``PublisherConnection``. Methods return the continuations to resume after unlocking.
 struct GenerationState {
     enum Phase { case created, connecting, open, ended }
 

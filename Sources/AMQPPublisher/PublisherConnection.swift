@@ -1,4 +1,5 @@
 import Glibc
+import Locking
 import Logging
 import Synchronization
 
@@ -17,7 +18,7 @@ public final class PublisherConnection: Sendable {
     /// The counters it updates (shared across generations if the caller passes the same object).
     public let counters: PublisherCounters
     let logger: Logger
-    let state: Mutex<GenerationState>
+    let state: Locked<GenerationState>
     /// Monotonic nanoseconds since the current blocking socket call began; 0 when none runs.
     let busySince = Atomic<Int64>(0)
     /// Wakes the connection thread from `poll`.
@@ -38,7 +39,7 @@ public final class PublisherConnection: Sendable {
         var window = ConfirmWindow(maxCount: max(1, configuration.windowCount), maxBytes: max(1, configuration.windowBytes))
         for message in republishing { window.accept(message, republish: true) }
         counters.inFlight.add(republishing.count)
-        state = Mutex(GenerationState(window: window))
+        state = Locked(GenerationState(window: window))
     }
 
     deinit {

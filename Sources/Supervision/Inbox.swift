@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// The supervisor's mailbox: child exits, timers and commands, consumed by the `run()` task only.
 ///
@@ -35,7 +35,7 @@ final class Inbox: Sendable {
         }
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     func post(_ event: Event) {
         let waiter = state.withLock { state -> UnsafeContinuation<Event, Never>? in

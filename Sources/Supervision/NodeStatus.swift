@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// The live status of one supervisor and its direct children, behind one lock, so a snapshot can
 /// be taken from any thread while `run()` updates it.
@@ -29,10 +29,10 @@ final class NodeStatus: Sendable {
         }
     }
 
-    let state: Mutex<State>
+    let state: Locked<State>
 
     init(path: String) {
-        state = Mutex(State(path: path))
+        state = Locked(State(path: path))
     }
 
     /// Makes the child list match `specs`, keeping the counters of children that stay.

@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 import Synchronization
 
 /// Shared between a capture's async side and its dedicated thread: why to stop, and the
@@ -16,7 +17,7 @@ final class CaptureControl: Sendable {
     private let deadline: Atomic<Int64>
     let stallNanos: Int64
     /// Wakes the capture thread from a pacing wait.
-    private let wake = NSCondition()
+    private let wake = Condition()
 
     init(stallTimeout: Duration) {
         let (seconds, attoseconds) = stallTimeout.components
@@ -68,7 +69,7 @@ final class CaptureControl: Sendable {
             if remaining <= 0 { return true }
             wake.lock()
             if reason.load(ordering: .relaxed) == 0 {
-                _ = wake.wait(until: Date(timeIntervalSinceNow: Double(min(remaining, 200_000_000)) / 1e9))
+                wake.wait(timeout: .nanoseconds(min(remaining, 200_000_000)))
             }
             wake.unlock()
         }

@@ -1,3 +1,4 @@
+import Locking
 import Supervision
 import SupervisionTestKit
 import Synchronization
@@ -6,7 +7,7 @@ import Testing
 /// A stand-in for a per-generation connection: counts how many are open and logs open/close.
 final class FakeConnection: Sendable {
     let open = Atomic<Int>(0)
-    let log = Mutex<[String]>([])
+    let log = Locked<[String]>([])
     let maxOpen = Atomic<Int>(0)
 
     func opened(_ generation: Int) {
@@ -33,7 +34,7 @@ struct GenerationScopeTests {
         var events = EventReader(probe)
         let clock = ManualClock()
         let connection = FakeConnection()
-        let supervisorBox = Mutex<Supervisor?>(nil)
+        let supervisorBox = Locked<Supervisor?>(nil)
         let sup = Supervisor(
             id: "camera:cam-1", strategy: .oneForAll, intensity: .unlimited,
             backoff: Backoff(initial: .seconds(1), maximum: .seconds(8), jitter: 0), clock: clock, logger: quietLogger

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -93,9 +93,9 @@ public struct ConfigWatcher: Sendable {
 /// safe against the thread closing the descriptor concurrently (which could otherwise write to a
 /// reused descriptor number).
 private final class Waker: Sendable {
-    private let fd: Mutex<Int32?>
+    private let fd: Locked<Int32?>
 
-    init(fd: Int32) { self.fd = Mutex(fd) }
+    init(fd: Int32) { self.fd = Locked(fd) }
 
     func wake() {
         fd.withLock { fd in

@@ -1,4 +1,5 @@
 import AMQPPublisher
+import Locking
 import Synchronization
 
 /// What the app's camera subtree does, without the Supervision module: one connection generation
@@ -8,7 +9,7 @@ final class GenerationLoop: Sendable {
     let counters: PublisherCounters
     let source: MessageSource
     /// Every error that ended a generation or a connect, in order.
-    let failures = Mutex<[String]>([])
+    let failures = Locked<[String]>([])
     /// How many of those ended a connect before it completed.
     let connectFailures = Atomic<Int>(0)
 

@@ -1,5 +1,5 @@
 import AMQPPublisher
-import Synchronization
+import Locking
 
 /// Produces numbered messages like the app's frames, and records how each was settled.
 ///
@@ -16,7 +16,7 @@ final class MessageSource: Sendable {
     let routingKey: String
     let size: Int
     let limit: Int?
-    let record = Mutex(Record())
+    let record = Locked(Record())
 
     init(routingKey: String, size: Int = 64, limit: Int? = nil) {
         self.routingKey = routingKey
