@@ -55,21 +55,6 @@ public struct Locked<Value: ~Copyable>: ~Copyable {
         return try mutex.withLock(body)
         #endif
     }
-
-    /// Runs `body` with exclusive access to the value if the lock is free now; returns `nil`
-    /// without running it if another thread holds the lock.
-    @inline(__always)
-    public borrowing func withLockIfAvailable<Result: ~Copyable, E: Error>(
-        _ body: (inout sending Value) throws(E) -> sending Result
-    ) throws(E) -> sending Result? {
-        #if EDGE_VIDEO_TSAN
-        guard lock.tryLock() else { return nil }
-        defer { lock.unlock() }
-        return try body(&value.pointee)
-        #else
-        return try mutex.withLockIfAvailable(body)
-        #endif
-    }
 }
 
 /// `@unchecked Sendable` like `Mutex`: the value is only reached under the lock, and enters and

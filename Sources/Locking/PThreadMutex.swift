@@ -44,9 +44,6 @@ final class PThreadMutex: @unchecked Sendable {
     @inline(__always)
     func unlock() { Self.check(pthread_mutex_unlock(mutex), "pthread_mutex_unlock") }
 
-    @inline(__always)
-    func tryLock() -> Bool { pthread_mutex_trylock(mutex) == 0 }
-
     /// A failing pthread call means a lock used wrongly (unlocked by a thread that does not hold
     /// it) or memory corruption: nothing to recover from.
     @inline(__always)

@@ -18,24 +18,6 @@ struct LockingTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
-    func withLockIfAvailableSkipsWhileAnotherThreadHoldsTheLock() {
-        let counter = Locked(0)
-        let whileHeld: Int?? = counter.withLock { _ in
-            // Asked from another thread, so that the answer never depends on re-entrancy.
-            let answer = Locked<Int??>(nil)
-            let thread = Thread { answer.withLock { $0 = counter.withLockIfAvailable { $0 } } }
-            thread.start()
-            while answer.withLock({ $0 }) == nil { sched_yield() }
-            return answer.withLock { $0 }
-        }
-        #expect(whileHeld == .some(nil))
-        #expect(counter.withLockIfAvailable { value -> Int in
-            value += 1
-            return value
-        } == 1)
-    }
-
-    @Test(.timeLimit(.minutes(1)))
     func signalWakesAThreadWaitingForState() async {
         let condition = Condition()
         nonisolated(unsafe) var ready = false
