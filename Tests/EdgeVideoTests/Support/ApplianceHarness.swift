@@ -14,7 +14,10 @@ final class ApplianceHarness: Sendable {
     let exchange: String
     var brokerURL: String { "amqp://guest:guest@127.0.0.1:5672/\(vhost)" }
 
-    static let binary = RepositoryFiles.path(".build/debug/edge-video")
+    /// `EDGE_VIDEO_BINARY` names another build's binary (scripts/tsan.sh and scripts/asan.sh run
+    /// their sanitized one).
+    static let binary = ProcessInfo.processInfo.environment["EDGE_VIDEO_BINARY"]
+        ?? RepositoryFiles.path(".build/debug/edge-video")
     static let python = "/usr/bin/python3"
 
     init(_ name: String) throws {
