@@ -52,6 +52,8 @@ struct GenerationScopeTests {
             connection.closed(generation, liveChildren: live)
         }
         supervisorBox.withLock { $0 = sup }
+        // The scope holds the box and the supervisor holds the scope: break the cycle at the end.
+        defer { supervisorBox.withLock { $0 = nil } }
         let (_, result) = try await withRunning(sup) {
             #expect(await events.next(2) == ["drainer#1 started", "publisher#1 started"])
             probe.crash("publisher")

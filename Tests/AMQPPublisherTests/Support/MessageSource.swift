@@ -46,7 +46,8 @@ final class MessageSource: Sendable {
             body: [UInt8](repeating: UInt8(truncatingIfNeeded: seq), count: size), routingKey: routingKey,
             messageID: "m-\(seq)", contentType: "application/octet-stream", timestamp: 1_700_000_000 + Int64(seq),
             headers: [("camera_id", .string("cam-test")), ("seq", .int64(Int64(seq))), ("width", .int32(640))],
-            onSettled: { [self] s in self.record.withLock { r in
+            // Weak: a message put back sits in `record`, so a strong capture would be a cycle.
+            onSettled: { [weak self] s in self?.record.withLock { r in
                 r.outcomes[s.messageID] = s.outcome
                 r.settlements += 1
             } })
