@@ -53,3 +53,29 @@ struct LockingTests {
         #expect(clock.now - start >= .milliseconds(20))
     }
 }
+
+@Suite("Every lock is Locked or Condition")
+struct LockUseTests {
+    /// A bare `Mutex` would bring back the false reports under scripts/tsan.sh (see
+    /// Sources/Locking/Locked.swift), and another lock type would be a second way to do one thing.
+    @Test(.timeLimit(.minutes(1)))
+    func noOtherLockTypeInSourcesOrTests() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let pattern = #"\bMutex\s*[<(]|\bNS(Recursive)?Lock\b|\bNSCondition\b|\bpthread_mutex_t\b|\bos_unfair_lock"#
+        var offenders: [String] = []
+        for folder in ["Sources", "Tests"] {
+            let files = FileManager.default.enumerator(atPath: root.appendingPathComponent(folder).path)
+            while let file = files?.nextObject() as? String {
+                guard file.hasSuffix(".swift"), !file.hasPrefix("Locking/"), !file.hasPrefix("LockingTests/") else { continue }
+                let path = root.appendingPathComponent(folder).appendingPathComponent(file).path
+                let text = String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+                for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+                where line.range(of: pattern, options: .regularExpression) != nil {
+                    offenders.append("\(folder)/\(file):\(number + 1): \(line.trimmingCharacters(in: .whitespaces))")
+                }
+            }
+        }
+        #expect(offenders == [], "use Locked or Condition (Sources/Locking)")
+    }
+}
