@@ -69,6 +69,7 @@ struct GenerationScopeTests {
             #expect(third?.generation == 3)
             _ = await events.next(1)
             #expect(sup.snapshot().restarts == 2)
+            await until { sup.snapshot().state == .running }  // set after the children's start events
             #expect(sup.snapshot().state == .running)
         }
         try result.get()
