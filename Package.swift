@@ -25,21 +25,28 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
+        // The one lock type (`Locked`, `Condition`); scripts/tsan.sh sets EDGE_VIDEO_TSAN=1 so that
+        // ThreadSanitizer builds lock with pthreads, which TSan sees (Sources/Locking/Locked.swift).
+        .target(
+            name: "Locking",
+            swiftSettings: Context.environment["EDGE_VIDEO_TSAN"] == "1" ? [.define("EDGE_VIDEO_TSAN")] : []
+        ),
+
         // Passwords in URLs become *** before text reaches a log, an error or the status.
         .target(name: "SecretRedaction"),
         // One joinable, named OS thread for blocking work; every thread the app starts is one.
-        .target(name: "DedicatedThread"),
+        .target(name: "DedicatedThread", dependencies: ["Locking"]),
         // Duration conversions and the clock readings (monotonic, wall), once for every module.
         .target(name: "Durations"),
 
         // Supervision: a generic Erlang-style supervisor. No camera or AMQP words in it.
         .target(
             name: "Supervision",
-            dependencies: ["Durations", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Locking", "Durations", .product(name: "Logging", package: "swift-log")]
         ),
         .target(
             name: "SupervisionTestKit",
-            dependencies: ["Supervision"]
+            dependencies: ["Supervision", "Locking"]
         ),
 
         // Broker side: rabbitmq-c binding, then the Swift publisher.
@@ -49,7 +56,7 @@ let package = Package(
         ),
         .target(
             name: "AMQPPublisher",
-            dependencies: ["CRabbitMQ", "SecretRedaction", "DedicatedThread", "Durations", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Locking", "CRabbitMQ", "SecretRedaction", "DedicatedThread", "Durations", .product(name: "Logging", package: "swift-log")]
         ),
 
         // Camera side: FFmpeg binding, then capture → sample → scale → encode.
@@ -63,7 +70,7 @@ let package = Package(
         ),
         .target(
             name: "VideoPipeline",
-            dependencies: ["CFFmpeg", "SecretRedaction", "DedicatedThread", "Durations", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Locking", "CFFmpeg", "SecretRedaction", "DedicatedThread", "Durations", .product(name: "Logging", package: "swift-log")]
         ),
 
         // The appliance: config, camera subtrees, reload, status, signals, systemd, and (its HTTP
@@ -71,7 +78,7 @@ let package = Package(
         .target(
             name: "EdgeVideo",
             dependencies: [
-                "Supervision", "AMQPPublisher", "VideoPipeline", "SecretRedaction", "DedicatedThread", "Durations",
+                "Locking", "Supervision", "AMQPPublisher", "VideoPipeline", "SecretRedaction", "DedicatedThread", "Durations",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -91,27 +98,28 @@ let package = Package(
         .executableTarget(
             name: "edge-video-bench",
             dependencies: [
-                "Supervision", "AMQPPublisher", "VideoPipeline", "Durations",
+                "Locking", "Supervision", "AMQPPublisher", "VideoPipeline", "Durations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
+        .testTarget(name: "LockingTests", dependencies: ["Locking"]),
         .testTarget(name: "SecretRedactionTests", dependencies: ["SecretRedaction"]),
-        .testTarget(name: "DedicatedThreadTests", dependencies: ["DedicatedThread"]),
+        .testTarget(name: "DedicatedThreadTests", dependencies: ["DedicatedThread", "Locking"]),
         .testTarget(name: "DurationsTests", dependencies: ["Durations"]),
         .testTarget(
             name: "SupervisionTests",
-            dependencies: ["Supervision", "SupervisionTestKit", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Supervision", "SupervisionTestKit", "Locking", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "AMQPPublisherTests",
-            dependencies: ["AMQPPublisher", "DedicatedThread", "Supervision", "SupervisionTestKit"]
+            dependencies: ["Locking", "AMQPPublisher", "DedicatedThread", "Supervision", "SupervisionTestKit"]
         ),
-        .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline", "Durations"]),
+        .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline", "Durations", "Locking"]),
         .testTarget(
             name: "EdgeVideoTests",
-            dependencies: ["EdgeVideo", "SupervisionTestKit", "Supervision", "Durations", "VideoPipeline", "AMQPPublisher", "SecretRedaction", "CFFmpeg"]
+            dependencies: ["EdgeVideo", "SupervisionTestKit", "Supervision", "Durations", "VideoPipeline", "AMQPPublisher", "SecretRedaction", "CFFmpeg", "Locking"]
         ),
     ]
 )

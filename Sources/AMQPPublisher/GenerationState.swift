@@ -2,7 +2,7 @@ import DedicatedThread
 import Glibc
 
 /// Everything one connection generation shares between its thread and its async callers; kept in a
-/// `Mutex` by ``PublisherConnection``. Methods return the continuations to resume after unlocking.
+/// `Locked` by ``PublisherConnection``. Methods return the continuations to resume after unlocking.
 struct GenerationState {
     struct PublishWaiter {
         var id: UInt64

@@ -1,6 +1,9 @@
 import DedicatedThread
 import Glibc
+import Locking
+import Synchronization
 import Logging
+import Locking
 import Synchronization
 
 /// One AMQP connection generation: a connection with one confirm-mode channel, its dedicated
@@ -18,7 +21,7 @@ public final class PublisherConnection: Sendable {
     /// The counters it updates (shared across generations if the caller passes the same object).
     public let counters: PublisherCounters
     let logger: Logger
-    let state: Mutex<GenerationState>
+    let state: Locked<GenerationState>
     /// Monotonic nanoseconds since the current blocking socket call began; 0 when none runs.
     let busySince = Atomic<Int64>(0)
     /// Wakes the connection thread from `poll`; `nil` when no pipe could be opened (`connect()` then fails).
@@ -38,7 +41,7 @@ public final class PublisherConnection: Sendable {
         var window = ConfirmWindow(maxCount: max(1, configuration.windowCount), maxBytes: max(1, configuration.windowBytes))
         for message in republishing { window.accept(message, republish: true) }
         counters.inFlight.add(republishing.count)
-        state = Mutex(GenerationState(window: window))
+        state = Locked(GenerationState(window: window))
     }
 
     /// Connects to the first URL that answers, on the generation's own thread.

@@ -1,3 +1,4 @@
+import Locking
 import Synchronization
 
 /// Publishing counters, cheap to read from any thread at any time.

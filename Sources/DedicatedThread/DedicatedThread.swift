@@ -1,5 +1,5 @@
 import Glibc
-import Synchronization
+import Locking
 
 /// One named OS thread (a joinable pthread) that runs one blocking body, off Swift's cooperative
 /// pool, and is always joined by its owner.
@@ -18,7 +18,7 @@ import Synchronization
 public final class DedicatedThread: Sendable {
     /// The thread's name (at most 15 bytes; shown by `top -H` and `/proc/PID/task/*/comm`).
     public let name: String
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     private struct State {
         var handle: pthread_t?
@@ -174,7 +174,7 @@ private final class Launch {
 
 /// Carries a body's result from the thread to ``DedicatedThread/run(name:_:)``.
 private final class ResultBox<T: Sendable>: Sendable {
-    let value = Mutex<Result<T, any Error>?>(nil)
+    let value = Locked<Result<T, any Error>?>(nil)
 }
 
 /// Names the calling thread through procfs (`pthread_setname_np` is not visible to Swift on Glibc).

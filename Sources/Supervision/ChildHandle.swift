@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// The link between the supervisor and one running child slot: the supervisor asks it to stop, the
 /// child's body reports that it is done, and the slot waits for whichever comes first.
@@ -13,7 +13,7 @@ final class ChildHandle: Sendable {
 
     /// Identifies this incarnation of the child (stale exits are ignored by serial).
     let serial: Int
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(serial: Int) {
         self.serial = serial

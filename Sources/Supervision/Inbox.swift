@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// The supervisor's mailbox: child exits, timers and commands, consumed by the `run()` task only.
 ///
@@ -37,7 +37,7 @@ final class Inbox: Sendable {
         }
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Queues an event; returns `false` (and queues nothing) for a command while the inbox is closed.
     @discardableResult

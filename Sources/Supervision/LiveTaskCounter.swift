@@ -1,3 +1,4 @@
+import Locking
 import Synchronization
 
 /// A measured count of live tasks: incremented when a task starts, decremented when it has returned.

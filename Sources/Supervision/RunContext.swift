@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// What ended a generation of children.
 enum GenerationEnd: Sendable {
@@ -21,7 +21,7 @@ final class RunContext: Sendable {
         var end: GenerationEnd?
     }
 
-    let state = Mutex(State())
+    let state = Locked(State())
     /// Which run of the supervisor this is (stale stop requests name an older one).
     let epoch: Int
 

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// Reports children that do not return within their shutdown timeout, with one long-lived task per
 /// supervisor run instead of one timer per stop (stops are on the restart path, timers are not).
@@ -22,7 +22,7 @@ final class ShutdownWatchdog: Sendable {
         var rearm = false
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Starts the shutdown timeout of one child incarnation.
     func arm(serial: Int, id: String, deadline: Duration, timeout: Duration) {

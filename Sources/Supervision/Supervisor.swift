@@ -1,4 +1,5 @@
 import Logging
+import Locking
 import Synchronization
 
 /// An Erlang/OTP-style supervisor on Swift structured concurrency.
@@ -43,7 +44,7 @@ public final class Supervisor: Sendable {
     let clock: ClockBox
     let logger: Logger
     /// The restart state machine with the child table, and this supervisor's own status.
-    let table: Mutex<SupervisorState>
+    let table: Locked<SupervisorState>
     let inbox = Inbox()
     let watchdog = ShutdownWatchdog()
     let liveTasks = LiveTaskCounter()
@@ -114,7 +115,7 @@ public final class Supervisor: Sendable {
             strategy: strategy, intensity: intensity, backoff: backoff, seed: seed ?? UInt64.random(in: .min ... .max)
         )
         machine.beginRun(children)
-        self.table = Mutex(SupervisorState(machine: machine, path: id))
+        self.table = Locked(SupervisorState(machine: machine, path: id))
     }
 
     /// Asks a running supervisor to stop: its children stop in reverse order, then `run()` returns.

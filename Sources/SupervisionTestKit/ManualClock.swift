@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// A clock that only moves when a test advances it; sleepers resume in deadline order.
 ///
@@ -43,7 +43,7 @@ public final class ManualClock: Clock, Sendable {
         var countWaiters: [(count: Int, continuation: UnsafeContinuation<Void, Never>)] = []
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     /// Creates a clock at zero.
     public init() {}

@@ -1,5 +1,5 @@
+import Locking
 import Supervision
-import Synchronization
 
 /// Probe children for supervisor tests: each reports what happens to it on one shared, ordered
 /// stream of events, and a test makes a running child crash or return on demand.
@@ -56,7 +56,7 @@ public final class Probe: Sendable {
     /// Every event of every child of this probe, in order.
     public let events: AsyncStream<Event>
     private let continuation: AsyncStream<Event>.Continuation
-    private let state = Mutex<[String: (incarnation: Int, control: ProbeControl?)]>([:])
+    private let state = Locked<[String: (incarnation: Int, control: ProbeControl?)]>([:])
 
     /// Creates a probe with an empty event stream.
     public init() {

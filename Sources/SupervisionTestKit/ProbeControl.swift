@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// The mailbox of one probe child incarnation.
 final class ProbeControl: Sendable {
@@ -15,7 +15,7 @@ final class ProbeControl: Sendable {
 
     /// Set for a child that ignores cancellation; called instead of ending the wait.
     let onIgnoredCancellation: (@Sendable () -> Void)?
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     init(onIgnoredCancellation: (@Sendable () -> Void)?) {
         self.onIgnoredCancellation = onIgnoredCancellation

@@ -1,5 +1,8 @@
 import Durations
 import Foundation
+import Locking
+import Synchronization
+import Locking
 import Synchronization
 
 /// Shared between a capture's async side and its dedicated thread: why to stop, and the
@@ -17,7 +20,7 @@ final class CaptureControl: Sendable {
     private let deadline: Atomic<Int64>
     let stallNanos: Int64
     /// Wakes the capture thread from a pacing wait.
-    private let wake = NSCondition()
+    private let wake = Condition()
 
     init(stallTimeout: Duration) {
         stallNanos = stallTimeout.nanoseconds
@@ -62,7 +65,7 @@ final class CaptureControl: Sendable {
             if remaining <= 0 { return true }
             wake.lock()
             if reason.load(ordering: .relaxed) == 0 {
-                _ = wake.wait(until: Date(timeIntervalSinceNow: Double(min(remaining, 200_000_000)) / 1e9))
+                wake.wait(timeout: .nanoseconds(min(remaining, 200_000_000)))
             }
             wake.unlock()
         }

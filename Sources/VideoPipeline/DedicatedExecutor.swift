@@ -1,5 +1,6 @@
 import DedicatedThread
 import Foundation
+import Locking
 
 /// A task executor backed by one dedicated thread, so that CPU-heavy C calls (scaling, JPEG
 /// encoding) of a stage never occupy Swift's cooperative pool.
@@ -9,7 +10,7 @@ import Foundation
 /// `@unchecked Sendable`: a small box whose only mutable state (`jobs`, `stopped`) is guarded by
 /// `condition`.
 final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var jobs: [UnownedJob] = []
     private var stopped = false
 

@@ -1,7 +1,7 @@
 import CFFmpeg
 import Logging
 import SecretRedaction
-import Synchronization
+import Locking
 
 /// Maps libav return codes to ``PipelineError`` in one place.
 enum FFmpegCall {
@@ -34,7 +34,7 @@ enum FFmpegLog {
     /// Longest line logged, in UTF-8 bytes (after redaction).
     static let maxLineBytes = 1024
     /// Receivers that take the lines instead of the logger (``withObserver(_:_:)``).
-    private static let observers = Mutex<[Int: @Sendable (String) -> Void]>([:])
+    private static let observers = Locked<[Int: @Sendable (String) -> Void]>([:])
 
     /// Installs the handler once per process (libav's log callback is global).
     static let install: Void = {

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// A bounded queue between two pipeline stages that drops its oldest element when full.
 ///
@@ -37,14 +37,14 @@ public final class FrameQueue<Element: Sendable>: Sendable {
 
     /// The most elements held at once.
     public let capacity: Int
-    private let state: Mutex<State>
+    private let state: Locked<State>
     /// Wakes a producer waiting for room (only used with unpaced sources).
-    private let space = NSCondition()
+    private let space = Condition()
 
     /// Creates an empty queue holding at most `capacity` (at least 1) elements.
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
-        self.state = Mutex(State())
+        self.state = Locked(State())
     }
 
     /// Appends `element`, handing it straight to a waiting consumer if there is one.
@@ -129,7 +129,7 @@ public final class FrameQueue<Element: Sendable>: Sendable {
     func waitForRoom(stop: () -> Bool) {
         while count >= capacity, !stop() {
             space.lock()
-            _ = space.wait(until: Date(timeIntervalSinceNow: 0.05))
+            space.wait(timeout: .milliseconds(50))
             space.unlock()
         }
     }

@@ -1,3 +1,4 @@
+import Locking
 import Synchronization
 
 /// Which frames the decoder is given.

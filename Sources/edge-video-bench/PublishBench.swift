@@ -1,7 +1,7 @@
 import AMQPPublisher
 import ArgumentParser
 import Durations
-import Synchronization
+import Locking
 
 /// `edge-video-bench publish`: publishes persistent messages with confirms and prints one JSON line.
 ///
@@ -29,7 +29,7 @@ struct PublishBench: AsyncParsableCommand {
         config.mandatory = false
         config.connectionName = "edge-video-bench publish"
         let counters = PublisherCounters()
-        let latencies = Mutex<[Duration]>([])
+        let latencies = Locked<[Duration]>([])
         let body = [UInt8](repeating: 0x5A, count: size)
         let record: @Sendable (Settlement) -> Void = { settlement in latencies.withLock { $0.append(settlement.latency) } }
         let clock = ContinuousClock()

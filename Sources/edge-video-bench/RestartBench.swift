@@ -1,8 +1,8 @@
 import ArgumentParser
 import Durations
+import Locking
 import Logging
 import Supervision
-import Synchronization
 
 /// `edge-video-bench restart`: time from one child's failure until all children run again.
 ///
@@ -85,11 +85,11 @@ final class BenchRig: Sendable {
     }
 
     let count: Int
-    private let state: Mutex<State>
+    private let state: Locked<State>
 
     init(children: Int) {
         count = children
-        state = Mutex(State(crashers: Array(repeating: nil, count: children), pendingCrash: Array(repeating: false, count: children)))
+        state = Locked(State(crashers: Array(repeating: nil, count: children), pendingCrash: Array(repeating: false, count: children)))
     }
 
     func spec(index: Int) -> ChildSpec {

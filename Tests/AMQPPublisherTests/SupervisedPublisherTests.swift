@@ -1,7 +1,7 @@
 import AMQPPublisher
+import Locking
 import Logging
 import Supervision
-import Synchronization
 import Testing
 
 /// The app's shape: a camera's `oneForAll` subtree whose generation scope is one
@@ -12,8 +12,8 @@ import Testing
 struct SupervisedPublisherTests {
     /// Ordered record of what each generation did.
     final class Journal: Sendable {
-        let entries = Mutex<[String]>([])
-        let carry = Mutex<[OutgoingMessage]>([])
+        let entries = Locked<[String]>([])
+        let carry = Locked<[OutgoingMessage]>([])
         func log(_ entry: String) { entries.withLock { $0.append(entry) } }
         func index(_ entry: String) -> Int? { entries.withLock { $0.firstIndex(of: entry) } }
         func takeCarry() -> [OutgoingMessage] {

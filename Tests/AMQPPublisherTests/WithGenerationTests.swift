@@ -1,6 +1,6 @@
 import AMQPPublisher
 import Glibc
-import Synchronization
+import Locking
 import Testing
 
 /// `withGeneration` hands back every message it did not settle, in order, and joins its thread,

@@ -1,5 +1,6 @@
 import DedicatedThread
 import Foundation
+import Locking
 import Synchronization
 import Testing
 
@@ -78,7 +79,7 @@ struct DedicatedThreadTests {
 /// A one-shot gate a thread can block on.
 final class Gate: @unchecked Sendable {
     // `@unchecked`: `isOpen` is only touched under `condition`.
-    private let condition = NSCondition()
+    private let condition = Condition()
     private var isOpen = false
 
     func wait() {

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 import Testing
 
 @testable import EdgeVideo
@@ -10,7 +10,7 @@ extension BinaryTests {
     @Suite struct ApplianceIntegrationTests {
         /// Collects the tap's frames by camera as they arrive.
         final class FrameLog: Sendable {
-            let frames = Mutex<[TappedFrame]>([])
+            let frames = Locked<[TappedFrame]>([])
             func byCamera(_ id: String) -> [TappedFrame] { frames.withLock { $0.filter { $0.cameraID == id } } }
             var count: Int { frames.withLock { $0.count } }
         }

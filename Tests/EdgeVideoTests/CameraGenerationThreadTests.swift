@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Synchronization
+import Locking
 import Testing
 import VideoPipeline
 
@@ -28,7 +28,7 @@ import VideoPipeline
         let config = try AppConfig.decode(try JSONSerialization.data(withJSONObject: document))
         let resources = CameraResources(camera: config.cameras[0], sequence: FrameSequence(), instance: "t")
         // Generation number → our threads alive, and the process's thread count, as its scope began.
-        let atStart = Mutex<[Int: (alive: [String], total: Int)]>([:])
+        let atStart = Locked<[Int: (alive: [String], total: Int)]>([:])
         let subtree = CameraSubtree(resources: resources, config: config, logger: Logger(label: "evtest.threads")) { generation in
             let names = threadNames()
             atStart.withLock { $0[generation] = (names.filter(ours.contains), names.count) }

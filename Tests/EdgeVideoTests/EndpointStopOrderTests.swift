@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import Supervision
-import Synchronization
+import Locking
 import Testing
 
 @testable import EdgeVideo

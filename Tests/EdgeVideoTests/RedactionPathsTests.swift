@@ -4,7 +4,7 @@ import Foundation
 import Logging
 import SecretRedaction
 import Supervision
-import Synchronization
+import Locking
 import Testing
 
 @testable import EdgeVideo
@@ -133,8 +133,8 @@ import Testing
     @Test(.timeLimit(.minutes(10))) func captureOpen() async throws {
         let port = try closedPort()
         let log = LogCapture()
-        let libav = Mutex("")
-        let opened = Mutex(0)
+        let libav = Locked("")
+        let opened = Locked(0)
         await FFmpegLog.withObserver({ line in libav.withLock { $0 += line + "\n" } }) {
             for start in stride(from: 0, to: Self.count, by: 16) {
                 let secrets = Array(Self.secrets[start..<min(start + 16, Self.count)])
@@ -171,7 +171,7 @@ import Testing
     @Test(.timeLimit(.minutes(10))) func amqpConnect() async throws {
         let port = try closedPort()
         let log = LogCapture()
-        let refused = Mutex(0)
+        let refused = Locked(0)
         for start in stride(from: 0, to: Self.count, by: 16) {
             let secrets = Array(Self.secrets[start..<min(start + 16, Self.count)])
             let errors = await withTaskGroup(of: String.self) { group in
@@ -203,7 +203,7 @@ import Testing
     /// libav lines carrying the URL, raw `@` included, past the old 1 KiB cut: through
     /// `av_log`, the shim's callback and the Swift handler.
     @Test(.timeLimit(.minutes(2))) func libavLog() async throws {
-        let lines = Mutex("")
+        let lines = Locked("")
         let padding = String(repeating: "x", count: 1000)
         await FFmpegLog.withObserver({ line in lines.withLock { $0 += line + "\n" } }) {
             for secret in Self.secrets {
@@ -239,7 +239,7 @@ import Testing
 
 /// Collects log lines (message and metadata) from loggers made by ``logger(_:)``.
 final class LogCapture: Sendable {
-    private let text = Mutex("")
+    private let text = Locked("")
 
     func logger(_ label: String) -> Logger {
         Logger(label: label) { _ in Handler(capture: self) }

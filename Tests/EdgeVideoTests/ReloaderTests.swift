@@ -1,6 +1,6 @@
 import Foundation
+import Locking
 import Logging
-import Synchronization
 import Testing
 
 @testable import EdgeVideo
@@ -8,7 +8,7 @@ import Testing
 /// Records the reload steps it is asked to apply (reload logic only; the real tree is tested
 /// end to end with the binary).
 final class RecordingFleet: CameraFleet {
-    let steps = Mutex<[ConfigDiff.Step]>([])
+    let steps = Locked<[ConfigDiff.Step]>([])
     func run() async throws {}
     func stop() {}
     func apply(_ step: ConfigDiff.Step, config: AppConfig) async throws {

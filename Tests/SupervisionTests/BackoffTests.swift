@@ -62,6 +62,7 @@ struct BackoffTests {
             #expect(sup.snapshot().liveTasks == 0)
             clock.advance(by: .seconds(1))
             #expect(await events.next(2) == ["x#2 started", "y#2 started"])
+            await until { sup.snapshot().state == .running }  // set after the children's start events
             #expect(sup.snapshot().state == .running)
             probe.crash("y")
             #expect(await events.next(2) == ["y#2 failed", "x#2 cancelled"])

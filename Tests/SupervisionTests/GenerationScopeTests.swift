@@ -1,12 +1,15 @@
+import Locking
+import Synchronization
 import Supervision
 import SupervisionTestKit
+import Locking
 import Synchronization
 import Testing
 
 /// A stand-in for a per-generation connection: counts how many are open and logs open/close.
 final class FakeConnection: Sendable {
     let open = Atomic<Int>(0)
-    let log = Mutex<[String]>([])
+    let log = Locked<[String]>([])
     let maxOpen = Atomic<Int>(0)
 
     func opened(_ generation: Int) {
@@ -33,7 +36,7 @@ struct GenerationScopeTests {
         var events = EventReader(probe)
         let clock = ManualClock()
         let connection = FakeConnection()
-        let supervisorBox = Mutex<Supervisor?>(nil)
+        let supervisorBox = Locked<Supervisor?>(nil)
         let sup = Supervisor(
             id: "camera:cam-1", strategy: .oneForAll, intensity: .unlimited,
             backoff: Backoff(initial: .seconds(1), maximum: .seconds(8), jitter: 0), clock: clock, logger: quietLogger
@@ -51,6 +54,8 @@ struct GenerationScopeTests {
             connection.closed(generation, liveChildren: live)
         }
         supervisorBox.withLock { $0 = sup }
+        // The scope holds the box and the supervisor holds the scope: break the cycle at the end.
+        defer { supervisorBox.withLock { $0 = nil } }
         let (_, result) = try await withRunning(sup) {
             #expect(await events.next(2) == ["drainer#1 started", "publisher#1 started"])
             probe.crash("publisher")
@@ -66,6 +71,7 @@ struct GenerationScopeTests {
             #expect(third?.generation == 3)
             _ = await events.next(1)
             #expect(sup.snapshot().restarts == 2)
+            await until { sup.snapshot().state == .running }  // set after the children's start events
             #expect(sup.snapshot().state == .running)
         }
         try result.get()

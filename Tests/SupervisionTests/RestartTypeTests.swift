@@ -18,6 +18,8 @@ struct RestartTypeTests {
             #expect(await events.next(2) == ["t#1 failed", "t#2 started"])
             probe.finish("t")
             #expect(await events.next(1) == ["t#2 returned"])
+            // The probe reports the return before the supervisor handles the exit.
+            await until { sup.snapshot()[child: "t"]?.state == .stopped }
             // p's crash is a barrier: had t been restarted, its start would come first.
             probe.crash("p")
             #expect(await events.next(2) == ["p#1 failed", "p#2 started"])

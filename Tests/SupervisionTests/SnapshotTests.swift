@@ -18,6 +18,8 @@ struct SnapshotTests {
             _ = await events.next(2)
             probe.crash("publisher", reason: "connection closed by broker")
             _ = await events.next(4)
+            // A supervisor marks itself running after its children's start events: wait for both.
+            await until { root.snapshot().state == .running && root.snapshot()[child: "camera:cam-1"]?.state == .running }
             #expect(root.snapshot().rendered().contains("camera:cam-1 [supervisor one_for_all] running restarts=1"))
             return try JSONEncoder().encode(root.snapshot())
         }

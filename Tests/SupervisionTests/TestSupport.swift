@@ -51,6 +51,12 @@ func withRunning<T: Sendable>(
     }
 }
 
+/// Yields until `condition` holds, for state that no event announces (a supervisor's own state
+/// changes after its children's start events). The test's time limit bounds the wait.
+func until(_ condition: () -> Bool) async {
+    while !condition() { await Task.yield() }
+}
+
 extension SupervisorSnapshot {
     /// The child with this id.
     subscript(child id: String) -> SupervisorSnapshot? {

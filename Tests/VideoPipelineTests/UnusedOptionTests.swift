@@ -1,6 +1,6 @@
 import Foundation
+import Locking
 import Logging
-import Synchronization
 import Testing
 @testable import VideoPipeline
 
@@ -28,7 +28,7 @@ struct UnusedOptionTests {
 
 /// Log lines captured by ``RecordingHandler``.
 final class RecordedLogs: Sendable {
-    let lines = Mutex<[String]>([])
+    let lines = Locked<[String]>([])
 }
 
 /// A swift-log handler that records "message metadata" lines.

@@ -1,4 +1,4 @@
-import Synchronization
+import Locking
 
 /// The configuration in force, its generation and the last rejected reload, readable from any
 /// thread (the status writer) while the reload loop replaces it.
@@ -15,12 +15,12 @@ public final class ConfigState: Sendable {
 
     /// The configuration file path, as given.
     public let path: String
-    private let value: Mutex<Value>
+    private let value: Locked<Value>
 
     /// Starts at generation 1 with `config`.
     public init(path: String, config: AppConfig) {
         self.path = path
-        value = Mutex(Value(config: config, generation: 1, lastError: nil))
+        value = Locked(Value(config: config, generation: 1, lastError: nil))
     }
 
     /// The current reading.

@@ -1,9 +1,9 @@
 import Durations
 import Foundation
+import Locking
 import Logging
 import SecretRedaction
 import Supervision
-import Synchronization
 import VideoPipeline
 
 /// The real camera tree: a `oneForOne` root supervisor with one ``CameraSubtree`` per camera,
@@ -13,10 +13,10 @@ public final class SupervisedFleet: CameraFleet {
     private let logger: Logger
     private let instance: String
     /// The running subtrees by camera id (what the status reads counters from).
-    private let cameras = Mutex<[String: CameraSubtree]>([:])
+    private let cameras = Locked<[String: CameraSubtree]>([:])
     /// Frame numbers by camera id, kept after a camera is removed so that `seq` (and with it
     /// `message_id`) never repeats for an id within this process.
-    private let sequences = Mutex<[String: FrameSequence]>([:])
+    private let sequences = Locked<[String: FrameSequence]>([:])
 
     /// Builds the root for `config` (its supervision settings); cameras are added with ``apply(_:config:)``.
     public init(config: AppConfig, logger: Logger) {

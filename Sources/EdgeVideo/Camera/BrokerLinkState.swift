@@ -1,9 +1,9 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// The state of one camera's broker link as the status shows it: connected or not, and why not.
 ///
-/// Thread-safety: a `Mutex`-protected box; written by the publisher child, read by the status.
+/// Thread-safety: a `Locked`-protected box; written by the publisher child, read by the status.
 final class BrokerLinkState: Sendable {
     /// A copy at one instant.
     struct Snapshot: Sendable, Hashable {
@@ -15,7 +15,7 @@ final class BrokerLinkState: Sendable {
         var outages = 0
     }
 
-    private let state = Mutex(Snapshot())
+    private let state = Locked(Snapshot())
 
     init() {}
 

@@ -1,7 +1,7 @@
 import AMQPPublisher
 import CoreMetrics
 import Foundation
-import Synchronization
+import Locking
 import VideoPipeline
 
 /// What a camera's stages report as frames pass, for readers such as the HTTP endpoint: the last
@@ -14,7 +14,7 @@ final class CameraObservations: Sendable {
     let encodeDuration: CoreMetrics.Timer
     /// From `captured_at_us` to the broker's confirm (`edge_video_capture_to_confirm_seconds`).
     let captureToConfirm: CoreMetrics.Timer
-    private let latest = Mutex<EncodedFrame?>(nil)
+    private let latest = Locked<EncodedFrame?>(nil)
 
     /// Timers labelled `camera=<id>`, made by `factory` (the bootstrapped one by default).
     init(cameraID: String, factory: any MetricsFactory = MetricsSystem.factory) {

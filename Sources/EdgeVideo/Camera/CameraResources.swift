@@ -1,6 +1,6 @@
 import AMQPPublisher
 import Foundation
-import Synchronization
+import Locking
 import VideoPipeline
 
 /// What one camera keeps across the generations of its subtree: the queues between stages (so
@@ -29,7 +29,7 @@ final class CameraResources: Sendable {
     let instance: String
     /// Messages taken off the queue but not accepted, or unconfirmed when a connection ended;
     /// published first by the next generation, in this order, with the same `message_id`.
-    private let pending = Mutex<[OutgoingMessage]>([])
+    private let pending = Locked<[OutgoingMessage]>([])
     /// The broker link as the status shows it.
     let link: BrokerLinkState
 

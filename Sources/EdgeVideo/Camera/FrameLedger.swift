@@ -1,5 +1,5 @@
 import AMQPPublisher
-import Synchronization
+import Locking
 import VideoPipeline
 
 /// Where every frame of one camera is: each frame is in exactly one place at every instant.
@@ -8,7 +8,7 @@ import VideoPipeline
 /// same lock, so the two identities of ``Counts`` hold on every read, whatever the threads are
 /// doing. Kept by the camera for the life of the process (across subtree restarts and reloads).
 ///
-/// Thread-safety: a `Mutex`-protected box; any method from any thread.
+/// Thread-safety: a `Locked`-protected box; any method from any thread.
 final class FrameLedger: FrameAccounting {
     /// The places, as one consistent copy.
     struct Counts: Sendable, Hashable {
@@ -38,7 +38,7 @@ final class FrameLedger: FrameAccounting {
         var rejected = 0
     }
 
-    private let state = Mutex(Counts())
+    private let state = Locked(Counts())
 
     init() {}
 

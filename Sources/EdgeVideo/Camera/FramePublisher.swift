@@ -3,6 +3,7 @@ import Durations
 import Logging
 import SecretRedaction
 import Supervision
+import Locking
 import Synchronization
 import VideoPipeline
 
@@ -308,7 +309,7 @@ final class NackLog: Sendable {
 
     private let count = Atomic<Int>(0)
     private let streak = Atomic<Int>(0)
-    private let lastRefresh = Mutex<ContinuousClock.Instant?>(nil)
+    private let lastRefresh = Locked<ContinuousClock.Instant?>(nil)
     private let logger: Logger
 
     init(logger: Logger) {

@@ -1,6 +1,6 @@
 import Foundation
 import Prometheus
-import Synchronization
+import Locking
 
 /// Renders `/metrics`: copies the tree's counters and gauges (status snapshot with the frame
 /// ledger, stage counters, queues, process figures) into the registry at each scrape, then emits
@@ -26,7 +26,7 @@ final class MetricsExporter: Sendable {
 
     private let registry: PrometheusCollectorRegistry
     /// Series published by the last scrape, by name and labels.
-    private let series = Mutex<[String: Series]>([:])
+    private let series = Locked<[String: Series]>([:])
 
     /// An exporter writing into `registry`.
     init(registry: PrometheusCollectorRegistry) {

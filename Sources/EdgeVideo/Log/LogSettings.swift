@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import Synchronization
+import Locking
 
 #if canImport(Glibc)
 import Glibc
@@ -10,7 +10,7 @@ import Glibc
 /// the systemd journal. Shared by every ``LogLineHandler`` of the process, so a live reload that
 /// changes `logging.level` or `logging.format` takes effect for every logger at once.
 ///
-/// Thread-safety: the level and format sit behind a `Mutex`; writes of whole lines are serialised.
+/// Thread-safety: the level and format sit behind a `Locked`; writes of whole lines are serialised.
 public final class LogSettings: Sendable {
     /// The line format (`logging.format`).
     public enum Format: String, Sendable, CaseIterable {
@@ -26,9 +26,9 @@ public final class LogSettings: Sendable {
         var format: Format
     }
 
-    private let state: Mutex<State>
+    private let state: Locked<State>
     /// Serialises lines longer than the pipe's atomic write size.
-    private let writeLock = Mutex(())
+    private let writeLock = Locked(())
     /// Where lines are written (normally 2, stderr).
     let descriptor: Int32
     /// stderr is the journal: lines get their `<N>` syslog priority prefix and no timestamp.
@@ -39,7 +39,7 @@ public final class LogSettings: Sendable {
     /// - Parameters:
     ///   - journal: lines carry `<N>` prefixes and no timestamp; see ``isJournal(descriptor:environment:)``.
     public init(level: Logger.Level = .info, format: Format = .text, journal: Bool, descriptor: Int32 = 2) {
-        state = Mutex(State(level: level, format: format))
+        state = Locked(State(level: level, format: format))
         self.journal = journal
         self.descriptor = descriptor
     }

@@ -1,5 +1,6 @@
 import AMQPPublisher
 import Supervision
+import Locking
 import Synchronization
 
 /// What the app's camera subtree does, without the Supervision module: one connection generation
@@ -10,7 +11,7 @@ final class GenerationLoop: Sendable {
     let counters: PublisherCounters
     let source: MessageSource
     /// Every error that ended a generation or a connect, in order.
-    let failures = Mutex<[String]>([])
+    let failures = Locked<[String]>([])
     /// How many of those ended a connect before it completed.
     let connectFailures = Atomic<Int>(0)
 

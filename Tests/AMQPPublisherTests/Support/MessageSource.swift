@@ -1,5 +1,5 @@
 import AMQPPublisher
-import Synchronization
+import Locking
 
 /// Produces numbered messages like the app's frames, and records how each was settled.
 ///
@@ -16,7 +16,7 @@ final class MessageSource: Sendable {
     let routingKey: String
     let size: Int
     let limit: Int?
-    let record = Mutex(Record())
+    let record = Locked(Record())
 
     init(routingKey: String, size: Int = 64, limit: Int? = nil) {
         self.routingKey = routingKey
@@ -46,7 +46,8 @@ final class MessageSource: Sendable {
             body: [UInt8](repeating: UInt8(truncatingIfNeeded: seq), count: size), routingKey: routingKey,
             messageID: "m-\(seq)", contentType: "application/octet-stream", timestamp: 1_700_000_000 + Int64(seq),
             headers: [("camera_id", .string("cam-test")), ("seq", .int64(Int64(seq))), ("width", .int32(640))],
-            onSettled: { [self] s in self.record.withLock { r in
+            // Weak: a message put back sits in `record`, so a strong capture would be a cycle.
+            onSettled: { [weak self] s in self?.record.withLock { r in
                 r.outcomes[s.messageID] = s.outcome
                 r.settlements += 1
             } })

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 import Testing
 
 @testable import EdgeVideo
@@ -27,7 +27,7 @@ final class FaultRun: Sendable {
     let baseline: Footprint
     private let recoveries = Recoveries()
     /// The broker connections (camera id → `connected_at`) after the last recovery.
-    private let lastConnections: Mutex<[String: Int]>
+    private let lastConnections: Locked<[String: Int]>
 
     /// How many times each fault runs: `EDGE_VIDEO_FAULT_RUNS` (scripts/faults.sh), else `suite`.
     static func runs(suite: Int) -> Int {
@@ -58,7 +58,7 @@ final class FaultRun: Sendable {
             ids.allSatisfy { status.cameras[$0]?.broker == "connected" && (status.cameras[$0]?.confirmed ?? 0) >= 5 }
         }
         baseline = try await Self.footprint(harness: harness, app: app)
-        lastConnections = Mutex(try harness.connections())
+        lastConnections = Locked(try harness.connections())
     }
 
     /// The footprint now.
@@ -168,7 +168,7 @@ struct FaultReport: Sendable {
 
 /// Recovery times collected over the runs of a fault (a lock-protected list).
 private final class Recoveries: Sendable {
-    private let list = Mutex<[Double]>([])
+    private let list = Locked<[Double]>([])
     func add(_ times: [Double]) { list.withLock { $0 += times } }
     var all: [Double] { list.withLock { $0 } }
 }

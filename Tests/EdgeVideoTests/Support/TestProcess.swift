@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// A real subprocess (edge-video, the RTSP server, the AMQP tap) with its stdout as lines and
 /// its stderr kept for failure messages. Killed when released, if still running.
@@ -12,7 +12,7 @@ final class TestProcess: Sendable {
     private let process: Process
     /// Holds stderr text; a class so the pipe's handler can share it.
     private final class TextBox: Sendable {
-        let text = Mutex("")
+        let text = Locked("")
     }
 
     private let stderrBox = TextBox()
@@ -48,7 +48,7 @@ final class TestProcess: Sendable {
         process.standardInput = input
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
         self.lines = lines
-        let pending = Mutex(Data())
+        let pending = Locked(Data())
         out.fileHandleForReading.readabilityHandler = { handle in
             let chunk = handle.availableData
             if chunk.isEmpty {

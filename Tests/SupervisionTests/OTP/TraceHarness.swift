@@ -1,5 +1,5 @@
 import Logging
-import Synchronization
+import Locking
 
 @testable import Supervision
 
@@ -213,7 +213,7 @@ final class World: Sendable {
         var controls: [String: WorkerControl] = [:]
     }
 
-    private let state = Mutex(State())
+    private let state = Locked(State())
 
     var lines: [String] { state.withLock { $0.lines } }
     var count: Int { state.withLock { $0.lines.count } }
@@ -274,11 +274,11 @@ final class WorkerControl: Sendable {
     private let commands: AsyncStream<Command>
     private let send: AsyncStream<Command>.Continuation
     /// Whether the body runs, and who waits for it to end.
-    private let state: Mutex<(running: Bool, waiter: CheckedContinuation<Void, Never>?)>
+    private let state: Locked<(running: Bool, waiter: CheckedContinuation<Void, Never>?)>
 
     init(running: Bool) {
         (commands, send) = AsyncStream.makeStream()
-        state = Mutex((running, nil))
+        state = Locked((running, nil))
     }
 
     var isRunning: Bool { state.withLock { $0.running } }

@@ -1,5 +1,5 @@
 import Foundation
-import Synchronization
+import Locking
 
 /// A child process started by a test (RTSP server, ffmpeg), with its stdout collected, killed
 /// when the test is done.
@@ -66,5 +66,5 @@ struct TestFailure: Error, CustomStringConvertible {
 
 /// Collected stdout of a child, shared with the pipe's reader.
 final class OutputBuffer: Sendable {
-    let text = Mutex<String>("")
+    let text = Locked<String>("")
 }

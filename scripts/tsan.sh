@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs the test suite under ThreadSanitizer, in its own build directory (.build-tsan) so the normal
+# build is not disturbed, one test at a time as scripts/test.sh does. The edge-video binary the
+# tests start is the sanitized one too. Fails if any process (test runner or edge-video) wrote a
+# TSan report; prints every report.
+#
+#   scripts/tsan.sh                          # the whole suite
+#   scripts/tsan.sh --filter SupervisionTests  # arguments go to `swift test`
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/start-rabbitmq.sh
+
+# Locked (Sources/Locking/Locked.swift) locks with pthread_mutex_t in this build: TSan does not
+# see the FUTEX_LOCK_PI wait of the standard library's Mutex, and would report false races.
+export EDGE_VIDEO_TSAN=1
+swift build --build-tests --sanitize=thread --build-path .build-tsan
+
+reports="$(mktemp -d)"
+trap 'rm -rf "$reports"' EXIT
+# log_path: each process writes its reports to $reports/tsan.<pid>, so reports from the
+# edge-video subprocesses count as well as the test runner's.
+export TSAN_OPTIONS="${TSAN_OPTIONS:-suppressions=$PWD/scripts/tsan-suppressions.txt:log_path=$reports/tsan:history_size=4}"
+export EDGE_VIDEO_BINARY="$PWD/.build-tsan/debug/edge-video"
+status=0
+swift test --skip-build --sanitize=thread --build-path .build-tsan --no-parallel "$@" || status=$?
+
+count=0
+for file in "$reports"/tsan.*; do
+    [ -e "$file" ] || continue
+    cat "$file" >&2
+    count=$((count + $(grep -c '^WARNING: ThreadSanitizer' "$file" || true)))
+done
+echo "tsan.sh: $count ThreadSanitizer report(s); swift test exited $status" >&2
+[ "$count" -eq 0 ] && exit "$status"
+exit 1
