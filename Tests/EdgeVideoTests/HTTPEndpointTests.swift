@@ -138,9 +138,11 @@ extension BinaryTests {
 
             // A camera without frames: 503 for its JPEG and for /healthz, with the reason.
             try h.writeConfig([synthetic, ApplianceHarness.camera("broken", "rtsp://127.0.0.1:9/none", stall: 2)])
-            let unhealthy = try await eventually(within: .seconds(60), "healthz 503") {
+            // Between its start and its first failure the camera runs (with its broker connection
+            // not yet open): wait for the state a failing camera settles in.
+            let unhealthy = try await eventually(within: .seconds(60), "healthz 503 naming the broken camera's state") {
                 let answer = try await Self.probe(port, "get", "/healthz")
-                return answer["status"] as? Int == 503 ? answer : nil
+                return answer["status"] as? Int == 503 && (answer["body"] as? String ?? "").contains("camera broken is ") ? answer : nil
             }
             let reasons = try #require(JSONSerialization.jsonObject(with: Data((unhealthy["body"] as? String ?? "").utf8)) as? [String: Any])
             #expect((reasons["reasons"] as? [String])?.contains { $0.hasPrefix("camera broken is ") } == true, "\(reasons)")
