@@ -204,7 +204,7 @@ final class ApplianceHarness: Sendable {
     func drain(queue: String) async throws -> (count: Int, distinct: Int, seqs: [String: Set<Int>]) {
         let tap = try TestProcess(
             Self.python, [RepositoryFiles.path("scripts/amqp-tap.py"), "--url", directURL, "--drain", queue], name: "drain")
-        let line = try await first(tap.lines, within: .seconds(120), what: "drain result") { $0.hasPrefix("{") }
+        let line = try await first(tap.lines, within: .seconds(900), what: "drain result") { $0.hasPrefix("{") }
         let json = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
         let seqs = (json["seqs"] as? [String: [Int]] ?? [:]).mapValues(Set.init)
         return (json["count"] as? Int ?? -1, json["distinct"] as? Int ?? -1, seqs)
