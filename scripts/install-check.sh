@@ -113,6 +113,9 @@ for _ in $(seq 1 300); do
     sleep 0.2
 done
 [ "$confirmed" -gt 0 ] || { cat "$root/stderr.log" >&2; fail "no frame confirmed by the broker"; }
+# `status` read the HTTP endpoint, which writes no file: an operator's SIGUSR1 writes it.
+kill -USR1 "$pid"
+for _ in $(seq 1 100); do [ -e "$runtime/status.json" ] && break; sleep 0.1; done
 [ "$(stat -c %a "$runtime/status.json")" = 600 ] || fail "status file mode $(stat -c %a "$runtime/status.json"), not 600"
 [ "$(stat -c %a "$runtime")" = 750 ] || fail "runtime directory mode $(stat -c %a "$runtime"), not 750"
 [ "$(stat -c %U "$runtime/status.json")" = "$user" ] || fail "status file not owned by $user"
