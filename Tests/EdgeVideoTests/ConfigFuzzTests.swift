@@ -9,8 +9,9 @@ import Testing
 /// no crash, no hang, every verdict a list of issues with their paths, and a rejected reload
 /// keeps the configuration in force.
 @Suite struct ConfigFuzzTests {
-    /// A valid file to mutate.
-    static let seedDocument = Data(
+    /// A valid file to mutate (computed: a stored global Data here is reported by LeakSanitizer).
+    static var seedDocument: Data {
+        Data(
         #"""
         {"$schema": "./supervision.schema.json",
          "amqp": {"urls": ["amqp://edge:pw@127.0.0.1:5672/%2f"], "exchange": "edge.video", "heartbeat_s": 10,
@@ -21,6 +22,7 @@ import Testing
          "cameras": [{"id": "a", "url": "testsrc:?size=320x180&rate=10", "fps": 5, "width": 160, "height": 90},
                      {"id": "b", "url": "rtsp://admin:s3cret@cam/s", "jpeg_quality": 80, "stall_timeout_s": 5}]}
         """#.utf8)
+    }
 
     /// Byte-level mutations: flips, deletions, duplications, insertions of JSON tokens and
     /// extreme values, truncation, deep nesting.
