@@ -138,7 +138,11 @@ func readFrames(
 
 /// Whether something listens on 127.0.0.1:`port` (from /proc/net/tcp, without connecting).
 func isListening(port: Int) -> Bool {
-    guard let table = try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8) else { return false }
+    // Read to the end: /proc reports size 0, and String(contentsOfFile:) stops after one page, which
+    // a machine with a few dozen sockets (a whole suite's TIME_WAITs) exceeds.
+    guard let handle = FileHandle(forReadingAtPath: "/proc/net/tcp") else { return false }
+    defer { try? handle.close() }
+    let table = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
     let local = String(format: "0100007F:%04X", port)
     return table.split(separator: "\n").contains { line in
         let fields = line.split(separator: " ")
