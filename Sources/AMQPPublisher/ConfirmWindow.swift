@@ -53,6 +53,13 @@ struct ConfirmWindow {
         queuedCount == 0 || (queuedCount < maxCount && queuedBytes + size <= maxBytes)
     }
 
+    /// Whether the send queue has drained to half a window (by count and bytes) or is empty: a
+    /// publisher that waited for room resumes only then, so it refills half a window in one go
+    /// instead of being woken for every confirm.
+    var isAtLowWater: Bool {
+        queuedCount == 0 || (queuedCount <= maxCount / 2 && queuedBytes <= maxBytes / 2)
+    }
+
     /// Whether a queued message may go on the wire now; an empty wire takes any one message.
     var canSend: Bool {
         guard queuedCount > 0 else { return false }

@@ -25,6 +25,8 @@ struct GenerationState {
     var lifecycle = ConnectionLifecycle()
     var window: ConfirmWindow
     var blocked = false
+    /// The connection thread sleeps (or is about to) in `poll` with nothing to send, and nobody
+    /// has woken it since: the first publisher to give it work writes the wake pipe, no other.
     var ioSleeping = false
     /// The connection thread, from `connect()` until `close()` joins it.
     var thread: DedicatedThread?
@@ -71,8 +73,18 @@ struct GenerationState {
         return wakeups
     }
 
-    /// Admits waiting publishers in order while there is room; returns the continuations to resume.
+    /// Whether the caller must wake the connection thread: it sleeps and now has something to
+    /// send. Answers `true` once per sleep, so a burst of publishes costs one `write`.
+    mutating func takeWake() -> Bool {
+        guard ioSleeping, window.canSend else { return false }
+        ioSleeping = false
+        return true
+    }
+
+    /// Admits waiting publishers in order while there is room, once the send queue is at low water
+    /// (``ConfirmWindow/isAtLowWater``); returns the continuations to resume.
     mutating func admitWaiters(counters: PublisherCounters) -> [CheckedContinuation<Void, any Error>] {
+        guard !publishWaiters.isEmpty, window.isAtLowWater else { return [] }
         var admitted: [CheckedContinuation<Void, any Error>] = []
         while !blocked, !lifecycle.isEnded, let first = publishWaiters.first, window.hasRoom(for: first.message.body.count) {
             publishWaiters.removeFirst()

@@ -17,7 +17,7 @@ extension PublisherConnection {
             }
             state.window.accept(message)
             counters.inFlight.add(1)
-            return .accepted(wake: state.ioSleeping && state.window.canSend)
+            return .accepted(wake: state.takeWake())
         }
         switch admission {
         case .failed(let error):
@@ -48,7 +48,7 @@ extension PublisherConnection {
                         state.publishWaiters.append(.init(id: id, message: message, continuation: continuation))
                         wakeups.admitted = state.admitWaiters(counters: counters)
                     }
-                    return state.ioSleeping && state.window.canSend && !wakeups.admitted.isEmpty
+                    return !wakeups.admitted.isEmpty && state.takeWake()
                 }
                 if wake { wakeThread() }
                 wakeups.resume()

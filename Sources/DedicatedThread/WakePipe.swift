@@ -33,8 +33,10 @@ public final class WakePipe: Sendable {
 
     /// Empties the pipe; call it after `poll` reported ``readEnd`` readable.
     public func drain() {
-        var buffer = [UInt8](repeating: 0, count: 64)
-        while read(readEnd, &buffer, buffer.count) > 0 {}
+        // A short read means the pipe is empty: no second `read` to meet `EAGAIN`.
+        withUnsafeTemporaryAllocation(byteCount: 64, alignment: 1) { buffer in
+            while read(readEnd, buffer.baseAddress, buffer.count) == buffer.count {}
+        }
     }
 
     deinit {

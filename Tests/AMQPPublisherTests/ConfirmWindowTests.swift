@@ -88,4 +88,32 @@ struct ConfirmWindowTests {
         w.restartConfirmClock(at: t0 + .seconds(5))
         #expect(w.oldestSentAt == t0 + .seconds(5))
     }
+
+    @Test func lowWaterIsHalfTheQueueByCountAndBytes() {
+        var w = ConfirmWindow(maxCount: 4, maxBytes: 100)
+        #expect(w.isAtLowWater, "an empty queue")
+        for id in ["a", "b", "c"] { w.accept(message(id)) }
+        #expect(!w.isAtLowWater, "3 of 4 queued")
+        var bytes = ConfirmWindow(maxCount: 4, maxBytes: 100)
+        bytes.accept(message("big", size: 60))
+        #expect(!bytes.isAtLowWater, "1 of 4 queued, but 60 of 100 bytes")
+        _ = w.takeSendable(at: t0)
+        #expect(w.isAtLowWater)
+    }
+
+    @Test func aSleepingThreadIsWokenOncePerSleep() {
+        var state = GenerationState(window: ConfirmWindow(maxCount: 4, maxBytes: 1000))
+        state.ioSleeping = true
+        let idle = state.takeWake()
+        #expect(!idle, "nothing to send: no wake")
+        state.window.accept(message("a"))
+        let first = state.takeWake()
+        #expect(first, "the first publisher with work wakes the thread")
+        state.window.accept(message("b"))
+        let second = state.takeWake()
+        #expect(!second, "later publishers of the same sleep do not write the pipe again")
+        state.ioSleeping = true
+        let next = state.takeWake()
+        #expect(next, "a new sleep takes a new wake")
+    }
 }
