@@ -204,6 +204,13 @@ final class RabbitConnection {
         return messageID
     }
 
+    /// Holds back partial TCP segments while `on` (`TCP_CORK`), so a batch of publishes goes out in
+    /// full segments; turning it off sends what is held at once.
+    func cork(_ on: Bool) {
+        var flag: Int32 = on ? 1 : 0
+        _ = setsockopt(socketDescriptor, Int32(IPPROTO_TCP), TCP_CORK, &flag, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     /// Frees decoding memory once no frames are pending.
     func releaseBuffers() { amqp_maybe_release_buffers(state) }
 
