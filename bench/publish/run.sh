@@ -13,9 +13,10 @@ window=${4:-64}
 url=${BENCH_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}
 host=${BENCH_HOST:-127.0.0.1}
 port=${BENCH_PORT:-5672}
-exchange=bench.publish
+# Names of this run's own, so two runs against one broker never purge each other's queue.
+exchange=bench.publish.$$
 key=bench
-queue=bench.publish.q
+queue=bench.publish.q.$$
 py=/usr/bin/python3
 
 mkdir -p bench/out
@@ -26,16 +27,22 @@ out=bench/out/publish-$(date -u +%Y%m%dT%H%M%S).jsonl
 
 setup() { "$py" bench/publish/setup_queue.py "$url" "$exchange" "$queue" "$key"; }
 trap '"$py" bench/publish/setup_queue.py "$url" "$exchange" "$queue" "$key" --delete || true' EXIT
+run_swift() {
+    setup; .build/release/edge-video-bench publish --url "$url" --exchange "$exchange" --routing-key "$key" \
+        --count "$count" --size "$size" --window "$window" | sed "s/^{/{\"round\":$round,/" >> "$out"
+}
+run_c() {
+    setup; bench/out/publish_c "$host" "$port" "$exchange" "$key" "$count" "$size" "$window" \
+        | sed "s/^{/{\"round\":$round,/" >> "$out"
+}
 
 for case in "${cases[@]}"; do
 count=${case%%:*}
 size=${case##*:}
 for round in $(seq 1 "$rounds"); do
     echo "$count x $size B: round $round/$rounds" >&2
-    setup; .build/release/edge-video-bench publish --url "$url" --exchange "$exchange" --routing-key "$key" \
-        --count "$count" --size "$size" --window "$window" | sed "s/^{/{\"round\":$round,/" >> "$out"
-    setup; bench/out/publish_c "$host" "$port" "$exchange" "$key" "$count" "$size" "$window" \
-        | sed "s/^{/{\"round\":$round,/" >> "$out"
+    # Swift first in odd rounds, C first in even ones, so neither always runs on the warmer broker.
+    if [ $((round % 2)) = 1 ]; then run_swift; run_c; else run_c; run_swift; fi
     setup; "$py" bench/publish/publish_pika.py "$url" "$exchange" "$key" "$count" "$size" "$window" async \
         | sed "s/^{/{\"round\":$round,/" >> "$out"
     setup; "$py" bench/publish/publish_pika.py "$url" "$exchange" "$key" "$count" "$size" "$window" blocking \
