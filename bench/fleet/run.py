@@ -161,6 +161,10 @@ def run_edge_video(args, rtsp, count):
         end_us = time.time_ns() // 1000
         time.sleep(0.5)  # frames captured near the end are delivered
         lat, stages = consumer.latencies(start_us, end_us)
+        if args.dump:
+            with open(args.dump, "a") as f:
+                for received, stamps in consumer.records:
+                    f.write(json.dumps({"cameras": count, "received_us": received, **stamps}) + "\n")
         result.update({
             "frames": len(lat), "latency_p50_ms": percentile(lat, 0.5), "latency_p99_ms": percentile(lat, 0.99),
             "latency_max_ms": round(max(lat), 2) if lat else None,
@@ -202,6 +206,7 @@ def main():
     parser.add_argument("--warmup", type=float, default=8)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/edge-video"))
     parser.add_argument("--url", default="amqp://guest:guest@127.0.0.1:5672/%2f")
+    parser.add_argument("--dump", help="append every delivered message's stamps to this file (JSON lines)")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for edge-video (a lever)")
     args = parser.parse_args()
     args.env = dict(e.split("=", 1) for e in args.env)
