@@ -18,7 +18,7 @@ After a warm-up, CPU (utime+stime from /proc/PID/stat) is taken over --seconds, 
 libraries, RSS counts them once per process). Prints one JSON line per side, count and round, then
 a table of medians (ratios are medians of the per-round ratios) and the fixed base and marginal MiB
 per camera (least squares over the counts). Messages carrying 64-bit `trace_*` headers (a tracing
-build) also get per-stage latencies.
+build: `git apply bench/fleet/trace-stages.patch`, never merged) also get per-stage latencies.
 """
 import argparse
 import json
