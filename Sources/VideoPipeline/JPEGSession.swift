@@ -12,6 +12,8 @@ final class JPEGSession {
     private let packet: UnsafeMutablePointer<AVPacket>
     /// The input geometry the scaler and encoder were built for.
     private var inputKey: (Int32, Int32, Int32) = (0, 0, -1)
+    /// The scaler keeps the source's limited range; ``RangeExpansion`` makes the scaled picture full range.
+    private var expandsRange = false
 
     init(configuration: PipelineConfiguration) throws {
         quality = Int32(configuration.quality)
@@ -40,6 +42,7 @@ final class JPEGSession {
         try FFmpegCall.check(av_frame_make_writable(scaled), .resourceExhausted, "av_frame_make_writable")
         let height = sws_scale_frame(scaler, scaled, frame)
         guard height > 0 else { throw PipelineError(.scaleFailed, "sws_scale produced no rows") }
+        if expandsRange { expandRange(scaled) }
         scaled.pointee.quality = encoder.pointee.global_quality
         scaled.pointee.pts = frame.pointee.pts
         try FFmpegCall.check(avcodec_send_frame(encoder, scaled), .encodeFailed, "avcodec_send_frame (mjpeg)")
@@ -63,16 +66,22 @@ final class JPEGSession {
         }
 
         let source = AVPixelFormat(rawValue: frame.pointee.format)
+        // Area averaging: a box filter for downscales (upscales are bilinear), cheaper than bicubic
+        // (ffmpeg's default); README.md's fleet section has the figures.
         scaler = sws_getContext(
             frame.pointee.width, frame.pointee.height, source, width, height, AV_PIX_FMT_YUV420P,
-            Int32(SWS_BICUBIC), nil, nil, nil)
+            Int32(SWS_AREA), nil, nil, nil)
         guard let scaler else {
             throw PipelineError(.scaleFailed, "no scaler from pixel format \(String(cString: av_get_pix_fmt_name(source) ?? "?".withCString { $0 }))")
         }
         // Source range: full for yuvj* formats or frames flagged JPEG range, else limited; target full.
+        // A limited-range YUV source is scaled as it is and expanded afterwards (``RangeExpansion``):
+        // cheaper than swscale's conversion. RGB sources are converted by swscale.
         let sourceFull: Int32 = frame.pointee.color_range == AVCOL_RANGE_JPEG || Self.isFullRange(source) ? 1 : 0
+        let isRGB = (av_pix_fmt_desc_get(source)?.pointee.flags ?? 0) & UInt64(AV_PIX_FMT_FLAG_RGB) != 0
+        expandsRange = sourceFull == 0 && !isRGB
         let coefficients = sws_getCoefficients(SWS_CS_DEFAULT)
-        sws_setColorspaceDetails(scaler, coefficients, sourceFull, coefficients, 1, 0, 1 << 16, 1 << 16)
+        sws_setColorspaceDetails(scaler, coefficients, sourceFull, coefficients, expandsRange ? 0 : 1, 0, 1 << 16, 1 << 16)
 
         guard let target = av_frame_alloc() else { throw PipelineError(.resourceExhausted, "av_frame_alloc failed") }
         scaled = target
@@ -95,6 +104,18 @@ final class JPEGSession {
         context.pointee.global_quality = Int32(FF_QP2LAMBDA) * quality
         context.pointee.thread_count = 1
         try FFmpegCall.check(avcodec_open2(context, codec, nil), .encodeFailed, "cannot open the mjpeg encoder")
+    }
+
+    /// Maps the three planes of the scaled yuv420p `frame` to full range.
+    private func expandRange(_ frame: UnsafeMutablePointer<AVFrame>) {
+        let width = Int(frame.pointee.width), height = Int(frame.pointee.height)
+        for plane in 0..<3 {
+            guard let base = frame.plane(plane) else { continue }
+            let luma = plane == 0
+            RangeExpansion.apply(
+                luma ? RangeExpansion.luma : RangeExpansion.chroma, to: base, width: luma ? width : (width + 1) / 2,
+                rows: luma ? height : (height + 1) / 2, stride: frame.lineSize(plane))
+        }
     }
 
     private static func isFullRange(_ format: AVPixelFormat) -> Bool {

@@ -1,19 +1,24 @@
 #!/usr/bin/python3
 """Memory and CPU of one edge-video process against one `ffmpeg -threads 1` per camera, same run.
 
-Usage: /usr/bin/python3 bench/fleet/run.py [--counts 1,4,8,16] [--seconds 30] [--warmup 10]
+Usage: /usr/bin/python3 bench/fleet/run.py [--counts 1,4,8,16] [--rounds 3] [--seconds 20] [--warmup 8]
                                            [--binary .build/release/edge-video] [--url AMQP_URL]
+                                           [--env NAME=VALUE]
 
 One live RTSP server (scripts/rtsp-server.py, 640x360 H.264 at 10 fps, GOP 10) serves 16 mounts.
-For each camera count N, in turn:
+For each camera count N, --rounds alternating rounds (edge-video first in even rounds, ffmpeg first
+in odd ones, so that a change of load on the machine hits both sides alike) of:
   * edge-video runs N cameras (320x180 JPEG at 5 fps, every frame published with confirms to the
-    local broker), with a live consumer measuring capture -> delivery (now - captured_at_us);
+    local broker), with a live consumer (bench/fleet/consume_c.c, built here, run under SCHED_FIFO
+    when allowed) measuring capture -> delivery (receipt time - captured_at_us);
   * N `ffmpeg -threads 1` processes do the same sampling, scaling and JPEG encoding
     (-vf fps=5,scale=320:180 -c:v mjpeg -q:v 5 -f null).
 After a warm-up, CPU (utime+stime from /proc/PID/stat) is taken over --seconds, and PSS/RSS from
 /proc/PID/smaps_rollup at the end (summed over the ffmpeg processes: PSS splits their shared
-libraries, RSS counts them once per process). Prints one JSON line per side and count, then a
-table with ratios and the fixed base and marginal MiB per camera (least squares over the counts).
+libraries, RSS counts them once per process). Prints one JSON line per side, count and round, then
+a table of medians (ratios are medians of the per-round ratios) and the fixed base and marginal MiB
+per camera (least squares over the counts). Messages carrying 64-bit `trace_*` headers (a tracing
+build: `git apply bench/fleet/trace-stages.patch`, never merged) also get per-stage latencies.
 """
 import argparse
 import json
@@ -57,32 +62,54 @@ def fit(points):
     return my - slope * mn, slope
 
 
-class Consumer(threading.Thread):
-    """Consumes the bench exchange; records now - captured_at_us per frame while `recording`."""
+class Consumer:
+    """The live consumer (bench/fleet/consume_c.c, under SCHED_FIFO when allowed, so that its own
+    scheduling is not part of the figure): one line per delivered message, with the receipt time
+    and the message's 64-bit integer headers (captured_at_us, and per-stage stamps in a tracing
+    build), read by a thread here."""
 
-    def __init__(self, url, exchange):
-        super().__init__(daemon=True)
-        import pika
-        self.connection = pika.BlockingConnection(pika.URLParameters(url))
-        self.channel = self.connection.channel()
-        self.channel.exchange_declare(exchange, exchange_type="topic", durable=True)
-        queue = self.channel.queue_declare("", exclusive=True).method.queue
-        self.channel.queue_bind(queue, exchange, routing_key="camera.#")
-        self.channel.basic_consume(queue, self.on_message, auto_ack=True)
-        self.latencies_ms = []
-        self.recording = False
-        self.stopping = False
+    def __init__(self, consumer_binary, url, exchange):
+        host, port = url.split("@", 1)[1].split("/", 1)[0].rsplit(":", 1)
+        command = [consumer_binary, host, port, exchange]
+        try:
+            subprocess.run(["chrt", "-f", "10", "true"], check=True, stderr=subprocess.DEVNULL)
+            command = ["chrt", "-f", "10"] + command
+            self.realtime = True
+        except (OSError, subprocess.CalledProcessError):
+            self.realtime = False
+        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        if self.process.stdout.readline().strip() != "READY":
+            sys.exit("consume_c did not start")
+        self.records = []
+        self.thread = threading.Thread(target=self.read, daemon=True)
+        self.thread.start()
 
-    def on_message(self, channel, method, properties, body):
-        now = time.time_ns() // 1000
-        captured = (properties.headers or {}).get("captured_at_us")
-        if self.recording and captured is not None:
-            self.latencies_ms.append((now - captured) / 1000)
+    def read(self):
+        for line in self.process.stdout:
+            parts = line.split()
+            if not parts:
+                continue
+            stamps = dict(p.split("=", 1) for p in parts[1:])
+            self.records.append((int(parts[0]), {k: int(v) for k, v in stamps.items()}))
 
-    def run(self):
-        while not self.stopping:
-            self.connection.process_data_events(time_limit=0.2)
-        self.connection.close()
+    def stop(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=10)
+        self.thread.join(timeout=10)
+
+    def latencies(self, start_us, end_us):
+        """Capture -> delivery in ms, and per-stage ms (consecutive stamps in header order)."""
+        total, stages = [], {}
+        for received, stamps in self.records:
+            captured = stamps.get("captured_at_us")
+            if captured is None or not start_us <= captured <= end_us:
+                continue
+            total.append((received - captured) / 1000)
+            chain = [("captured", captured)] + [(k, v) for k, v in stamps.items() if k.startswith("trace_")]
+            chain.append(("delivered", received))
+            for (a, ta), (b, tb) in zip(chain, chain[1:]):
+                stages.setdefault(f"{a}->{b}", []).append((tb - ta) / 1000)
+        return total, stages
 
 
 def percentile(values, p):
@@ -111,8 +138,7 @@ def measure(pids, seconds, warmup):
 
 def run_edge_video(args, rtsp, count):
     exchange = f"bench.fleet.{uuid.uuid4().hex[:8]}"
-    consumer = Consumer(args.url, exchange)
-    consumer.start()
+    consumer = Consumer(args.consumer, args.url, exchange)
     directory = tempfile.mkdtemp(prefix="ev-fleet-")
     config = {
         "amqp": {"urls": [args.url], "exchange": exchange},
@@ -130,20 +156,28 @@ def run_edge_video(args, rtsp, count):
     app = subprocess.Popen([args.binary, "run", "--config", path], stderr=subprocess.DEVNULL, env=env)
     try:
         time.sleep(args.warmup)
-        consumer.recording = True
+        start_us = time.time_ns() // 1000
         result = measure([app.pid], args.seconds, 0)
-        consumer.recording = False
-        lat = consumer.latencies_ms
-        result.update({
-            "frames": len(lat), "latency_p50_ms": percentile(lat, 0.5), "latency_p99_ms": percentile(lat, 0.99),
-            "latency_max_ms": round(max(lat), 2) if lat else None,
-        })
-        return result
+        end_us = time.time_ns() // 1000
+        time.sleep(0.5)  # frames captured near the end are delivered
     finally:
         app.send_signal(signal.SIGTERM)
         app.wait(timeout=60)
-        consumer.stopping = True
-        consumer.join(timeout=10)
+        consumer.stop()  # flushes the consumer's buffered lines: every delivered frame is counted
+    lat, stages = consumer.latencies(start_us, end_us)
+    if args.dump:
+        with open(args.dump, "a") as f:
+            for received, stamps in consumer.records:
+                f.write(json.dumps({"cameras": count, "received_us": received, **stamps}) + "\n")
+    result.update({
+        "frames": len(lat), "latency_p50_ms": percentile(lat, 0.5), "latency_p99_ms": percentile(lat, 0.99),
+        "latency_max_ms": round(max(lat), 2) if lat else None,
+        "over_30ms": sum(1 for v in lat if v > 30), "consumer_realtime": consumer.realtime,
+    })
+    if len(stages) > 1:
+        result["stages_p50_p99_max_ms"] = {
+            k: [percentile(v, 0.5), percentile(v, 0.99), round(max(v), 2)] for k, v in stages.items()}
+    return result
 
 
 def run_ffmpeg(args, rtsp, count):
@@ -167,14 +201,21 @@ def run_ffmpeg(args, rtsp, count):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--counts", default="1,4,8,16")
-    parser.add_argument("--seconds", type=float, default=30)
-    parser.add_argument("--warmup", type=float, default=10)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per count (medians reported)")
+    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--warmup", type=float, default=8)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/edge-video"))
     parser.add_argument("--url", default="amqp://guest:guest@127.0.0.1:5672/%2f")
+    parser.add_argument("--dump", help="append every delivered message's stamps to this file (JSON lines)")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for edge-video (a lever)")
     args = parser.parse_args()
     args.env = dict(e.split("=", 1) for e in args.env)
     counts = [int(c) for c in args.counts.split(",")]
+    out = os.path.join(ROOT, "bench/out")
+    os.makedirs(out, exist_ok=True)
+    args.consumer = os.path.join(out, "consume_c")
+    subprocess.run(["cc", "-O2", "-Wall", "-o", args.consumer, os.path.join(ROOT, "bench/fleet/consume_c.c"),
+                    "-lrabbitmq"], check=True)
 
     server = subprocess.Popen(
         ["/usr/bin/python3", os.path.join(ROOT, "scripts/rtsp-server.py"), "--port", "0", "--size", "640x360",
@@ -187,24 +228,40 @@ def main():
         rtsp = ready[1]
         rows = []
         for count in counts:
-            ours = run_edge_video(args, rtsp, count)
-            print(json.dumps({"bench": "fleet", "impl": "edge-video", "cameras": count, **ours}), flush=True)
-            peer = run_ffmpeg(args, rtsp, count)
-            print(json.dumps({"bench": "fleet", "impl": "ffmpeg", "cameras": count, **peer}), flush=True)
-            rows.append((count, ours, peer))
+            rounds = []
+            for r in range(args.rounds):
+                # Alternate which side goes first, so a load change on the machine hits both alike.
+                order = ("edge-video", "ffmpeg") if r % 2 == 0 else ("ffmpeg", "edge-video")
+                got = {}
+                for impl in order:
+                    got[impl] = run_edge_video(args, rtsp, count) if impl == "edge-video" else run_ffmpeg(args, rtsp, count)
+                    print(json.dumps({"bench": "fleet", "impl": impl, "cameras": count, "round": r, **got[impl]}), flush=True)
+                rounds.append((got["edge-video"], got["ffmpeg"]))
+            rows.append((count, rounds))
     finally:
         server.terminate()
         server.wait(timeout=30)
 
-    print(f"\n| cameras | edge-video PSS / RSS MiB | ffmpeg PSS / RSS MiB | PSS ratio | edge-video cpu-s | ffmpeg cpu-s | CPU ratio | latency p50 / p99 ms |")
+    def med(rounds, side, key):
+        return round(statistics.median(r[side][key] for r in rounds), 2)
+
+    def med_ratio(rounds, key):
+        return statistics.median(r[0][key] / r[1][key] for r in rounds)
+
+    print(f"\nmedians over {args.rounds} alternating rounds per count; ratios are medians of per-round ratios")
+    print("| cameras | edge-video PSS / RSS MiB | ffmpeg PSS / RSS MiB | PSS ratio | edge-video cpu-s | ffmpeg cpu-s "
+          "| CPU ratio (per round) | latency p50 / p99 ms (per round) |")
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
-    for count, ours, peer in rows:
-        print(f"| {count} | {ours['pss_mib']} / {ours['rss_mib']} | {peer['pss_mib']} / {peer['rss_mib']} | "
-              f"{ours['pss_mib'] / peer['pss_mib']:.2f}x | {ours['cpu_s']} | {peer['cpu_s']} | "
-              f"{ours['cpu_s'] / peer['cpu_s']:.2f}x | {ours['latency_p50_ms']} / {ours['latency_p99_ms']} |")
+    for count, rounds in rows:
+        cpu = ", ".join(f"{r[0]['cpu_s'] / r[1]['cpu_s']:.2f}" for r in rounds)
+        p99 = ", ".join(str(r[0]["latency_p99_ms"]) for r in rounds)
+        print(f"| {count} | {med(rounds, 0, 'pss_mib')} / {med(rounds, 0, 'rss_mib')} | "
+              f"{med(rounds, 1, 'pss_mib')} / {med(rounds, 1, 'rss_mib')} | {med_ratio(rounds, 'pss_mib'):.2f}x | "
+              f"{med(rounds, 0, 'cpu_s')} | {med(rounds, 1, 'cpu_s')} | {med_ratio(rounds, 'cpu_s'):.2f}x ({cpu}) | "
+              f"{med(rounds, 0, 'latency_p50_ms')} / {med(rounds, 0, 'latency_p99_ms')} ({p99}) |")
     if len(rows) > 1:
-        for name, key in (("edge-video", 1), ("ffmpeg", 2)):
-            base, slope = fit([(r[0], r[key]["pss_mib"]) for r in rows])
+        for name, side in (("edge-video", 0), ("ffmpeg", 1)):
+            base, slope = fit([(count, med(rounds, side, "pss_mib")) for count, rounds in rows])
             print(f"{name}: PSS = {base:.1f} MiB fixed + {slope:.2f} MiB per camera (CPU over {args.seconds:.0f} s)")
 
 
