@@ -133,12 +133,15 @@ first = [r[1] for r in post if r[0] < warmup + 60]
 last = [r[1] for r in post if r[0] >= duration - 60]
 if len(post) >= 2 and first and last and warmup + 60 <= duration - 60:
     mt, mr = mean([r[0] for r in post]), mean([r[1] for r in post])
-    slope = sum((r[0] - mt) * (r[1] - mr) for r in post) / sum((r[0] - mt) ** 2 for r in post)  # KiB/s
+    sxx = sum((r[0] - mt) ** 2 for r in post)
+    slope = sum((r[0] - mt) * (r[1] - mr) for r in post) / sxx  # KiB/s
+    # Its standard error, as if the samples were independent (they are not quite: an estimate).
+    error = (sum((r[1] - mr - slope * (r[0] - mt)) ** 2 for r in post) / max(1, len(post) - 2) / sxx) ** 0.5
     print("warm-up: the first %d s. After it (%d samples): first minute %.2f MiB, last minute %.2f MiB,"
           " min %.1f, max %.1f" % (warmup, len(post), mean(first) / 1024, mean(last) / 1024,
                                   min(r[1] for r in post) / 1024, max(r[1] for r in post) / 1024))
-    print("RSS growth after warm-up: %+.2f MiB (goal <= 1 MiB); least-squares slope: %+.2f MiB/h"
-          % ((mean(last) - mean(first)) / 1024, slope * 3600 / 1024))
+    print("RSS growth after warm-up: %+.2f MiB (goal <= 1 MiB); least-squares slope: %+.2f MiB/h (standard error %.2f)"
+          % ((mean(last) - mean(first)) / 1024, slope * 3600 / 1024, error * 3600 / 1024))
 else:
     print("too short for a growth figure: the run must last the %d s warm-up plus two minutes" % warmup)
 print()
