@@ -1,9 +1,12 @@
 import Durations
 
 extension PublisherConnection {
-    /// The connection thread: connect to the first URL that answers, run the loop, tear down, report.
+    /// The connection thread: connect to the first URL that answers, run the loop, tear down, give
+    /// the freed pages back (``HeapTrim``), report.
     func threadMain(_ endpoints: [AMQPEndpoint]) {
-        finish(serve(endpoints))
+        let error = serve(endpoints)
+        HeapTrim.releaseFreePages()
+        finish(error)
     }
 
     /// Connects and runs the loop; the connection (and its socket) is destroyed when this returns.

@@ -1,0 +1,26 @@
+/// Gives the heap pages that a finished connection generation freed back to the kernel.
+///
+/// glibc keeps freed memory inside its arenas and gives back on its own only what lies at the top
+/// of a heap. A generation frees its rabbitmq-c frame pools and buffers, its unsettled list and
+/// its thread's allocations when it ends; without a trim those pages stay resident between the
+/// live chunks of other cameras, so RSS sits megabytes above the live heap and wanders with each
+/// generation's layout, although the live heap stays flat. `malloc_trim(0)` releases every free
+/// whole page of every arena (`madvise(MADV_DONTNEED)`), taking each arena's lock briefly.
+/// Measured with `scripts/soak.sh` (README.md, "Soak").
+///
+/// Thread-safety: call from any thread; it blocks for as long as the walk of the arenas takes, so
+/// only from a dedicated thread (the connection thread calls it once, as it ends).
+enum HeapTrim {
+    /// Returns the free pages of every malloc arena to the kernel; does nothing outside glibc.
+    static func releaseFreePages() {
+        #if canImport(Glibc)
+        _ = glibcMallocTrim(0)
+        #endif
+    }
+}
+
+#if canImport(Glibc)
+/// glibc's `malloc_trim(3)`, declared by `<malloc.h>`, which the Glibc module does not import.
+@_silgen_name("malloc_trim")
+private func glibcMallocTrim(_ pad: UInt) -> Int32
+#endif
