@@ -7,6 +7,12 @@ extension PublisherConnection {
     /// socket and the wake pipe. Returns `nil` when asked to stop, else why the connection ended.
     func runLoop(_ connection: RabbitConnection) -> AMQPPublisherError? {
         let idleWait = configuration.heartbeat > .zero ? min(configuration.heartbeat / 2, .seconds(1)) : .seconds(1)
+        // Whether to ask rabbitmq-c for frames: only when `poll` saw the socket readable, or
+        // timed out, or the loop did not sleep, or `idleWait` passed since it last asked (rabbitmq-c
+        // sends and checks heartbeats in that call). A wakeup that only brings messages to send
+        // then costs no `recv` + `poll` that would find nothing.
+        var readFrames = true
+        var lastRead = ContinuousClock.now
         do {
             while true {
                 let batch: [(message: OutgoingMessage, republish: Bool)]? = state.withLock { state in
@@ -19,8 +25,15 @@ extension PublisherConnection {
                     counters.published.add(1)
                     if item.republish { counters.republished.add(1) }
                 }
-                while let incoming = try blocking({ try connection.nextFrame(timeout: .zero) }) {
-                    handle(incoming)
+                if readFrames || connection.hasBufferedInput || lastRead.duration(to: .now) >= idleWait {
+                    lastRead = .now
+                    // One call reads what the socket holds; more only while frames are buffered.
+                    if let incoming = try blocking({ try connection.nextFrame(timeout: .zero) }) {
+                        handle(incoming)
+                        while connection.hasBufferedInput, let next = try blocking({ try connection.nextFrame(timeout: .zero) }) {
+                            handle(next)
+                        }
+                    }
                 }
                 connection.releaseBuffers()
                 try checkConfirmTimeout()
@@ -29,8 +42,9 @@ extension PublisherConnection {
                     state.ioSleeping = !mustRun
                     return !mustRun
                 }
+                readFrames = true
                 if sleep && !connection.hasBufferedInput {
-                    waitForInput(socket: connection.socketDescriptor, timeout: idleWait)
+                    readFrames = waitForInput(socket: connection.socketDescriptor, timeout: idleWait)
                 }
                 state.withLock { $0.ioSleeping = false }
             }
@@ -48,14 +62,19 @@ extension PublisherConnection {
         return try call()
     }
 
-    private func waitForInput(socket: Int32, timeout: Duration) {
-        guard let wakePipe else { return }
-        var descriptors = [
+    /// Sleeps until the socket or the wake pipe is readable, or `timeout`. Returns whether frames
+    /// should be read: the socket is readable (or failed), or the wait timed out or failed.
+    private func waitForInput(socket: Int32, timeout: Duration) -> Bool {
+        guard let wakePipe else { return true }
+        var descriptors = (
             pollfd(fd: socket, events: Int16(POLLIN), revents: 0),
-            pollfd(fd: wakePipe.readEnd, events: Int16(POLLIN), revents: 0),
-        ]
-        _ = poll(&descriptors, 2, Int32(max(1, timeout.milliseconds)))
-        if descriptors[1].revents != 0 { wakePipe.drain() }
+            pollfd(fd: wakePipe.readEnd, events: Int16(POLLIN), revents: 0)
+        )
+        let ready = withUnsafeMutableBytes(of: &descriptors) { bytes in
+            poll(bytes.baseAddress!.assumingMemoryBound(to: pollfd.self), 2, Int32(max(1, timeout.milliseconds)))
+        }
+        if descriptors.1.revents != 0 { wakePipe.drain() }
+        return ready <= 0 || descriptors.0.revents != 0
     }
 
     private func checkConfirmTimeout() throws {

@@ -31,10 +31,13 @@ public final class WakePipe: Sendable {
         _ = write(writeEnd, &byte, 1)
     }
 
-    /// Empties the pipe; call it after `poll` reported ``readEnd`` readable.
+    /// Empties the pipe; call it after `poll` reported ``readEnd`` readable. A read shorter than
+    /// the buffer took all there was, so the usual case costs one `read` and no allocation (a
+    /// `wake()` racing with it leaves the pipe readable, so no wakeup is lost).
     public func drain() {
-        var buffer = [UInt8](repeating: 0, count: 64)
-        while read(readEnd, &buffer, buffer.count) > 0 {}
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buffer in
+            while read(readEnd, buffer.baseAddress, buffer.count) == buffer.count {}
+        }
     }
 
     deinit {
