@@ -15,12 +15,16 @@ extension PublisherConnection {
         let idleWait = configuration.heartbeat > .zero ? min(configuration.heartbeat / 2, .seconds(1)) : .seconds(1)
         // Whether the socket may hold input: true at first and after a `poll` that did not say
         // otherwise (a timed-out poll reads too, so rabbitmq-c sends and checks heartbeats).
+        // A loop kept busy by wakeups that only bring messages to send still reads once per
+        // `idleWait`, so heartbeats are checked however the wakeups fall.
         var mayRead = true
+        var lastRead = ContinuousClock.now
         var wakeups = Wakeups()
         defer { wakeups.resume() }
         do {
             while true {
-                if mayRead || connection.hasBufferedInput {
+                if mayRead || connection.hasBufferedInput || lastRead.duration(to: .now) >= idleWait {
+                    lastRead = .now
                     repeat {
                         guard let incoming = try blocking({ try connection.nextFrame(timeout: .zero) }) else { break }
                         handle(incoming, into: &wakeups)

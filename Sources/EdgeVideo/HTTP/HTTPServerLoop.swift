@@ -42,8 +42,9 @@ struct HTTPServerLoop {
             for connection in connections {
                 fds.append(pollfd(fd: connection.fd, events: Int16(connection.phase == .writing ? POLLOUT : POLLIN), revents: 0))
             }
-            let nearest = (connections.map(\.deadline) + [acceptPausedUntil].compactMap { $0 }).min().map { now.duration(to: $0) } ?? .seconds(1)
-            let timeout = Int32(max(0, min(1000, nearest.components.seconds * 1000 + nearest.components.attoseconds / 1_000_000_000_000_000 + 1)))
+            // Sleeps until an event or the nearest deadline; with none, until an event (no idle wakeups).
+            let nearest = (connections.map(\.deadline) + [acceptPausedUntil].compactMap { $0 }).min().map { now.duration(to: $0) }
+            let timeout = nearest.map { Int32(max(0, min(1000, $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000 + 1))) } ?? -1
             let ready = poll(&fds, nfds_t(fds.count), timeout)
             if ready < 0 { if errno == EINTR { continue } else { return } }
             if fds[0].revents != 0 { return }
