@@ -36,7 +36,8 @@ final class CameraResources: Sendable {
     /// The most bytes of decoded pictures waiting for the encoder (the newest frame is always
     /// kept): 1 MiB, two 640×360 frames, one 720p or 1080p frame. Queued pictures hold buffers of
     /// the decoder's pool, which never shrinks, so every frame the queue may hold is memory the
-    /// camera keeps for good: with 8 frames, 8 cameras took 11.6 MiB more PSS (bench/fleet/levers.py).
+    /// camera keeps for good: 8 cameras measured 10 MiB less anonymous PSS with this bound than with
+    /// 8 frames alone (bench/fleet/levers.py; README.md, "Memory and CPU per camera").
     /// The encoder takes a frame within milliseconds, so this drops frames only when it stalls.
     static let capturedByteLimit = 1 << 20
 
