@@ -81,6 +81,11 @@ depends=$(cd "$shlib" && dpkg-shlibdeps -O "$root/usr/bin/edge-video" 2>/dev/nul
 rm -rf "$shlib"
 [ -n "$depends" ] || { echo "package-deb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 if grep -q 'swift' <<< "$depends"; then echo "package-deb: depends on a Swift package: $depends" >&2; exit 1; fi
+# Packed relative relocations (Package.swift links edge-video with -z pack-relative-relocs) need
+# glibc 2.36; dpkg-shlibdeps sees only symbols, not that version need.
+if readelf -V "$root/usr/bin/edge-video" | grep -q GLIBC_ABI_DT_RELR; then
+    depends=$(sed -E 's/libc6 \(>= [0-9.]+\)/libc6 (>= 2.36)/' <<< "$depends")
+fi
 
 cat > "$root/DEBIAN/control" <<CONTROL
 Package: edge-video

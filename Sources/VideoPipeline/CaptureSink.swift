@@ -59,7 +59,7 @@ struct CaptureSink: Sendable {
         let now = wallClockMicros()
         let frame = CapturedFrame(picture: picture, capturedAtMicros: now, sourceTime: time)
         counters.frameCaptured(atMicros: now)
-        if queue.push(frame) != nil {
+        for _ in queue.push(frame) {
             counters.frameDroppedBeforeEncode()
         }
     }

@@ -15,8 +15,13 @@ public final class CapturedFrame: Sendable {
     public let height: Int
     let picture: OwnedFrame
 
+    /// The bytes of the picture's buffers (what holding this frame keeps allocated; for a decoded
+    /// frame, buffers of the decoder's pool, which grows to the most frames held at once).
+    public let byteCount: Int
+
     init(picture: OwnedFrame, capturedAtMicros: Int64, sourceTime: Double) {
         self.picture = picture
+        self.byteCount = picture.pointer.bufferBytes
         self.capturedAtMicros = capturedAtMicros
         self.sourceTime = sourceTime
         self.width = Int(picture.pointer.pointee.width)
@@ -90,6 +95,13 @@ extension UnsafeMutablePointer<AVFrame> {
     /// `data[index]` (C arrays import as tuples).
     func plane(_ index: Int) -> UnsafeMutablePointer<UInt8>? {
         withUnsafeBytes(of: pointee.data) { $0.load(fromByteOffset: index * MemoryLayout<UnsafeMutablePointer<UInt8>?>.stride, as: UnsafeMutablePointer<UInt8>?.self) }
+    }
+
+    /// The sizes of the buffers behind the frame's planes, summed.
+    var bufferBytes: Int {
+        withUnsafeBytes(of: pointee.buf) { raw in
+            raw.bindMemory(to: UnsafeMutablePointer<AVBufferRef>?.self).reduce(0) { $0 + Int($1?.pointee.size ?? 0) }
+        }
     }
 
     /// `linesize[index]` in bytes.

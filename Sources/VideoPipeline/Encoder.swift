@@ -84,7 +84,7 @@ public struct Encoder: Sendable {
             counters.frameDroppedBeforeEncode()  // taken from the queue, never a JPEG: counted, not lost
             throw error
         }
-        if output.push(encoded) != nil {
+        for _ in output.push(encoded) {
             counters.frameDroppedAfterEncode()
         }
     }

@@ -1,7 +1,9 @@
 import Foundation
 import Locking
 
-/// A bounded queue between two pipeline stages that drops its oldest element when full.
+/// A bounded queue between two pipeline stages that drops its oldest element when full: when it
+/// holds more than ``capacity`` elements or, if it has a ``byteLimit``, more than that many bytes
+/// (as its `cost` function counts them; the newest element is always kept, however large).
 ///
 /// Create one per camera and hand the same instance to every generation of the stages, so
 /// frames queued when a subtree restarts are handed to the next generation instead of lost.
@@ -19,6 +21,9 @@ public final class FrameQueue<Element: Sendable>: Sendable {
         var waiters: [Waiter] = []
         var nextWaiterID: UInt64 = 0
         var dropped = 0
+        /// The cost of the elements held (0 without a byte limit).
+        var bytes = 0
+        let cost: (@Sendable (Element) -> Int)?
 
         var count: Int { buffer.count - head }
 
@@ -26,6 +31,7 @@ public final class FrameQueue<Element: Sendable>: Sendable {
             guard head < buffer.count else { return nil }
             let element = buffer[head]
             buffer[head] = nil
+            if let cost, let element { bytes -= cost(element) }
             head += 1
             if head > 32, head * 2 > buffer.count {
                 buffer.removeFirst(head)
@@ -37,6 +43,8 @@ public final class FrameQueue<Element: Sendable>: Sendable {
 
     /// The most elements held at once.
     public let capacity: Int
+    /// The most bytes held at once (beyond the newest element), or `nil` for no byte bound.
+    public let byteLimit: Int?
     private let state: Locked<State>
     /// Wakes a producer waiting for room (only used with unpaced sources).
     private let space = Condition()
@@ -44,19 +52,35 @@ public final class FrameQueue<Element: Sendable>: Sendable {
     /// Creates an empty queue holding at most `capacity` (at least 1) elements.
     public init(capacity: Int) {
         self.capacity = max(1, capacity)
-        self.state = Locked(State())
+        self.byteLimit = nil
+        self.state = Locked(State(cost: nil))
+    }
+
+    /// Creates an empty queue holding at most `capacity` (at least 1) elements and at most
+    /// `byteLimit` bytes as `cost` counts them; the newest element is kept even if it alone is
+    /// larger. Decoded pictures are large and pin the decoder's buffers while queued: this bounds
+    /// the memory they hold whatever the source's resolution.
+    public init(capacity: Int, byteLimit: Int, cost: @escaping @Sendable (Element) -> Int) {
+        self.capacity = max(1, capacity)
+        self.byteLimit = max(0, byteLimit)
+        self.state = Locked(State(cost: cost))
     }
 
     /// Appends `element`, handing it straight to a waiting consumer if there is one.
-    /// - Returns: the oldest element, dropped to make room, or `nil` if nothing was dropped.
+    /// - Returns: the elements dropped to make room, oldest first (empty if none).
     @discardableResult
-    public func push(_ element: Element) -> Element? {
-        let (waiter, dropped): (Waiter?, Element?) = state.withLock { s in
-            if !s.waiters.isEmpty { return (s.waiters.removeFirst(), nil) }
+    public func push(_ element: Element) -> [Element] {
+        let (waiter, dropped): (Waiter?, [Element]) = state.withLock { s in
+            if !s.waiters.isEmpty { return (s.waiters.removeFirst(), []) }
             s.buffer.append(element)
-            guard s.count > capacity else { return (nil, nil) }
-            s.dropped += 1
-            return (nil, s.popFirst())
+            if let cost = s.cost { s.bytes += cost(element) }
+            var dropped: [Element] = []
+            while s.count > capacity || (s.count > 1 && s.bytes > byteLimit ?? .max) {
+                guard let oldest = s.popFirst() else { break }
+                s.dropped += 1
+                dropped.append(oldest)
+            }
+            return (nil, dropped)
         }
         waiter?.continuation.resume(returning: element)
         return dropped

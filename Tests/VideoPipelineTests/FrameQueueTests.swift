@@ -31,9 +31,35 @@ struct FrameQueueTests {
     @Test(.timeLimit(.minutes(1)))
     func pushReturnsTheDroppedElement() {
         let queue = FrameQueue<String>(capacity: 1)
-        #expect(queue.push("a") == nil)
-        #expect(queue.push("b") == "a")
+        #expect(queue.push("a") == [])
+        #expect(queue.push("b") == ["a"])
         #expect(queue.dropped == 1)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func byteLimitDropsOldestUntilUnderItButKeepsTheNewest() async throws {
+        // Elements cost their own value in bytes; at most 10 elements and 100 bytes.
+        let queue = FrameQueue<Int>(capacity: 10, byteLimit: 100, cost: { $0 })
+        #expect(queue.push(40) == [] && queue.push(40) == [])
+        #expect(queue.push(30) == [40])  // 110 > 100: the oldest goes
+        #expect(queue.count == 2)
+        #expect(queue.push(90) == [40, 30])  // several at once, oldest first
+        #expect(queue.push(500) == [90])  // larger than the limit alone: kept, alone
+        #expect(queue.count == 1 && queue.dropped == 4)
+        #expect(try await queue.next() == 500)
+        // Taking frees its bytes: two small ones fit again.
+        #expect(queue.push(50) == [] && queue.push(50) == [])
+        #expect(queue.tryNext() == 50)
+        #expect(queue.push(50) == [])
+        #expect(queue.push(1) == [50])
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func byteLimitedQueueStillHonoursItsCapacity() {
+        let queue = FrameQueue<Int>(capacity: 2, byteLimit: 1_000, cost: { $0 })
+        for i in 1...4 { queue.push(i) }
+        #expect(queue.count == 2 && queue.dropped == 2)
+        #expect(queue.tryNext() == 3 && queue.tryNext() == 4)
     }
 
     @Test(.timeLimit(.minutes(1)))

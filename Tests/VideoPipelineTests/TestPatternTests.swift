@@ -77,4 +77,30 @@ struct TestPatternTests {
         #expect(second.sourceTime > first.sourceTime)
         #expect(first.sourceTime >= Double(snapshot.dropped) / 30 - 1e-9)
     }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aByteLimitedQueueHoldsOnlyTheDecodedFramesThatFit() async throws {
+        // 640x360 pictures (at least 345,600 bytes each), paced at 30 fps with nobody consuming,
+        // into a queue of 8 frames and 1 MiB: it overflows by bytes, long before 8 frames.
+        let config = PipelineConfiguration(url: "testsrc:?size=640x360&rate=30", fps: 30)
+        let queue = FrameQueue<CapturedFrame>(capacity: 8, byteLimit: 1 << 20, cost: { $0.byteCount })
+        let counters = PipelineCounters()
+        let snapshot = try await withCapture(Capture(configuration: config, output: queue, counters: counters, name: "bytes")) { _ in
+            let deadline = ContinuousClock.now + .seconds(20)
+            while counters.snapshot().dropped < 3, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            return counters.snapshot()
+        }
+        #expect(snapshot.dropped >= 3)
+        #expect(Int64(queue.dropped) == snapshot.dropped)
+        var frames: [CapturedFrame] = []
+        while let frame = queue.tryNext() { frames.append(frame) }
+        let size = try #require(frames.first).byteCount
+        #expect(size >= 640 * 360 * 3 / 2)
+        #expect(frames.allSatisfy { $0.byteCount == size })
+        #expect(frames.count == (1 << 20) / size, "\(frames.count) frames of \(size) bytes")
+        // The newest are kept, in order.
+        #expect(zip(frames.dropFirst(), frames).allSatisfy { $0.sourceTime > $1.sourceTime })
+    }
 }

@@ -144,6 +144,7 @@ def run_edge_video(args, rtsp, count):
         "amqp": {"urls": [args.url], "exchange": exchange},
         "status": {"file": "status.json"},
         "logging": {"level": "warning"},
+        "http": {"port": 0},  # a free port: runs on the same machine do not collide
         "cameras": [
             {"id": f"cam{i}", "url": f"{rtsp}/cam{i}", "fps": 5, "width": 320, "height": 180}
             for i in range(count)

@@ -165,7 +165,8 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         /// Seconds without a frame before the camera is considered stalled and restarted; when
         /// absent, 10 s, or 3 / fps below 1 fps (a slow camera is not a stalled one).
         public var stallTimeoutS: Double?
-        /// Frames held between stages; the oldest is dropped when full.
+        /// Frames held between stages; the oldest is dropped when full (decoded frames waiting for
+        /// the encoder also within `CameraResources.capturedByteLimit` bytes).
         public var queueCapacity = 8
         /// Loop `file://` sources at their end instead of stopping.
         public var loop = true
