@@ -56,9 +56,14 @@ def main():
     channel = connection.channel()
     if args.drain:
         count, ids, seqs = 0, set(), {}
-        channel.basic_qos(prefetch_count=1000)
+        # The queue's count when the drain starts (its publishers are stopped by then): the drain
+        # ends when it has them all, not after a pause, so a broker slow to page a long queue in
+        # from disk does not cut it short; the inactivity timeout only guards against a count
+        # that never comes.
+        expected = channel.queue_declare(queue=args.drain, passive=True).method.message_count
+        channel.basic_qos(prefetch_count=2000)
         # A consumer, not one basic.get per message: a long fault run leaves tens of thousands.
-        for method, props, _ in channel.consume(args.drain, auto_ack=True, inactivity_timeout=3):
+        for method, props, _ in channel.consume(args.drain, auto_ack=True, inactivity_timeout=30):
             if method is None:
                 break
             count += 1
@@ -66,6 +71,9 @@ def main():
             headers = props.headers or {}
             if "camera_id" in headers and "seq" in headers:
                 seqs.setdefault(str(headers["camera_id"]), set()).add(int(headers["seq"]))
+            if count >= expected:
+                break
+        channel.cancel()
         print(json.dumps({"count": count, "distinct": len(ids),
                           "seqs": {camera: sorted(found) for camera, found in seqs.items()}}), flush=True)
         return 0
