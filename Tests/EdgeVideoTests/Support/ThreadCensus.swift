@@ -7,9 +7,10 @@ import Foundation
 /// workers its queues use) are started when work waits and exit after some idle seconds, so their
 /// number follows the load and the timing, not our code; they are told apart by the name
 /// libdispatch gives them (the last 15 bytes of `com.apple.root.default-qos` and the like). Every
-/// other thread is in `others`, by thread id. No thread of ours can hide among the workers: every
-/// thread the code starts is a named `DedicatedThread`, and a thread that a library starts inherits
-/// the name of the thread that started it.
+/// other thread is in `others`, by thread id. A thread hides among the workers only if it is
+/// unnamed and started from a pool thread (it inherits the worker's name); every thread the code
+/// starts is a named `DedicatedThread`, and a thread that a library starts inherits the name of the
+/// thread that started it.
 struct ThreadCensus: Sendable {
     /// Thread id → name, of every thread but libdispatch's workers.
     var others: [Int: String] = [:]
