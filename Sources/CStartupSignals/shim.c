@@ -7,11 +7,14 @@ static volatile sig_atomic_t CStartupSignals_usr1 = 0;
 static volatile sig_atomic_t CStartupSignals_hup = 0;
 static int CStartupSignals_ok = 0;
 
+// Atomic stores (lock-free, so async-signal-safe): the handler may run on any thread while
+// CStartupSignals_replay exchanges the flags on another; plain volatile stores raced with that
+// exchange (ThreadSanitizer reported it under StartupSignalTests).
 static void CStartupSignals_record(int signo) {
     if (signo == SIGUSR1) {
-        CStartupSignals_usr1 = 1;
+        __atomic_store_n(&CStartupSignals_usr1, 1, __ATOMIC_SEQ_CST);
     } else if (signo == SIGHUP) {
-        CStartupSignals_hup = 1;
+        __atomic_store_n(&CStartupSignals_hup, 1, __ATOMIC_SEQ_CST);
     }
 }
 

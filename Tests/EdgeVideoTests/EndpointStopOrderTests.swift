@@ -22,9 +22,11 @@ extension BinaryTests {
             // What the tree looked like when the service was asked to stop.
             let (stops, stopped) = AsyncStream.makeStream(of: String.self)
             try await fleet.startService(
-                ChildSpec(id: "service") {
+                // Weak: the fleet keeps this spec in its child table, so a strong capture would be a
+                // cycle that outlives the test (LeakSanitizer reported the whole tree under it).
+                ChildSpec(id: "service") { [weak fleet] in
                     do { try await Task.sleep(for: .seconds(3600)) } catch {}
-                    let cameraNode = fleet.snapshot().tree.children?.first { $0.id == cameraNodeID }
+                    let cameraNode = fleet?.snapshot().tree.children?.first { $0.id == cameraNodeID }
                     stopped.yield(cameraNode?.state.rawValue ?? "gone")
                     stopped.finish()
                 })

@@ -33,8 +33,7 @@ struct HostileInputTests {
                 c, _ = s.accept(); threading.Thread(target=serve, args=(c,), daemon=True).start()
             """
         let server = try ExternalProcess("/usr/bin/python3", ["-c", script, header])
-        let port = try await server.waitForLine(startingWith: "READY").split(separator: " ")[1]
-        return (server, Int(port)!)
+        return (server, try await server.waitForReadyPort())
     }
 
     /// Runs capture and encoder on `url` until the capture ends or `limit` passes.

@@ -128,9 +128,8 @@ private func sockets(connectedTo port: Int) -> Int {
         else { return nil }
         return Substring(target.dropFirst("socket:[".count).dropLast())
     })
-    let table = (try? String(contentsOfFile: "/proc/net/tcp", encoding: .utf8)) ?? ""
     let remote = String(format: "0100007F:%04X", port)
-    return table.split(separator: "\n").filter { line in
+    return tcpTable().filter { line in
         let fields = line.split(separator: " ")
         return fields.count > 9 && fields[2] == remote && inodes.contains(fields[9])
     }.count

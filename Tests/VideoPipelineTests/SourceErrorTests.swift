@@ -37,7 +37,7 @@ struct SourceErrorTests {
             "-c", "import socket,sys,time;s=socket.socket();s.bind(('127.0.0.1',0));s.listen();"
                 + "print('READY',s.getsockname()[1],flush=True);c=s.accept();time.sleep(600)",
         ])
-        let port = try await listener.waitForLine(startingWith: "READY").split(separator: " ")[1]
+        let port = try await listener.waitForReadyPort()
         let (error, elapsed) = try await failure(of: "rtsp://127.0.0.1:\(port)/x", stall: .seconds(2))
         #expect(error.code == .stalled)
         #expect(elapsed < .seconds(3), "\(elapsed)")

@@ -28,7 +28,7 @@ public struct StatusPaths: Sendable, Equatable {
 }
 
 /// Writes files readers must never see half-written: a temporary file in the same directory,
-/// flushed, then renamed over the target.
+/// flushed and closed, then renamed over the target.
 ///
 /// Files are created `0640` and directories `0750` (less under a stricter umask, such as the
 /// unit's `UMask=0077`). The temporary file is a new file (`O_EXCL`) and never a symbolic link
@@ -44,7 +44,6 @@ public enum StatusFile {
         let fd = try syscall("open \(temporary)") {
             open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
         }
-        defer { close(fd) }
         do {
             var offset = 0
             while offset < data.count {
@@ -53,6 +52,20 @@ public enum StatusFile {
                 }
             }
             try syscall("fsync \(temporary)") { fsync(fd) }
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        // Closed before the rename: once the file has its name, this process holds nothing of it
+        // (a reader that counts its fds sees none left), and a failed close is never renamed in.
+        // Not retried on EINTR: Linux releases the descriptor whatever close returns.
+        if close(fd) == -1, errno != EINTR {
+            let code = errno
+            unlink(temporary)
+            throw SystemError(code: .init(errno: code), operation: "close \(temporary)")
+        }
+        do {
             try syscall("rename \(temporary) to \(path)") { rename(temporary, path) }
         } catch {
             unlink(temporary)

@@ -206,7 +206,10 @@ final class ApplianceHarness: Sendable {
             Self.python, [RepositoryFiles.path("scripts/amqp-tap.py"), "--url", directURL, "--drain", queue], name: "drain")
         let line = try await first(tap.lines, within: .seconds(900), what: "drain result") { $0.hasPrefix("{") }
         let json = try #require(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
-        let seqs = (json["seqs"] as? [String: [Int]] ?? [:]).mapValues(Set.init)
+        // Runs of consecutive seqs, [[first, last], ...] (scripts/amqp-tap.py --drain).
+        let seqs = (json["seqs"] as? [String: [[Int]]] ?? [:]).mapValues { runs in
+            Set(runs.filter { $0.count == 2 && $0[0] <= $0[1] }.flatMap { $0[0]...$0[1] })
+        }
         return (json["count"] as? Int ?? -1, json["distinct"] as? Int ?? -1, seqs)
     }
 }

@@ -5,9 +5,9 @@ import Testing
 @testable import EdgeVideo
 
 /// One fault family against the real binary: edge-video publishing into a durable queue, the
-/// figures it started from (live tasks, threads, fds, broker connections), recovery times after
-/// each fault, and the final accounting of every frame. Prints one `FAULTROW {json}` line for
-/// `scripts/faults.sh`.
+/// figures it started from (live tasks, threads but libdispatch's workers, fds, broker
+/// connections), recovery times after each fault, and the final accounting of every frame.
+/// Prints one `FAULTROW {json}` line for `scripts/faults.sh`.
 final class FaultRun: Sendable {
     /// What a process and its broker hold at one moment.
     struct Footprint: Sendable, Equatable, CustomStringConvertible {
@@ -16,7 +16,7 @@ final class FaultRun: Sendable {
         var fds: Int
         var connections: Int
 
-        var description: String { "live_tasks \(liveTasks), threads \(threads), fds \(fds), broker connections \(connections)" }
+        var description: String { "live_tasks \(liveTasks), threads (libdispatch's workers apart) \(threads), fds \(fds), broker connections \(connections)" }
     }
 
     let fault: String
@@ -64,7 +64,8 @@ final class FaultRun: Sendable {
     /// The footprint now.
     static func footprint(harness: ApplianceHarness, app: TestProcess) async throws -> Footprint {
         let status = try await harness.status()
-        let threads = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(app.pid)/task").count) ?? -1
+        // libdispatch's workers come and go with load (see ThreadCensus): every other thread counts.
+        let threads = ThreadCensus(pid: app.pid).others.count
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(app.pid)/fd").count) ?? -1
         let connections = try harness.connections().count
         return Footprint(liveTasks: status.liveTasks, threads: threads, fds: fds, connections: connections)

@@ -132,17 +132,19 @@ func freePort() throws -> Int {
 /// Runs a command to completion on a thread of its own (never the cooperative pool), its output
 /// in temporary files: a command that leaves a daemon behind must not keep the caller waiting.
 enum Command {
+    /// Runs `executable` with this process's environment plus `environment`; returns its stdout.
+    /// - Throws: when it cannot start or exits with a status other than 0 (with its output).
     @discardableResult
-    static func run(_ executable: String, _ arguments: [String]) async throws -> String {
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) async throws -> String {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<String, any Error>) in
             let thread = Thread {
-                continuation.resume(with: Result { try runBlocking(executable, arguments) })
+                continuation.resume(with: Result { try runBlocking(executable, arguments, environment: environment) })
             }
             thread.start()
         }
     }
 
-    private static func runBlocking(_ executable: String, _ arguments: [String]) throws -> String {
+    private static func runBlocking(_ executable: String, _ arguments: [String], environment: [String: String]) throws -> String {
         let base = NSTemporaryDirectory() + "evtest-cmd-" + UUID().uuidString
         defer {
             unlink(base + ".out")
@@ -155,7 +157,7 @@ enum Command {
         posix_spawn_file_actions_addopen(&actions, 1, base + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
-        let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        let envp = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
         var pid: pid_t = 0
         let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)

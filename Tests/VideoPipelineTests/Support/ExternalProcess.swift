@@ -44,6 +44,16 @@ final class ExternalProcess: Sendable {
         throw TestFailure("no '\(prefix)' line from \(process.executableURL?.path ?? "?"): \(output.text.withLock { $0 })")
     }
 
+    /// Waits for the child's `READY <port>` line and returns the port; a line without one is a
+    /// test failure that quotes it, not a trap that takes the whole test process down.
+    func waitForReadyPort(timeout: Duration = .seconds(20)) async throws -> Int {
+        let line = try await waitForLine(startingWith: "READY ", timeout: timeout)
+        guard let port = line.split(separator: " ").dropFirst().first.flatMap({ Int($0) }) else {
+            throw TestFailure("no port in the line '\(line)'")
+        }
+        return port
+    }
+
     /// Sends `signal` to the child.
     func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
 

@@ -136,15 +136,20 @@ func readFrames(
     }
 }
 
+/// The lines of /proc/net/tcp, read to its end (empty if it cannot be read).
+///
+/// /proc reports the file's size as 0, and `String(contentsOfFile:)` stops after one page, which a
+/// machine with a few dozen sockets (a whole suite's TIME_WAITs) exceeds.
+func tcpTable() -> [Substring] {
+    guard let handle = FileHandle(forReadingAtPath: "/proc/net/tcp") else { return [] }
+    defer { try? handle.close() }
+    return String(decoding: handle.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n")
+}
+
 /// Whether something listens on 127.0.0.1:`port` (from /proc/net/tcp, without connecting).
 func isListening(port: Int) -> Bool {
-    // Read to the end: /proc reports size 0, and String(contentsOfFile:) stops after one page, which
-    // a machine with a few dozen sockets (a whole suite's TIME_WAITs) exceeds.
-    guard let handle = FileHandle(forReadingAtPath: "/proc/net/tcp") else { return false }
-    defer { try? handle.close() }
-    let table = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
     let local = String(format: "0100007F:%04X", port)
-    return table.split(separator: "\n").contains { line in
+    return tcpTable().contains { line in
         let fields = line.split(separator: " ")
         return fields.count > 3 && fields[1] == local && fields[3] == "0A"
     }
