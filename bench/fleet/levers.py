@@ -77,19 +77,7 @@ def run_variant(args, variant, rtsp):
     consumer = Consumer(args.url, exchange)
     consumer.start()
     directory = tempfile.mkdtemp(prefix="ev-levers-")
-    config = {
-        "amqp": {"urls": [args.url], "exchange": exchange},
-        "status": {"file": "status.json"},
-        "logging": {"level": "warning"},
-        "http": {"port": 0},  # a free port: runs on the same machine do not collide
-        "cameras": [
-            dict({"id": f"cam{i}", "url": f"{rtsp}/cam{i}", "fps": 5, "width": 320, "height": 180}, **variant["camera"])
-            for i in range(args.cameras)
-        ],
-    }
-    path = os.path.join(directory, "supervision.json")
-    with open(path, "w") as f:
-        json.dump(config, f)
+    path = fleet.write_config(directory, args.url, exchange, rtsp, args.cameras, variant["camera"])
     env = dict(os.environ, **variant["env"])
     app = subprocess.Popen([variant["binary"], "run", "--config", path], stderr=subprocess.DEVNULL, env=env)
     try:

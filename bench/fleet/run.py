@@ -136,23 +136,30 @@ def measure(pids, seconds, warmup):
     }
 
 
-def run_edge_video(args, rtsp, count):
-    exchange = f"bench.fleet.{uuid.uuid4().hex[:8]}"
-    consumer = Consumer(args.consumer, args.url, exchange)
-    directory = tempfile.mkdtemp(prefix="ev-fleet-")
+def write_config(directory, url, exchange, rtsp, count, camera_extra=None):
+    """Writes the edge-video configuration of a fleet run (N cameras of the RTSP server, 320x180
+    JPEG at 5 fps) into directory; returns its path. bench/fleet/levers.py uses it too."""
     config = {
-        "amqp": {"urls": [args.url], "exchange": exchange},
+        "amqp": {"urls": [url], "exchange": exchange},
         "status": {"file": "status.json"},
         "logging": {"level": "warning"},
         "http": {"port": 0},  # a free port: runs on the same machine do not collide
         "cameras": [
-            {"id": f"cam{i}", "url": f"{rtsp}/cam{i}", "fps": 5, "width": 320, "height": 180}
+            dict({"id": f"cam{i}", "url": f"{rtsp}/cam{i}", "fps": 5, "width": 320, "height": 180}, **(camera_extra or {}))
             for i in range(count)
         ],
     }
     path = os.path.join(directory, "supervision.json")
     with open(path, "w") as f:
         json.dump(config, f)
+    return path
+
+
+def run_edge_video(args, rtsp, count):
+    exchange = f"bench.fleet.{uuid.uuid4().hex[:8]}"
+    consumer = Consumer(args.consumer, args.url, exchange)
+    directory = tempfile.mkdtemp(prefix="ev-fleet-")
+    path = write_config(directory, args.url, exchange, rtsp, count)
     env = dict(os.environ, **args.env)
     app = subprocess.Popen([args.binary, "run", "--config", path], stderr=subprocess.DEVNULL, env=env)
     try:
