@@ -8,11 +8,26 @@ import Locking
 /// Create one per camera and hand the same instance to every generation of the stages, so
 /// frames queued when a subtree restarts are handed to the next generation instead of lost.
 /// `push` is synchronous (callable from a capture thread); ``next()`` suspends until an element
-/// arrives and honours task cancellation; ``tryNext()`` never waits. Thread-safe.
+/// arrives and honours task cancellation; ``tryNext()`` never waits; ``wait(until:)`` suspends
+/// until the queue reaches a ``Milestone``. Thread-safe.
 public final class FrameQueue<Element: Sendable>: Sendable {
+    /// A state of the queue that ``wait(until:)`` waits for. Both only grow through `push`.
+    public enum Milestone: Sendable, Equatable {
+        /// At least this many elements dropped since the queue was created (``dropped``).
+        case dropped(atLeast: Int)
+        /// At least this many elements held at once (``count``).
+        case holding(atLeast: Int)
+    }
+
     private struct Waiter {
         let id: UInt64
         let continuation: CheckedContinuation<Element, any Error>
+    }
+
+    private struct Watcher {
+        let id: UInt64
+        let milestone: Milestone
+        let continuation: CheckedContinuation<Void, any Error>
     }
 
     private struct State {
@@ -20,12 +35,37 @@ public final class FrameQueue<Element: Sendable>: Sendable {
         var head = 0
         var waiters: [Waiter] = []
         var nextWaiterID: UInt64 = 0
+        /// Tasks in ``wait(until:)``; `push` only looks further when this is not empty.
+        var watchers: [Watcher] = []
         var dropped = 0
         /// The cost of the elements held (0 without a byte limit).
         var bytes = 0
         let cost: (@Sendable (Element) -> Int)?
 
         var count: Int { buffer.count - head }
+
+        func reached(_ milestone: Milestone) -> Bool {
+            Self.reached(milestone, dropped: dropped, count: count)
+        }
+
+        static func reached(_ milestone: Milestone, dropped: Int, count: Int) -> Bool {
+            switch milestone {
+            case .dropped(let atLeast): dropped >= atLeast
+            case .holding(let atLeast): count >= atLeast
+            }
+        }
+
+        /// Removes and returns the watchers whose milestone is reached.
+        mutating func takeReachedWatchers() -> [Watcher] {
+            let (dropped, count) = (dropped, count)
+            var reached: [Watcher] = []
+            watchers.removeAll { watcher in
+                guard Self.reached(watcher.milestone, dropped: dropped, count: count) else { return false }
+                reached.append(watcher)
+                return true
+            }
+            return reached
+        }
 
         mutating func popFirst() -> Element? {
             guard head < buffer.count else { return nil }
@@ -70,8 +110,8 @@ public final class FrameQueue<Element: Sendable>: Sendable {
     /// - Returns: the elements dropped to make room, oldest first (empty if none).
     @discardableResult
     public func push(_ element: Element) -> [Element] {
-        let (waiter, dropped): (Waiter?, [Element]) = state.withLock { s in
-            if !s.waiters.isEmpty { return (s.waiters.removeFirst(), []) }
+        let (waiter, dropped, watchers): (Waiter?, [Element], [Watcher]) = state.withLock { s in
+            if !s.waiters.isEmpty { return (s.waiters.removeFirst(), [], []) }
             s.buffer.append(element)
             if let cost = s.cost { s.bytes += cost(element) }
             var dropped: [Element] = []
@@ -80,10 +120,51 @@ public final class FrameQueue<Element: Sendable>: Sendable {
                 s.dropped += 1
                 dropped.append(oldest)
             }
-            return (nil, dropped)
+            // Nobody watching (always, in the service): no further work on the hot path.
+            return (nil, dropped, s.watchers.isEmpty ? [] : s.takeReachedWatchers())
         }
         waiter?.continuation.resume(returning: element)
+        for watcher in watchers { watcher.continuation.resume() }
         return dropped
+    }
+
+    /// Suspends until the queue reaches `milestone` (at once if it already has).
+    ///
+    /// Lets a test wait on the queue's own event instead of polling ``dropped`` or ``count``.
+    /// Costs `push` nothing while no task waits.
+    /// - Throws: `CancellationError` when the calling task is cancelled before the milestone.
+    public func wait(until milestone: Milestone) async throws {
+        try await wait(until: milestone, onWaiting: {})
+    }
+
+    /// ``wait(until:)``, calling `onWaiting` once the caller is registered and about to suspend
+    /// (not if the milestone was already reached): lets a test push only once the caller waits.
+    func wait(until milestone: Milestone, onWaiting: @Sendable () -> Void) async throws {
+        let id = state.withLock { s in
+            s.nextWaiterID += 1
+            return s.nextWaiterID
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                let outcome: Result<Bool, CancellationError> = state.withLock { s in
+                    if s.reached(milestone) { return .success(true) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    s.watchers.append(Watcher(id: id, milestone: milestone, continuation: continuation))
+                    return .success(false)
+                }
+                switch outcome {
+                case .success(true): continuation.resume()
+                case .success(false): onWaiting()
+                case .failure(let error): continuation.resume(throwing: error)
+                }
+            }
+        } onCancel: {
+            let watcher: Watcher? = state.withLock { s in
+                guard let index = s.watchers.firstIndex(where: { $0.id == id }) else { return nil }
+                return s.watchers.remove(at: index)
+            }
+            watcher?.continuation.resume(throwing: CancellationError())
+        }
     }
 
     /// Removes and returns the oldest element, suspending until one arrives.
@@ -147,6 +228,9 @@ public final class FrameQueue<Element: Sendable>: Sendable {
 
     /// Elements dropped because the queue was full, since it was created.
     public var dropped: Int { state.withLock { $0.dropped } }
+
+    /// Tasks waiting in ``wait(until:)`` now.
+    var watcherCount: Int { state.withLock { $0.watchers.count } }
 
     /// Blocks the calling (dedicated, non-pool) thread while the queue is full, until `stop()`
     /// returns true. Used by unpaced sources so that a benchmark never drops a frame.

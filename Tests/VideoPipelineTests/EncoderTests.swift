@@ -53,7 +53,7 @@ struct EncoderTests {
         let config = PipelineConfiguration(url: "testsrc:?size=320x180&rate=30", fps: 30, pacing: .unpaced)
         let pipeline = Pipeline(config, capacity: 8, firstSeq: 500)
         try await withCapture(pipeline.capture(name: "fill")) { _ in
-            try await waitUntil(timeout: .seconds(20)) { pipeline.captured.count == 8 }
+            try await within(.seconds(20), "8 frames queued") { try await pipeline.captured.wait(until: .holding(atLeast: 8)) }
         }
         let queued = pipeline.captured.count
         let encoder = pipeline.encoder(name: "drain")

@@ -127,3 +127,86 @@ struct FrameQueueCancellationTests {
         #expect(try await queue.next() == 1)
     }
 }
+
+@Suite("FrameQueue milestones")
+struct FrameQueueMilestoneTests {
+    /// Starts `wait(until: milestone)` in a task and returns once that task waits.
+    private func waiting(on queue: FrameQueue<Int>, until milestone: FrameQueue<Int>.Milestone) async -> Task<Void, any Error> {
+        let (waiting, signal) = AsyncStream<Void>.makeStream()
+        let task = Task { try await queue.wait(until: milestone, onWaiting: { signal.yield() }) }
+        for await _ in waiting { break }
+        return task
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aWaiterWakesOnThePushThatReachesItsDropCountAndNotBefore() async throws {
+        let queue = FrameQueue<Int>(capacity: 1)
+        let task = await waiting(on: queue, until: .dropped(atLeast: 2))
+        queue.push(1)
+        queue.push(2)  // 1 dropped
+        #expect(queue.dropped == 1 && queue.watcherCount == 1)
+        queue.push(3)  // 2 dropped: this push resumes the waiter
+        #expect(queue.watcherCount == 0)
+        try await task.value
+        #expect(queue.dropped == 2)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aWaiterWakesWhenTheQueueHoldsEnough() async throws {
+        let queue = FrameQueue<Int>(capacity: 4)
+        let task = await waiting(on: queue, until: .holding(atLeast: 3))
+        queue.push(1)
+        queue.push(2)
+        _ = queue.tryNext()
+        queue.push(3)  // holds 2: still waiting
+        #expect(queue.watcherCount == 1)
+        queue.push(4)  // holds 3
+        #expect(queue.watcherCount == 0)
+        try await task.value
+        #expect(queue.count == 3)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func eachWaiterWakesAtItsOwnMilestone() async throws {
+        let queue = FrameQueue<Int>(capacity: 1)
+        let early = await waiting(on: queue, until: .dropped(atLeast: 1))
+        let late = await waiting(on: queue, until: .dropped(atLeast: 3))
+        #expect(queue.watcherCount == 2)
+        queue.push(1)
+        queue.push(2)
+        try await early.value
+        #expect(queue.watcherCount == 1)
+        queue.push(3)
+        queue.push(4)
+        try await late.value
+        #expect(queue.watcherCount == 0 && queue.dropped == 3)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aMilestoneAlreadyReachedReturnsAtOnce() async throws {
+        let queue = FrameQueue<Int>(capacity: 2)
+        for i in 1...5 { queue.push(i) }
+        try await queue.wait(until: .dropped(atLeast: 3))
+        try await queue.wait(until: .holding(atLeast: 2))
+        #expect(queue.watcherCount == 0)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func cancellingAWaiterThrowsAndUnregistersIt() async throws {
+        let queue = FrameQueue<Int>(capacity: 1)
+        let task = await waiting(on: queue, until: .dropped(atLeast: 1))
+        task.cancel()
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(queue.watcherCount == 0)
+        // An already cancelled caller throws without registering, even though nothing is reached.
+        let cancelled = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            try await queue.wait(until: .dropped(atLeast: 1))
+        }
+        await #expect(throws: CancellationError.self) { try await cancelled.value }
+        #expect(queue.watcherCount == 0)
+        queue.push(1)
+        queue.push(2)
+        #expect(queue.dropped == 1)
+    }
+}

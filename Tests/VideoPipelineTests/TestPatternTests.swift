@@ -62,13 +62,13 @@ struct TestPatternTests {
     func aFullQueueDropsTheOldestAndCountsIt() async throws {
         // Real-time paced at 30 fps with nobody consuming: the queue of 2 must overflow.
         let pipeline = Pipeline(PipelineConfiguration(url: "testsrc:?size=64x48&rate=30", fps: 30), capacity: 2)
-        let snapshot = try await withCapture(pipeline.capture()) { _ in
-            let deadline = ContinuousClock.now + .seconds(20)
-            while pipeline.counters.snapshot().dropped < 3, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
+        try await withCapture(pipeline.capture()) { _ in
+            try await within(.seconds(20), "3 frames dropped") {
+                try await pipeline.captured.wait(until: .dropped(atLeast: 3))
             }
-            return pipeline.counters.snapshot()
         }
+        // The capture has ended (withCapture joined it): its counters and the queue are at rest.
+        let snapshot = pipeline.counters.snapshot()
         #expect(snapshot.dropped >= 3)
         #expect(pipeline.captured.count == 2)
         #expect(Int64(pipeline.captured.dropped) == snapshot.dropped)
@@ -85,13 +85,10 @@ struct TestPatternTests {
         let config = PipelineConfiguration(url: "testsrc:?size=640x360&rate=30", fps: 30)
         let queue = FrameQueue<CapturedFrame>(capacity: 8, byteLimit: 1 << 20, cost: { $0.byteCount })
         let counters = PipelineCounters()
-        let snapshot = try await withCapture(Capture(configuration: config, output: queue, counters: counters, name: "bytes")) { _ in
-            let deadline = ContinuousClock.now + .seconds(20)
-            while counters.snapshot().dropped < 3, ContinuousClock.now < deadline {
-                try await Task.sleep(for: .milliseconds(20))
-            }
-            return counters.snapshot()
+        try await withCapture(Capture(configuration: config, output: queue, counters: counters, name: "bytes")) { _ in
+            try await within(.seconds(20), "3 frames dropped") { try await queue.wait(until: .dropped(atLeast: 3)) }
         }
+        let snapshot = counters.snapshot()
         #expect(snapshot.dropped >= 3)
         #expect(Int64(queue.dropped) == snapshot.dropped)
         var frames: [CapturedFrame] = []

@@ -136,6 +136,22 @@ func readFrames(
     }
 }
 
+/// Runs `body`, failing if it has not returned within `timeout` (it is cancelled then).
+func within<T: Sendable>(
+    _ timeout: Duration, _ what: String, _ body: @escaping @Sendable () async throws -> T
+) async throws -> T {
+    try await withThrowingTaskGroup(of: T?.self) { group in
+        group.addTask { try await body() }
+        group.addTask {
+            try await Task.sleep(for: timeout)
+            return nil
+        }
+        defer { group.cancelAll() }
+        guard let value = try await group.next()! else { throw TestFailure("\(what): not within \(timeout)") }
+        return value
+    }
+}
+
 /// The lines of /proc/net/tcp, read to its end (empty if it cannot be read).
 ///
 /// /proc reports the file's size as 0, and `String(contentsOfFile:)` stops after one page, which a
