@@ -9,7 +9,8 @@
 /// Measured with `scripts/soak.sh` (README.md, "Soak").
 ///
 /// Thread-safety: call from any thread; it blocks for as long as the walk of the arenas takes, so
-/// only from a dedicated thread (the connection thread calls it once, as it ends).
+/// only from a dedicated thread (the connection thread calls it once, as it ends, and only if it
+/// was connected: a failed connect frees next to nothing).
 enum HeapTrim {
     /// Returns the free pages of every malloc arena to the kernel; does nothing outside glibc.
     static func releaseFreePages() {

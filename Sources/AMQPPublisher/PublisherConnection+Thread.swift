@@ -2,16 +2,20 @@ import Durations
 
 extension PublisherConnection {
     /// The connection thread: connect to the first URL that answers, run the loop, tear down, give
-    /// the freed pages back (``HeapTrim``), report.
+    /// the freed pages back if the generation was connected (``HeapTrim``), report.
+    ///
+    /// Failed connects (every attempt of a broker outage) free next to nothing, and skip the trim:
+    /// it walks every malloc arena, and a camera retries every few hundred milliseconds.
     func threadMain(_ endpoints: [AMQPEndpoint]) {
-        let error = serve(endpoints)
-        HeapTrim.releaseFreePages()
+        let (error, connected) = serve(endpoints)
+        if connected { releaseFreePages() }
         finish(error)
     }
 
     /// Connects and runs the loop; the connection (and its socket) is destroyed when this returns.
-    /// Returns `nil` when the loop stopped because it was asked to, else why the connection ended.
-    private func serve(_ endpoints: [AMQPEndpoint]) -> AMQPPublisherError? {
+    /// - Returns: `nil` when the loop stopped because it was asked to, else why the connection
+    ///   ended; and whether a connection was opened at all.
+    private func serve(_ endpoints: [AMQPEndpoint]) -> (AMQPPublisherError?, connected: Bool) {
         var connection: RabbitConnection?
         var failures: [AMQPPublisherError] = []
         for endpoint in endpoints where !state.withLock({ $0.lifecycle.isStopping }) {
@@ -28,10 +32,11 @@ extension PublisherConnection {
             }
         }
         guard let connection else {
-            if failures.count == 1 { return failures[0] }
-            return AMQPPublisherError(
+            if failures.count == 1 { return (failures[0], false) }
+            let error = AMQPPublisherError(
                 failures.last?.code ?? .closed,
                 failures.isEmpty ? "connect cancelled" : "no broker reachable: " + failures.map(\.message).joined(separator: "; "))
+            return (error, false)
         }
         let wakeups = state.withLock { state in
             state.endpoint = connection.endpoint.description
@@ -49,7 +54,7 @@ extension PublisherConnection {
         }
         // The descriptor is closed when `connection` goes: nobody may shut it down after this.
         apply(.socketReleased)
-        return error
+        return (error, true)
     }
 
     /// Marks the generation ended and wakes everyone waiting on it.

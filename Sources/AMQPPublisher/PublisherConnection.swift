@@ -26,6 +26,9 @@ public final class PublisherConnection: Sendable {
     let busySince = Atomic<Int64>(0)
     /// Wakes the connection thread from `poll`; `nil` when no pipe could be opened (`connect()` then fails).
     let wakePipe = try? WakePipe()
+    /// Gives freed heap pages back as a connected generation's thread ends: ``HeapTrim``, or a
+    /// test's probe.
+    let releaseFreePages: @Sendable () -> Void
 
     /// Creates a generation; nothing connects before ``connect()``.
     /// - Parameters:
@@ -34,8 +37,13 @@ public final class PublisherConnection: Sendable {
     ///   - republishing: messages handed back by the previous generation; they are sent first, in
     ///     order, and count in the window.
     ///   - logger: where connection events and returned messages are logged.
-    init(configuration: AMQPConfiguration, counters: PublisherCounters, republishing: [OutgoingMessage], logger: Logger) {
+    ///   - releaseFreePages: run on the connection thread as it ends, if it was connected.
+    init(
+        configuration: AMQPConfiguration, counters: PublisherCounters, republishing: [OutgoingMessage], logger: Logger,
+        releaseFreePages: @escaping @Sendable () -> Void = HeapTrim.releaseFreePages
+    ) {
         self.configuration = configuration
+        self.releaseFreePages = releaseFreePages
         self.counters = counters
         self.logger = logger
         var window = ConfirmWindow(maxCount: max(1, configuration.windowCount), maxBytes: max(1, configuration.windowBytes))
