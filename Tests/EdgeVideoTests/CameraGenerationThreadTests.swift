@@ -83,9 +83,11 @@ import VideoPipeline
         let config = try AppConfig.decode(try JSONSerialization.data(withJSONObject: document))
         let resources = CameraResources(camera: config.cameras[0], sequence: FrameSequence(), instance: "t")
         let atStart = Locked<[Int: ThreadCensus]>([0: ThreadCensus()])
+        let (started, generationStarted) = AsyncStream<Int>.makeStream()
         let subtree = CameraSubtree(resources: resources, config: config, logger: Logger(label: "evtest.threads")) { generation in
             let census = ThreadCensus()
             atStart.withLock { $0[generation] = census }
+            generationStarted.yield(generation)
         }
         let running = Task { try await subtree.supervisor.run() }
         for round in 1...restarts {
@@ -95,9 +97,7 @@ import VideoPipeline
                 Set(ThreadCensus().named(ours)) == ours && resources.publisher.snapshot().published > published ? true : nil
             }
             // The clip ends: the subtree restarts as a whole.
-            _ = try await eventually(within: .seconds(30), "generation \(round + 1) started") { () -> Bool? in
-                atStart.withLock { $0[round + 1] } != nil ? true : nil
-            }
+            _ = try await first(started, within: .seconds(30), what: "generation \(round + 1) started") { $0 == round + 1 }
         }
         subtree.supervisor.stop()
         try await running.value
