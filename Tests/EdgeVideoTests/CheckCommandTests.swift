@@ -9,8 +9,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: path) }
         let process = try TestProcess(ApplianceHarness.binary, ["check", "--config", path], name: "check")
         let status = try await process.waitForExit(within: .seconds(30))
-        var lines: [String] = []
-        for await line in process.lines { lines.append(line) }
+        let lines = try await process.allLines(within: .seconds(30))
         return (status, process.stderr, lines)
     }
 

@@ -49,7 +49,7 @@ import Testing
         let analyze = try TestProcess(
             "/usr/bin/systemd-analyze", ["security", "--offline=yes", RepositoryFiles.path("deploy/edge-video.service")],
             name: "systemd-analyze")
-        let lines = try await collect(analyze.lines, within: .seconds(30))
+        let lines = try await analyze.allLines(within: .seconds(30))
         let last = try #require(lines.last { $0.contains("Overall exposure level") })
         let figure = try #require(last.split(separator: " ").compactMap { Double($0) }.first)
         #expect(figure <= 2.0, "\(last)")
@@ -86,24 +86,9 @@ import Testing
     func installStepsWork() async throws {
         let script = try TestProcess(
             "/bin/bash", [RepositoryFiles.path("scripts/install-check.sh"), ApplianceHarness.binary], name: "install-check")
-        let lines = try await collect(script.lines, within: .seconds(150))
+        let lines = try await script.allLines(within: .seconds(150))
         let status = try await script.waitForExit(within: .seconds(30))
         #expect(status == 0, "\(lines.joined(separator: "\n"))\n\(script.stderr)")
         for line in lines { print(line) }
-    }
-}
-
-/// Every line of `stream` until it ends, or a failure at the deadline.
-func collect(_ stream: AsyncStream<String>, within timeout: Duration) async throws -> [String] {
-    try await withThrowingTaskGroup(of: [String]?.self) { group in
-        group.addTask { await stream.reduce(into: []) { $0.append($1) } }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            return nil
-        }
-        let result = try await group.next()!
-        group.cancelAll()
-        guard let result else { throw TestProcess.Failure(description: "output did not end within \(timeout)") }
-        return result
     }
 }

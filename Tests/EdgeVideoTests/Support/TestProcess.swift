@@ -10,7 +10,7 @@ final class TestProcess: Sendable {
     }
 
     private let process: Process
-    /// Holds stderr text; a class so the pipe's handler can share it.
+    /// Holds stderr text; a class so the pipe's reader can share it.
     private final class TextBox: Sendable {
         let text = Locked("")
     }
@@ -18,6 +18,8 @@ final class TestProcess: Sendable {
     private let stderrBox = TextBox()
     /// The process's stdin.
     private let input = Pipe()
+    /// The read end of the stdout pipe, for ``outputDiagnosis()``.
+    private let stdoutDescriptor: Int32
     let name: String
     /// stdout, line by line, ending when the process closes it.
     let lines: AsyncStream<String>
@@ -48,14 +50,12 @@ final class TestProcess: Sendable {
         process.standardInput = input
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
         self.lines = lines
+        stdoutDescriptor = out.fileHandleForReading.fileDescriptor
+        try process.run()
+        self.process = process
+        // Read only once the child runs: until then nobody would ever close the write ends.
         let pending = Locked(Data())
-        out.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            if chunk.isEmpty {
-                handle.readabilityHandler = nil
-                continuation.finish()
-                return
-            }
+        readToEnd(out.fileHandleForReading, thread: "evtest stdout") { chunk in
             let complete: [String] = pending.withLock { buffer in
                 buffer.append(chunk)
                 var result: [String] = []
@@ -66,18 +66,13 @@ final class TestProcess: Sendable {
                 return result
             }
             for line in complete { continuation.yield(line) }
+        } atEnd: {
+            continuation.finish()
         }
         let box = stderrBox
-        err.fileHandleForReading.readabilityHandler = { handle in
-            let chunk = handle.availableData
-            if chunk.isEmpty {
-                handle.readabilityHandler = nil
-                return
-            }
+        readToEnd(err.fileHandleForReading, thread: "evtest stderr") { chunk in
             box.text.withLock { $0 += String(decoding: chunk, as: UTF8.self) }
-        }
-        try process.run()
-        self.process = process
+        } atEnd: {}
     }
 
     var pid: Int32 { process.processIdentifier }
@@ -106,12 +101,96 @@ final class TestProcess: Sendable {
         return process.terminationStatus
     }
 
+    /// Every line of stdout until the process closes it; fails at the deadline, saying why stdout
+    /// has not ended (``outputDiagnosis()``).
+    func allLines(within timeout: Duration) async throws -> [String] {
+        let lines = self.lines
+        let collected = try await withThrowingTaskGroup(of: [String]?.self) { group in
+            group.addTask { await lines.reduce(into: []) { $0.append($1) } }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            return try await group.next()!
+        }
+        guard let collected else {
+            throw Failure(description: "\(name): stdout did not end within \(timeout): \(outputDiagnosis())")
+        }
+        return collected
+    }
+
+    /// Why stdout may not have ended: whether the process still runs, what the pipe's read end
+    /// shows (data, end of file, or nothing), and every process that holds its write end.
+    func outputDiagnosis() -> String {
+        var parts = [process.isRunning ? "still running" : "exited \(process.terminationStatus)"]
+        var poller = pollfd(fd: stdoutDescriptor, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&poller, 1, 0)
+        parts.append(
+            "read end: poll \(ready), " + (poller.revents & Int16(POLLHUP) != 0 ? "end of file (no writer left)" : "")
+                + (poller.revents & Int16(POLLIN) != 0 ? " data" : "") + (ready == 0 ? "nothing (a writer is open)" : ""))
+        var info = stat()
+        if fstat(stdoutDescriptor, &info) == 0 {
+            let pipe = "pipe:[\(info.st_ino)]"
+            var writers: [String] = []
+            let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            for pid in pids where Int32(pid) != nil {
+                let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+                for fd in fds where (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/\(fd)")) == pipe {
+                    let fdinfo = (try? String(contentsOfFile: "/proc/\(pid)/fdinfo/\(fd)", encoding: .utf8)) ?? ""
+                    let flags = fdinfo.split(separator: "\n").first { $0.hasPrefix("flags:") }
+                        .flatMap { Int($0.split(separator: "\t").last ?? "", radix: 8) } ?? 0
+                    guard flags & Int(O_ACCMODE) == Int(O_WRONLY) else { continue }
+                    let comm = (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?
+                        .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+                    let parent = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8))?
+                        .split(separator: ")").last?.split(separator: " ").dropFirst().first ?? "?"
+                    writers.append("pid \(pid) (\(comm), parent \(parent)) fd \(fd)")
+                }
+            }
+            parts.append("write end of \(pipe) held by: " + (writers.isEmpty ? "nobody" : writers.joined(separator: ", ")))
+        }
+        return parts.joined(separator: "; ")
+    }
+
     deinit {
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
     }
+}
+
+/// Reads `handle` to its end with blocking `read(2)` on a thread of its own, hands each chunk to
+/// `chunk`, then calls `atEnd` and closes the handle.
+///
+/// Not `FileHandle.readabilityHandler`: on Linux its dispatch source often never fired for a pipe
+/// that already held its data and its end of file when the source was armed (a child as quick as
+/// `systemd-analyze security`, 0.01 s, under ThreadSanitizer's slowdown), nor after the pipe got
+/// the descriptor number of another handle closed while a handler was set; the test then waited
+/// for an end of file that was there all along (README "Tests").
+func readToEnd(
+    _ handle: FileHandle, thread name: String, _ chunk: @escaping @Sendable (Data) -> Void, atEnd: @escaping @Sendable () -> Void
+) {
+    let reader = Thread {
+        let descriptor = handle.fileDescriptor
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count > 0 {
+                chunk(Data(buffer[..<count]))
+            } else if count < 0 && errno == EINTR {
+                continue
+            } else {
+                break
+            }
+        }
+        atEnd()
+        // The reader owns the read end: it is closed only here, after its end of file.
+        try? handle.close()
+    }
+    reader.name = name
+    reader.start()
 }
 
 /// The first element of `stream` satisfying `predicate`, or a failure at the deadline.

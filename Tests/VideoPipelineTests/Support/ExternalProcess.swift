@@ -17,15 +17,28 @@ final class ExternalProcess: Sendable {
         process.standardError = FileHandle.nullDevice
         process.standardInput = FileHandle.nullDevice
         self.process = process
-        pipe.fileHandleForReading.readabilityHandler = { [output] handle in
-            let data = handle.availableData
-            if data.isEmpty {
-                handle.readabilityHandler = nil
-                return
-            }
-            output.text.withLock { $0 += String(decoding: data, as: UTF8.self) }
-        }
         try process.run()
+        // Blocking reads on a thread of its own, not `FileHandle.readabilityHandler`, whose
+        // dispatch source on Linux can miss a pipe's data and end of file (see `readToEnd` in
+        // Tests/EdgeVideoTests/Support/TestProcess.swift). Started once the child runs: until then
+        // nobody would close the write end.
+        let reader = Thread { [output] in
+            let handle = pipe.fileHandleForReading
+            var buffer = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    output.text.withLock { $0 += String(decoding: buffer[..<count], as: UTF8.self) }
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else {
+                    break
+                }
+            }
+            try? handle.close()
+        }
+        reader.name = "evtest output"
+        reader.start()
     }
 
     var pid: Int32 { process.processIdentifier }
