@@ -56,6 +56,7 @@ import Testing
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        closeInheritedDescriptors(&actions)
         let strings: [String] = [ApplianceHarness.binary, "run", "--config", config]
         let arguments: [UnsafeMutablePointer<CChar>?] = strings.map { strdup($0) } + [nil]
         defer { for argument in arguments { free(argument) } }

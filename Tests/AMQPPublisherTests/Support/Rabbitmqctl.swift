@@ -25,6 +25,10 @@ enum Rabbitmqctl {
             posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
             posix_spawn_file_actions_addopen(&actions, 1, base + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
             posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+            // Every other descriptor of the test runner stays out of the child, and out of the
+            // daemon it may leave behind (Foundation's `Process` does the same for its children).
+            let closed = spawnFileActionsAddCloseFrom(&actions, 3)
+            guard closed == 0 else { throw Failure(description: "posix_spawn_file_actions_addclosefrom_np: \(closed)") }
             let argv = (["/usr/bin/env", executable] + arguments).map { strdup($0) } + [nil]
             let envp = ProcessInfo.processInfo.environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
             defer { (argv + envp).forEach { free($0) } }
@@ -96,3 +100,8 @@ enum Rabbitmqctl {
         return closed
     }
 }
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which the Glibc module does not
+/// import (`<spawn.h>` declares it only under `_GNU_SOURCE`).
+@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+private func spawnFileActionsAddCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32

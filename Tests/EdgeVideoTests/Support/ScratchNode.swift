@@ -156,6 +156,7 @@ enum Command {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, base + ".out", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         posix_spawn_file_actions_addopen(&actions, 2, base + ".err", O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        closeInheritedDescriptors(&actions)
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
@@ -172,3 +173,20 @@ enum Command {
         return text
     }
 }
+
+/// Makes a `posix_spawn` close every descriptor from 3 up in the child (Foundation's `Process`
+/// does the same for its children).
+///
+/// The test runner holds pipes without `O_CLOEXEC` (Foundation's `Pipe`): a child spawned while
+/// another test's subprocess was starting inherited the write end of that subprocess's stdout,
+/// and kept it open for its whole life, so the other test never saw end of file (a daemon left
+/// behind, such as a RabbitMQ node, keeps it open for good).
+func closeInheritedDescriptors(_ actions: inout posix_spawn_file_actions_t) {
+    let rc = spawnFileActionsAddCloseFrom(&actions, 3)
+    precondition(rc == 0, "posix_spawn_file_actions_addclosefrom_np: \(rc)")
+}
+
+/// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34+), which the Glibc module does not
+/// import (`<spawn.h>` declares it only under `_GNU_SOURCE`).
+@_silgen_name("posix_spawn_file_actions_addclosefrom_np")
+private func spawnFileActionsAddCloseFrom(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>, _ from: Int32) -> Int32
