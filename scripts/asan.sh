@@ -9,6 +9,8 @@
 #   scripts/asan.sh --filter VideoPipelineTests  # arguments go to `swift test`
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/sanitizer-reports.sh
+source scripts/lib/sanitizer-reports.sh
 
 scripts/start-rabbitmq.sh
 swift build --build-tests --sanitize=address --build-path .build-asan
@@ -29,12 +31,7 @@ EDGE_VIDEO_ISOLATED_LEAK_TEST=1 \
 # instruments (scripts/test.sh runs it).
 swift test --skip-build --sanitize=address --build-path .build-asan --no-parallel --skip PackageTests "$@" || status=$?
 
-count=0
-for file in "$reports"/asan.*; do
-    [ -e "$file" ] || continue
-    cat "$file" >&2
-    count=$((count + $(grep -c '^==[0-9]*==ERROR: \(AddressSanitizer\|LeakSanitizer\)' "$file" || true)))
-done
-echo "asan.sh: $count AddressSanitizer/LeakSanitizer report(s); swift test exited $status" >&2
-[ "$count" -eq 0 ] && exit "$status"
-exit 1
+verdict=0
+sanitizer_verdict asan.sh AddressSanitizer/LeakSanitizer "$reports/asan" \
+    '^==[0-9]*==ERROR: \(AddressSanitizer\|LeakSanitizer\)' "$status" || verdict=$?
+exit "$verdict"

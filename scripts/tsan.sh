@@ -8,6 +8,8 @@
 #   scripts/tsan.sh --filter SupervisionTests  # arguments go to `swift test`
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib/sanitizer-reports.sh
+source scripts/lib/sanitizer-reports.sh
 
 scripts/start-rabbitmq.sh
 
@@ -27,12 +29,6 @@ status=0
 # instruments (scripts/test.sh runs it).
 swift test --skip-build --sanitize=thread --build-path .build-tsan --no-parallel --skip PackageTests "$@" || status=$?
 
-count=0
-for file in "$reports"/tsan.*; do
-    [ -e "$file" ] || continue
-    cat "$file" >&2
-    count=$((count + $(grep -c '^WARNING: ThreadSanitizer' "$file" || true)))
-done
-echo "tsan.sh: $count ThreadSanitizer report(s); swift test exited $status" >&2
-[ "$count" -eq 0 ] && exit "$status"
-exit 1
+verdict=0
+sanitizer_verdict tsan.sh ThreadSanitizer "$reports/tsan" '^WARNING: ThreadSanitizer' "$status" || verdict=$?
+exit "$verdict"
