@@ -138,6 +138,14 @@ struct FrameQueueMilestoneTests {
         return task
     }
 
+    /// Awaits `task`, which must end within 10 s; cancels it otherwise, and when the test is
+    /// cancelled (its time limit), so that a waiter never woken fails the test instead of hanging it.
+    private func finished(_ task: Task<Void, any Error>) async throws {
+        try await within(.seconds(10), "the waiter woke") {
+            try await withTaskCancellationHandler { try await task.value } onCancel: { task.cancel() }
+        }
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func aWaiterWakesOnThePushThatReachesItsDropCountAndNotBefore() async throws {
         let queue = FrameQueue<Int>(capacity: 1)
@@ -147,7 +155,7 @@ struct FrameQueueMilestoneTests {
         #expect(queue.dropped == 1 && queue.watcherCount == 1)
         queue.push(3)  // 2 dropped: this push resumes the waiter
         #expect(queue.watcherCount == 0)
-        try await task.value
+        try await finished(task)
         #expect(queue.dropped == 2)
     }
 
@@ -162,7 +170,7 @@ struct FrameQueueMilestoneTests {
         #expect(queue.watcherCount == 1)
         queue.push(4)  // holds 3
         #expect(queue.watcherCount == 0)
-        try await task.value
+        try await finished(task)
         #expect(queue.count == 3)
     }
 
@@ -174,11 +182,11 @@ struct FrameQueueMilestoneTests {
         #expect(queue.watcherCount == 2)
         queue.push(1)
         queue.push(2)
-        try await early.value
+        try await finished(early)
         #expect(queue.watcherCount == 1)
         queue.push(3)
         queue.push(4)
-        try await late.value
+        try await finished(late)
         #expect(queue.watcherCount == 0 && queue.dropped == 3)
     }
 
