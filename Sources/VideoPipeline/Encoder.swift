@@ -1,4 +1,5 @@
 import CFFmpeg
+import DedicatedThread
 import Logging
 
 /// The encoder stage: takes captured frames (already scaled to the output size by ``Capture``)
@@ -47,8 +48,18 @@ public struct Encoder: Sendable {
     public func run() async throws {
         try configuration.validate()
         try await DedicatedExecutor.withDedicatedExecutor(name: String("enc-\(name)".prefix(15))) { executor in
-            try await withTaskExecutorPreference(executor) { try await encodeUntilCancelled() }
+            try await run(on: executor)
         }
+    }
+
+    /// Encodes as ``run()`` does, on `executor`'s thread, which the caller owns and may share with
+    /// other async work of the camera: a publisher running there too takes each JPEG without another
+    /// thread being woken. Encoding blocks the thread while it runs (about half a millisecond a
+    /// 320x180 frame), and so delays the other tasks of the executor by as much.
+    /// - Throws: as ``run()``.
+    public func run(on executor: DedicatedExecutor) async throws {
+        try configuration.validate()
+        try await withTaskExecutorPreference(executor) { try await encodeUntilCancelled() }
     }
 
     private func encodeUntilCancelled() async throws {
