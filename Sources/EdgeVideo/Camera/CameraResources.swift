@@ -35,7 +35,7 @@ final class CameraResources: Sendable {
 
     /// The most bytes of pictures waiting for the encoder (the newest frame is always kept): 1 MiB.
     /// Capture queues each frame already scaled to the output size, in buffers of its own, so this
-    /// counts output pixels: at 320×180 (86 KiB a frame) `queue_capacity` binds first (8 frames,
+    /// counts output pixels: at 320×180 (90 KiB a frame) `queue_capacity` binds first (8 frames,
     /// 0.7 MiB); an output of 640×360 keeps two frames, 720p or more one. It bounds what a
     /// camera with a large output size can pile up while its encoder stalls. (Before capture
     /// scaled, the queue held the decoder's own pictures, whose pool never shrinks; this bound
