@@ -4,8 +4,11 @@ import Durations
 import Foundation
 import Logging
 
-/// The capture stage: opens the source, decodes, samples at the configured fps and queues
-/// frames for the ``Encoder``.
+/// The capture stage: opens the source, decodes, samples at the configured fps, scales each kept
+/// frame to the output size and queues it for the ``Encoder``.
+///
+/// Scaling happens here, right after sampling, so the queue holds small frames of their own and
+/// the decoder gets its pictures back at once (``FrameScaler``).
 ///
 /// All libav work runs on a dedicated thread (`cap-<name>`), never on Swift's cooperative pool, and
 /// ``run()`` returns only once that thread has been joined. Its
@@ -40,18 +43,15 @@ public struct Capture: Sendable {
     /// - Returns: normally only when a `file://` source with `loop: false` has been read whole.
     /// - Throws: `CancellationError` when the task is cancelled; ``PipelineError`` otherwise:
     ///   `.stalled` when no frame arrived for the stall timeout, `.openFailed`, `.endOfStream`,
-    ///   `.readFailed`, `.unsupportedCodec`, `.invalidConfiguration`, ...
+    ///   `.readFailed`, `.unsupportedCodec`, `.scaleFailed` (a picture below 2x2),
+    ///   `.invalidConfiguration`, ...
     public func run() async throws {
         try configuration.validate()
         let kind = try SourceKind(url: configuration.url)
         _ = FFmpegLog.install
         let control = CaptureControl(stallTimeout: configuration.effectiveStallTimeout)
-        let initialSink = CaptureSink(
-            configuration: configuration, control: control, queue: output, counters: counters,
-            sampler: FrameSampler(fps: configuration.fps))
-        let logger = self.logger
-        let body: @Sendable () throws -> Void = {
-            var sink = initialSink
+        let body: @Sendable () throws -> Void = { [self] in
+            var sink = CaptureSink(configuration: configuration, control: control, queue: output, counters: counters)
             switch kind {
             case .testPattern(let options): try TestPatternSource(options: options).run(&sink)
             default: try LibavSource(kind: kind, logger: logger).run(&sink)

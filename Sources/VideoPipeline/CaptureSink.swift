@@ -3,16 +3,31 @@ import Durations
 import Foundation
 
 /// What a frame source running on the capture thread needs: configuration, the stop/stall
-/// control, and where sampled frames go.
-struct CaptureSink: Sendable {
+/// control, the sampler, the scaler, and where sampled frames go.
+///
+/// Made and used on the capture thread only (the scaler is not thread-safe).
+struct CaptureSink {
     let configuration: PipelineConfiguration
     let control: CaptureControl
     let queue: FrameQueue<CapturedFrame>
     let counters: PipelineCounters
     var sampler: FrameSampler
-    /// The source's frames point into memory the input owns and frees when it closes (V4L2's
-    /// mmap'd driver buffers): kept frames are copied before they leave the capture thread.
-    var framesOwnedByInput = false
+    /// Scales each kept frame to the output size into a frame of its own, so the queue never holds
+    /// the decoder's pictures nor memory the input owns (V4L2's mmap'd driver buffers, unmapped
+    /// when the input closes).
+    let scaler: FrameScaler
+
+    init(
+        configuration: PipelineConfiguration, control: CaptureControl, queue: FrameQueue<CapturedFrame>,
+        counters: PipelineCounters
+    ) {
+        self.configuration = configuration
+        self.control = control
+        self.queue = queue
+        self.counters = counters
+        sampler = FrameSampler(fps: configuration.fps)
+        scaler = FrameScaler(configuration: configuration)
+    }
 
     /// The recorded stop reason as an error to throw, or `nil`.
     func stopError() -> (any Error)? {
@@ -41,21 +56,24 @@ struct CaptureSink: Sendable {
         if control.shouldStop, let error = stopError() { throw error }
     }
 
-    /// Samples the frame at `time` and, if kept, queues it: a new reference to its buffers, or
-    /// a copy when the input owns them. (A frame without buffers of its own, `buf[0] == nil`,
-    /// is copied by `av_frame_ref` itself.) Queued frames outlive the input: they wait for the
-    /// encoder across restarts of the capture.
+    /// Samples the frame at `time` and, if kept, queues it scaled (``emit(_:time:)``).
     mutating func offer(_ frame: UnsafePointer<AVFrame>, time: Double, slack: Double = 0) throws {
         guard sampler.shouldKeep(time: time, slack: slack) else { return }
-        try emit(framesOwnedByInput ? OwnedFrame(copying: frame) : OwnedFrame(referencing: frame), time: time)
+        try emit(frame, time: time)
     }
 
-    /// Queues `picture`, waiting for room instead of dropping when the source is unpaced.
-    func emit(_ picture: OwnedFrame, time: Double) throws {
+    /// Scales `source` to the output size and queues the result, waiting for room instead of
+    /// dropping when the source is unpaced. The queued frame has buffers of its own: `source` can
+    /// go back to the decoder (or the input) as soon as this returns, and queued frames outlive
+    /// the input, waiting for the encoder across restarts of the capture.
+    /// - Throws: the stop reason; ``PipelineError`` `.scaleFailed` for a picture that cannot be
+    ///   scaled (then it is not counted as captured).
+    func emit(_ source: UnsafePointer<AVFrame>, time: Double) throws {
         if configuration.pacing == .unpaced {
             queue.waitForRoom { control.shouldStop }
             try checkStop()
         }
+        let picture = try scaler.scale(source)
         let now = wallClockMicros()
         let frame = CapturedFrame(picture: picture, capturedAtMicros: now, sourceTime: time)
         counters.frameCaptured(atMicros: now)

@@ -1,22 +1,23 @@
 import CFFmpeg
 
-/// A decoded, sampled frame on its way from ``Capture`` to ``Encoder``.
+/// A sampled frame on its way from ``Capture`` to ``Encoder``, already scaled to the output size
+/// (full-range yuv420p, ``FrameScaler``).
 ///
-/// Holds the decoded picture privately (freed when the last reference goes); only the metadata
-/// is public.
+/// Holds its picture privately, in buffers of its own (freed when the last reference goes, never
+/// the decoder's); only the metadata is public.
 public final class CapturedFrame: Sendable {
     /// When the frame was captured, µs since the Unix epoch.
     public let capturedAtMicros: Int64
     /// The source timestamp, seconds (monotonic across file loops).
     public let sourceTime: Double
-    /// Decoded width in pixels.
+    /// Width in pixels: the output size (the configured `width`, else the source's rounded down to even).
     public let width: Int
-    /// Decoded height in pixels.
+    /// Height in pixels: the output size (the configured `height`, else the source's rounded down to even).
     public let height: Int
     let picture: OwnedFrame
 
-    /// The bytes of the picture's buffers (what holding this frame keeps allocated; for a decoded
-    /// frame, buffers of the decoder's pool, which grows to the most frames held at once).
+    /// The bytes of the picture's buffers (what holding this frame keeps allocated): about
+    /// 1.6 bytes a pixel of the output size with libav's padding, 90 KiB at 320x180.
     public let byteCount: Int
 
     init(picture: OwnedFrame, capturedAtMicros: Int64, sourceTime: Double) {
@@ -54,8 +55,8 @@ public struct EncodedFrame: Sendable, Hashable {
 
 /// Owns one `AVFrame` and frees it exactly once.
 ///
-/// `@unchecked Sendable`: the frame is written only by the thread that creates it, before the
-/// owner is handed through a ``FrameQueue``; afterwards it is only read (by one encoder).
+/// `@unchecked Sendable`: the frame is written by the thread that creates it before the owner is
+/// handed through a ``FrameQueue``, and afterwards only by the one encoder that took it.
 final class OwnedFrame: @unchecked Sendable {
     let pointer: UnsafeMutablePointer<AVFrame>
 
@@ -65,24 +66,6 @@ final class OwnedFrame: @unchecked Sendable {
             throw PipelineError(.resourceExhausted, "av_frame_alloc failed")
         }
         pointer = frame
-    }
-
-    /// Takes a new reference to `source`'s buffers (no pixel copy).
-    convenience init(referencing source: UnsafePointer<AVFrame>) throws {
-        try self.init()
-        try FFmpegCall.check(av_frame_ref(pointer, source), .resourceExhausted, "av_frame_ref")
-    }
-
-    /// Copies `source`'s pixels into buffers of its own, for a frame whose memory belongs to
-    /// the input (V4L2's mmap'd driver buffers) and ends when the input closes.
-    convenience init(copying source: UnsafePointer<AVFrame>) throws {
-        try self.init()
-        pointer.pointee.format = source.pointee.format
-        pointer.pointee.width = source.pointee.width
-        pointer.pointee.height = source.pointee.height
-        try FFmpegCall.check(av_frame_get_buffer(pointer, 0), .resourceExhausted, "av_frame_get_buffer")
-        try FFmpegCall.check(av_frame_copy(pointer, source), .resourceExhausted, "av_frame_copy")
-        try FFmpegCall.check(av_frame_copy_props(pointer, source), .resourceExhausted, "av_frame_copy_props")
     }
 
     deinit {

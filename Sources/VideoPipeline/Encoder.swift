@@ -1,15 +1,16 @@
 import CFFmpeg
+import DedicatedThread
 import Logging
 
-/// The encoder stage: takes captured frames, scales them to the configured size and encodes
-/// them as JPEG (libavcodec's mjpeg), numbering each from the camera's ``FrameSequence``.
+/// The encoder stage: takes captured frames (already scaled to the output size by ``Capture``)
+/// and encodes them as JPEG (libavcodec's mjpeg), numbering each from the camera's ``FrameSequence``.
 ///
-/// Scaling and encoding (a few milliseconds of CPU per frame) run on a dedicated thread
+/// Encoding (about half a millisecond of CPU per 320x180 frame) runs on a dedicated thread
 /// (`enc-<name>`, a task executor), never on the cooperative pool; ``run()`` joins that thread
-/// before it returns. Contexts and frames are
-/// reused between frames (rebuilt only when the input size changes).
+/// before it returns. The encoder context is reused between frames (reopened only when the
+/// picture size changes).
 public struct Encoder: Sendable {
-    /// Size and quality come from here (`width`, `height`, `quality`).
+    /// The quality comes from here (`quality`); the size from the captured frames.
     public let configuration: PipelineConfiguration
     /// Captured frames, from the camera's capture queue.
     public let input: FrameQueue<CapturedFrame>
@@ -21,7 +22,7 @@ public struct Encoder: Sendable {
     public let sequence: FrameSequence
     /// Names the encoder thread `enc-<name>` (Linux keeps 15 characters), e.g. the camera id.
     public let name: String
-    /// Called on the encoder thread with each frame and its scale + encode time, before it is
+    /// Called on the encoder thread with each frame and its encode time, before it is
     /// queued; keep it short (it must not block).
     public let onEncoded: (@Sendable (EncodedFrame, Duration) -> Void)?
 
@@ -43,12 +44,22 @@ public struct Encoder: Sendable {
     /// Encodes frames until cancelled; when cancelled, first encodes the frames already queued in
     /// ``input`` (without waiting for more, at most its capacity) and queues them in ``output``.
     /// - Throws: `CancellationError` when cancelled; ``PipelineError`` (`.encodeFailed`,
-    ///   `.scaleFailed`, `.invalidConfiguration`) when a frame cannot be encoded.
+    ///   `.invalidConfiguration`) when a frame cannot be encoded.
     public func run() async throws {
         try configuration.validate()
         try await DedicatedExecutor.withDedicatedExecutor(name: String("enc-\(name)".prefix(15))) { executor in
-            try await withTaskExecutorPreference(executor) { try await encodeUntilCancelled() }
+            try await run(on: executor)
         }
+    }
+
+    /// Encodes as ``run()`` does, on `executor`'s thread, which the caller owns and may share with
+    /// other async work of the camera: a publisher running there too takes each JPEG without another
+    /// thread being woken. Encoding blocks the thread while it runs (about half a millisecond a
+    /// 320x180 frame), and so delays the other tasks of the executor by as much.
+    /// - Throws: as ``run()``.
+    public func run(on executor: DedicatedExecutor) async throws {
+        try configuration.validate()
+        try await withTaskExecutorPreference(executor) { try await encodeUntilCancelled() }
     }
 
     private func encodeUntilCancelled() async throws {

@@ -16,7 +16,6 @@ struct InputOwnedTestSource {
     static let poison: UInt8 = 0xEE
 
     func run(_ sink: inout CaptureSink) throws {
-        sink.framesOwnedByInput = true
         let lumaSize = width * height
         let size = lumaSize + 2 * (lumaSize / 4)
         guard let memory = malloc(size)?.assumingMemoryBound(to: UInt8.self) else {

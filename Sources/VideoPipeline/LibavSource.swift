@@ -11,8 +11,8 @@ struct LibavSource {
     func run(_ sink: inout CaptureSink) throws {
         let configuration = sink.configuration
         // libavdevice's v4l2 packets (and the rawvideo frames decoded from them without a copy)
-        // point into the driver's mmap'd buffers, unmapped when the input closes.
-        if case .v4l2 = kind { sink.framesOwnedByInput = true }
+        // point into the driver's mmap'd buffers, unmapped when the input closes: the sink queues
+        // scaled frames of their own, never those.
         let input = try LibavInput(control: sink.control)
         if case .v4l2 = kind, let error = CFFmpeg_load_avdevice() {
             throw PipelineError(.openFailed, "V4L2 needs libavdevice (Debian: libavdevice59): \(String(cString: error))")

@@ -1,7 +1,7 @@
 /// Expands limited-range ("TV", 16...235 luma, 16...240 chroma) 8-bit YUV samples to full range
 /// (0...255), which JPEG (JFIF) requires, through two 256-entry tables.
 ///
-/// ``JPEGSession`` scales a limited-range source without swscale's range conversion and applies
+/// ``FrameScaler`` scales a limited-range source without swscale's range conversion and applies
 /// this to the smaller, scaled picture instead: swscale 5.1 converts the range on every source
 /// line in plain C, which cost more than the whole scale at 640×360 → 320×180 (bench/fleet/run.py
 /// in README.md's "Memory and CPU per camera vs one ffmpeg per camera"). Values outside the

@@ -25,7 +25,8 @@ struct TestPatternSource {
             sink.counters.frameDecoded()
             sink.control.frameArrived()
             if sink.sampler.shouldKeep(time: time) {
-                try sink.emit(draw(index), time: time)
+                let picture = try draw(index)
+                try withExtendedLifetime(picture) { try sink.emit(picture.pointer, time: time) }
             }
             index += 1
         }

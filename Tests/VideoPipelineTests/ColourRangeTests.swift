@@ -37,8 +37,8 @@ struct ColourRangeTests {
     }
 }
 
-/// Encodes a 640x360 frame of horizontal luma bands (neutral chroma) to 320x180 with
-/// ``JPEGSession``, decodes the JPEG with libav's mjpeg decoder and returns the mean luma of the
+/// Scales a 640x360 frame of horizontal luma bands (neutral chroma) to 320x180 with
+/// ``FrameScaler``, as the capture thread does, encodes it with ``JPEGSession``, decodes the JPEG with libav's mjpeg decoder and returns the mean luma of the
 /// middle rows of each band.
 private func encodeAndDecodeLuma(bands: [UInt8], format: AVPixelFormat, range: AVColorRange) throws -> [Int] {
     let source = try OwnedFrame()
@@ -56,9 +56,9 @@ private func encodeAndDecodeLuma(bands: [UInt8], format: AVPixelFormat, range: A
     for plane in 1...2 {
         for y in 0..<180 { (frame.plane(plane)! + y * frame.lineSize(plane)).update(repeating: 128, count: 320) }
     }
-    let session = try JPEGSession(
-        configuration: PipelineConfiguration(url: "testsrc:", fps: 5, width: 320, height: 180, quality: 2))
-    let jpeg = try session.encode(frame).bytes
+    let configuration = PipelineConfiguration(url: "testsrc:", fps: 5, width: 320, height: 180, quality: 2)
+    let scaled = try withExtendedLifetime(source) { try FrameScaler(configuration: configuration).scale(frame) }
+    let jpeg = try withExtendedLifetime(scaled) { try JPEGSession(configuration: configuration).encode(scaled.pointer).bytes }
 
     let decoder = avcodec_alloc_context3(avcodec_find_decoder(AV_CODEC_ID_MJPEG))
     var context = decoder

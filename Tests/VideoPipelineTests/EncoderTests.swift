@@ -74,8 +74,11 @@ struct EncoderTests {
     func stoppingCaptureThenEncoderLosesNoCapturedFrame() async throws {
         // The camera subtree's stop order: capture first (awaited), then the encoder. A 720p source
         // read unpaced outruns the encoder, so frames are queued between them when it is cancelled.
+        // Nobody reads the JPEGs from the 10th until the stop, so their queue must hold whatever a
+        // loaded machine encodes meanwhile (since capture scales, the two threads share the work
+        // and the pair runs faster: 64 overflowed once).
         let config = PipelineConfiguration(url: "testsrc:?size=1280x720&rate=30", fps: 30, pacing: .unpaced)
-        let pipeline = Pipeline(config, capacity: 8)
+        let pipeline = Pipeline(config, capacity: 8, encodedCapacity: 100_000)
         let encoder = Task { try await pipeline.encoder(name: "stop").run() }
         var seqs: [Int64] = []
         try await withCapture(pipeline.capture(name: "stop")) { _ in

@@ -1,3 +1,4 @@
+import CFFmpeg
 import Foundation
 import Testing
 @testable import VideoPipeline
@@ -18,6 +19,28 @@ struct FileSourceTests {
         #expect(snapshot.dropped == 0)
         let first = try await pipeline.captured.next()
         #expect(first.width == 320 && first.height == 240)
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func decodedPicturesAreScaledBeforeTheyAreQueued() async throws {
+        // The capture queue must hold output-size frames of their own, never the decoder's
+        // 640x360 pictures: those would pin the decoder's frame pool while they wait.
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let clip = try Fixtures.h264Clip(in: directory, seconds: 1, size: "640x360", rate: 10, gop: 10)
+        let config = PipelineConfiguration(url: "file://" + clip.path, fps: 10, width: 160, height: 90, loop: false, pacing: .unpaced)
+        let pipeline = Pipeline(config, capacity: 100)
+        try await pipeline.capture().run()
+        var frames: [CapturedFrame] = []
+        while let frame = pipeline.captured.tryNext() { frames.append(frame) }
+        #expect(frames.count == 10)
+        for frame in frames {
+            #expect(frame.width == 160 && frame.height == 90)
+            // A 640x360 yuv420p picture is at least 345,600 bytes; a 160x90 one about 22,000.
+            #expect(frame.byteCount > 0 && frame.byteCount < 640 * 360 * 3 / 8, "\(frame.byteCount) bytes queued")
+            #expect(frame.picture.pointer.pointee.format == AV_PIX_FMT_YUV420P.rawValue)
+            #expect(frame.picture.pointer.pointee.color_range == AVCOL_RANGE_JPEG)
+        }
     }
 
     @Test(.timeLimit(.minutes(2)))

@@ -23,7 +23,7 @@ struct HTTPSourceTests {
         let task = Task { try await pipeline.capture(name: "http").run() }
         try await readFrames(1, from: pipeline, task)
         let frame = try await pipeline.captured.next()
-        #expect(frame.width == 320 && frame.height == 240)
+        #expect(frame.width == 160 && frame.height == 120)  // scaled on the capture thread
         let jpeg = try pipeline.encoder().encode(frame, with: JPEGSession(configuration: config))
         #expect(JPEGInfo(jpeg.jpeg).map { [$0.width, $0.height] } == [160, 120])
 

@@ -112,7 +112,8 @@ struct HostileInputTests {
             let encoded = try await withCapture(pipeline.capture(name: "8k")) { task in
                 try await readFrames(1, from: pipeline, task, timeout: .seconds(60))
                 let frame = try await pipeline.captured.next()
-                #expect(frame.width == 7680 && frame.height == 4320)
+                // Queued already scaled: an 8K picture never waits in the queue unless 8K is the output.
+                #expect(frame.width == (width ?? 7680) && frame.height == (height ?? 4320))
                 return try pipeline.encoder().encode(frame, with: JPEGSession(configuration: config))
             }
             #expect(encoded.width == (width ?? 7680) && encoded.height == (height ?? 4320))
@@ -176,7 +177,7 @@ struct HostileInputTests {
     }
 
     @Test(.timeLimit(.minutes(2)))
-    func framesTheEncoderCannotTakeFailTheEncoderClearly() async throws {
+    func framesTooSmallToEncodeFailTheCaptureClearly() async throws {
         let directory = try Fixtures.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         // A camera sending 1x1 grey frames: below the JPEG encoder's 2x2.
@@ -186,16 +187,16 @@ struct HostileInputTests {
         try Fixtures.ffmpeg(["-f", "rawvideo", "-pix_fmt", "gray", "-video_size", "1x1", "-framerate", "5", "-i", raw.path, "-c:v", "ffv1", path])
         let config = PipelineConfiguration(url: "file://" + path, fps: 5, loop: false, pacing: .unpaced)
         let pipeline = Pipeline(config, capacity: 64)
-        try await Task { try await pipeline.capture(name: "tiny").run() }.value
-        #expect(pipeline.captured.count > 0)
-        let encoder = Task { try await pipeline.encoder(name: "tiny").run() }
-        let result = await encoder.result
+        // The capture thread scales each kept frame to the output size, so it is the one to refuse.
+        let result = await Task { try await pipeline.capture(name: "tiny").run() }.result
         guard case .failure(let error) = result, let failure = error as? PipelineError else {
-            Issue.record("encoder did not fail: \(result)")
+            Issue.record("capture did not fail: \(result)")
             return
         }
         #expect(failure.code == .scaleFailed)
         #expect(failure.message.contains("1x1"), "\(failure)")
-        #expect(pipeline.counters.snapshot().framesEncoded == 0)
+        let counters = pipeline.counters.snapshot()
+        #expect(counters.framesDecoded > 0)
+        #expect(counters.framesCaptured == 0 && pipeline.captured.count == 0)
     }
 }

@@ -33,6 +33,7 @@ struct TestPatternTests {
         let pipeline = Pipeline(config)
         let frame = try await withCapture(pipeline.capture()) { _ in
             let captured = try await pipeline.captured.next()
+            #expect(captured.width == 160 && captured.height == 120)
             let session = try JPEGSession(configuration: config)
             return try pipeline.encoder().encode(captured, with: session)
         }
@@ -80,8 +81,9 @@ struct TestPatternTests {
 
     @Test(.timeLimit(.minutes(1)))
     func aByteLimitedQueueHoldsOnlyTheDecodedFramesThatFit() async throws {
-        // 640x360 pictures (at least 345,600 bytes each), paced at 30 fps with nobody consuming,
-        // into a queue of 8 frames and 1 MiB: it overflows by bytes, long before 8 frames.
+        // 640x360 pictures with no output size set (so queued at 640x360, at least 345,600 bytes
+        // each), paced at 30 fps with nobody consuming, into a queue of 8 frames and 1 MiB: it
+        // overflows by bytes, long before 8 frames.
         let config = PipelineConfiguration(url: "testsrc:?size=640x360&rate=30", fps: 30)
         let queue = FrameQueue<CapturedFrame>(capacity: 8, byteLimit: 1 << 20, cost: { $0.byteCount })
         let counters = PipelineCounters()

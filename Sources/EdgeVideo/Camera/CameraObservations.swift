@@ -10,7 +10,7 @@ import VideoPipeline
 ///
 /// Kept across the generations of a camera's subtree, like its counters. Thread-safe.
 final class CameraObservations: Sendable {
-    /// Scale + JPEG encode time of each frame (`edge_video_encode_duration_seconds`).
+    /// JPEG encode time of each frame (`edge_video_encode_duration_seconds`; the capture thread scales).
     let encodeDuration: CoreMetrics.Timer
     /// From `captured_at_us` to the broker's confirm (`edge_video_capture_to_confirm_seconds`).
     let captureToConfirm: CoreMetrics.Timer

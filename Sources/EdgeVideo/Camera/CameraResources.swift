@@ -33,11 +33,13 @@ final class CameraResources: Sendable {
     /// The broker link as the status shows it.
     let link: BrokerLinkState
 
-    /// The most bytes of decoded pictures waiting for the encoder (the newest frame is always
-    /// kept): 1 MiB, two 640×360 frames, one 720p or 1080p frame. Queued pictures hold buffers of
-    /// the decoder's pool, which never shrinks, so every frame the queue may hold is memory the
-    /// camera keeps for good: 8 cameras measured 10 MiB less anonymous PSS with this bound than with
-    /// 8 frames alone (bench/fleet/levers.py; README.md, "Memory and CPU per camera").
+    /// The most bytes of pictures waiting for the encoder (the newest frame is always kept): 1 MiB.
+    /// Capture queues each frame already scaled to the output size, in buffers of its own, so this
+    /// counts output pixels: at 320×180 (90 KiB a frame) `queue_capacity` binds first (8 frames,
+    /// 0.7 MiB); an output of 640×360 keeps two frames, 720p or more one. It bounds what a
+    /// camera with a large output size can pile up while its encoder stalls. (Before capture
+    /// scaled, the queue held the decoder's own pictures, whose pool never shrinks; this bound
+    /// then cut 10 MiB of PSS at 8 cameras: README.md, "Memory and CPU per camera".)
     /// The encoder takes a frame within milliseconds, so this drops frames only when it stalls.
     static let capturedByteLimit = 1 << 20
 

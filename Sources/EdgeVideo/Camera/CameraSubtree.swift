@@ -1,4 +1,5 @@
 import AMQPPublisher
+import DedicatedThread
 import Durations
 import Logging
 import Supervision
@@ -49,11 +50,20 @@ final class CameraSubtree: Sendable {
                 onEncoded: { [observations = resources.observations] frame, duration in
                     observations.encoded(frame, in: duration)
                 })
-            try await startChildren([
-                ChildSpec(id: "publisher", shutdownTimeout: shutdown) { try await publisher.run() },
-                ChildSpec(id: "encoder", shutdownTimeout: shutdown) { try await encoder.run() },
-                ChildSpec(id: "capture", shutdownTimeout: shutdown) { try await capture.run() },
-            ])
+            // One thread for the generation's encoder and publisher (with its confirm drainer): the
+            // encoder encodes on it, and a JPEG it queues is taken by the publisher on the same
+            // thread, with no cooperative-pool thread woken per frame (README.md, "Memory and CPU
+            // per camera"). It outlives every child of the generation and is joined before the
+            // scope returns.
+            try await DedicatedExecutor.withDedicatedExecutor(name: String("enc-\(name)".prefix(15))) { executor in
+                try await startChildren([
+                    ChildSpec(id: "publisher", shutdownTimeout: shutdown) {
+                        try await withTaskExecutorPreference(executor) { try await publisher.run() }
+                    },
+                    ChildSpec(id: "encoder", shutdownTimeout: shutdown) { try await encoder.run(on: executor) },
+                    ChildSpec(id: "capture", shutdownTimeout: shutdown) { try await capture.run() },
+                ])
+            }
         }
     }
 

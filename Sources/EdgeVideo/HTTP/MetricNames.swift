@@ -48,7 +48,7 @@ enum MetricNames {
         queueDepth: "Frames in a camera's queues (capture: for the encoder; encode: for the publisher; pending: kept for republishing).",
         lastFrameAge: "Seconds since the camera last captured a frame (absent before the first).",
         cameraState: "1 for the state the camera's subtree is in, 0 for the others.",
-        encodeDuration: "Time to scale and JPEG-encode one frame.",
+        encodeDuration: "Time to JPEG-encode one frame (scaled beforehand by the capture thread).",
         captureToConfirm: "Time from a frame's capture (captured_at_us) to the broker's confirm of its message.",
         liveTasks: "Tasks started by the supervision tree that have not returned.",
         threads: "Threads of the edge-video process.",

@@ -78,13 +78,14 @@ func measure<T>(_ body: () async throws -> T) async rethrows -> (T, Duration) {
 struct Pipeline {
     let configuration: PipelineConfiguration
     let captured: FrameQueue<CapturedFrame>
-    let encoded = FrameQueue<EncodedFrame>(capacity: 64)
+    let encoded: FrameQueue<EncodedFrame>
     let counters = PipelineCounters()
     let sequence: FrameSequence
 
-    init(_ configuration: PipelineConfiguration, capacity: Int = 8, firstSeq: Int64 = 0) {
+    init(_ configuration: PipelineConfiguration, capacity: Int = 8, encodedCapacity: Int = 64, firstSeq: Int64 = 0) {
         self.configuration = configuration
         self.captured = FrameQueue(capacity: capacity)
+        self.encoded = FrameQueue(capacity: encodedCapacity)
         self.sequence = FrameSequence(next: firstSeq)
     }
 

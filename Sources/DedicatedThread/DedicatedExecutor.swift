@@ -1,15 +1,17 @@
-import DedicatedThread
-import Foundation
 import Locking
 
-/// A task executor backed by one dedicated thread, so that CPU-heavy C calls (scaling, JPEG
-/// encoding) of a stage never occupy Swift's cooperative pool.
+/// A task executor backed by one ``DedicatedThread``, so that CPU-heavy C calls (scaling, JPEG
+/// encoding) never occupy Swift's cooperative pool, and so that async work sharing the thread
+/// hands values to each other without waking another thread.
 ///
-/// Use it through ``withDedicatedExecutor(name:_:)``, which joins the thread before it returns.
+/// Use it through ``withDedicatedExecutor(name:_:)``, which joins the thread before it returns, and
+/// `withTaskExecutorPreference(_:operation:)` for the tasks that should run on it. A job that
+/// blocks blocks every task of the executor: share one only between tasks that may wait for each
+/// other (a camera's encoder and publisher).
 ///
 /// `@unchecked Sendable`: a small box whose only mutable state (`jobs`, `stopped`) is guarded by
 /// `condition`.
-final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
+public final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
     private let condition = Condition()
     private var jobs: [UnownedJob] = []
     private var stopped = false
@@ -18,8 +20,11 @@ final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
 
     /// Runs `body` with a new executor whose thread is named `name`; stops and joins the thread
     /// (once the jobs queued on it have run) before returning, whether `body` returned or threw.
-    /// - Throws: what `body` threw, or `DedicatedThreadError` when no thread could be started.
-    static func withDedicatedExecutor<T>(
+    ///
+    /// Every task with a preference for the executor must have ended when `body` returns (run them
+    /// as child tasks of `body`, or of a scope that `body` awaits).
+    /// - Throws: what `body` threw, or ``DedicatedThreadError`` when no thread could be started.
+    public static func withDedicatedExecutor<T>(
         name: String, _ body: (DedicatedExecutor) async throws -> T
     ) async throws -> T {
         let executor = DedicatedExecutor()
@@ -35,7 +40,8 @@ final class DedicatedExecutor: TaskExecutor, @unchecked Sendable {
         return try result.get()
     }
 
-    func enqueue(_ job: consuming ExecutorJob) {
+    /// Queues `job` to run on the executor's thread (called by the Swift runtime).
+    public func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
         condition.lock()
         jobs.append(job)
