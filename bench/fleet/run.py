@@ -136,9 +136,10 @@ def measure(pids, seconds, warmup):
     }
 
 
-def write_config(directory, url, exchange, rtsp, count, camera_extra=None):
+def write_config(directory, url, exchange, rtsp, count, camera_extra=None, settings=()):
     """Writes the edge-video configuration of a fleet run (N cameras of the RTSP server, 320x180
-    JPEG at 5 fps) into directory; returns its path. bench/fleet/levers.py uses it too."""
+    JPEG at 5 fps) into directory; returns its path. settings: (dotted key, value) pairs set on top
+    (--set). bench/fleet/levers.py uses it too."""
     config = {
         "amqp": {"urls": [url], "exchange": exchange},
         "status": {"file": "status.json"},
@@ -149,6 +150,12 @@ def write_config(directory, url, exchange, rtsp, count, camera_extra=None):
             for i in range(count)
         ],
     }
+    for key, value in settings:
+        *parents, last = key.split(".")
+        section = config
+        for name in parents:
+            section = section.setdefault(name, {})
+        section[last] = value
     path = os.path.join(directory, "supervision.json")
     with open(path, "w") as f:
         json.dump(config, f)
@@ -159,7 +166,7 @@ def run_edge_video(args, rtsp, count):
     exchange = f"bench.fleet.{uuid.uuid4().hex[:8]}"
     consumer = Consumer(args.consumer, args.url, exchange)
     directory = tempfile.mkdtemp(prefix="ev-fleet-")
-    path = write_config(directory, args.url, exchange, rtsp, count)
+    path = write_config(directory, args.url, exchange, rtsp, count, settings=args.set)
     env = dict(os.environ, **args.env)
     app = subprocess.Popen([args.binary, "run", "--config", path], stderr=subprocess.DEVNULL, env=env)
     try:
@@ -216,8 +223,11 @@ def main():
     parser.add_argument("--url", default="amqp://guest:guest@127.0.0.1:5672/%2f")
     parser.add_argument("--dump", help="append every delivered message's stamps to this file (JSON lines)")
     parser.add_argument("--env", action="append", default=[], help="NAME=VALUE for edge-video (a lever)")
+    parser.add_argument("--set", action="append", default=[],
+                        help="KEY=JSON set in edge-video's configuration, e.g. memory.release_startup_pages=false")
     args = parser.parse_args()
     args.env = dict(e.split("=", 1) for e in args.env)
+    args.set = [(k, json.loads(v)) for k, v in (s.split("=", 1) for s in args.set)]
     counts = [int(c) for c in args.counts.split(",")]
     out = os.path.join(ROOT, "bench/out")
     os.makedirs(out, exist_ok=True)

@@ -38,6 +38,40 @@ extension Appliance {
         }
     }
 
+    /// Releases the pages only start-up touched (``StartupPages``) once per configuration
+    /// generation, when ``StartupPagesPolicy`` says start-up is over; while `memory.release_startup_pages`
+    /// is on. Samples the tree every second.
+    func releaseStartupPages() async {
+        let start = ContinuousClock.now
+        var policy = StartupPagesPolicy()
+        while !Task.isCancelled {
+            let current = state.current
+            if policy.hasReleased(generation: current.generation) {
+                do { try await Task.sleep(for: .seconds(1)) } catch { return }
+                continue
+            }
+            let delivered = fleet.snapshot().cameras.mapValues(\.confirmed)
+            let due = policy.shouldRelease(
+                generation: current.generation, delivered: delivered, at: (ContinuousClock.now - start).seconds)
+            if due && current.config.memory.releaseStartupPages {
+                do {
+                    let released = try await StartupPages.release()
+                    logger.info(
+                        "released start-up pages",
+                        metadata: [
+                            "mappings": "\(released.mappings)", "resident_kib": "\(released.residentKiB)",
+                            "remaining_kib": "\(released.remainingKiB)", "binary_kib": "\(released.binaryKiB)",
+                            "binary_remaining_kib": "\(released.binaryRemainingKiB)",
+                            "config_generation": "\(current.generation)",
+                        ])
+                } catch {
+                    logger.warning("cannot release start-up pages", metadata: ["error": "\(error)"])
+                }
+            }
+            do { try await Task.sleep(for: .seconds(1)) } catch { return }
+        }
+    }
+
     /// Requests a reload whenever the configuration file is written or replaced.
     func watch(requestReload: AsyncStream<Void>.Continuation) async {
         do {

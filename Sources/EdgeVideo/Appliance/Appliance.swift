@@ -88,6 +88,7 @@ public struct Appliance: Service {
                 logger.info("edge-video started", metadata: ["cameras": "\(config.cameras.count)", "config": "\(state.path)"])
                 notify { try notifier.ready(status: summary()) }
                 group.addTask { await reportStatusLine(); return .helper }
+                group.addTask { await releaseStartupPages(); return .helper }
                 group.addTask { await handle(signals, requestReload: requestReload); return .helper }
                 group.addTask { await watch(requestReload: requestReload); return .helper }
                 group.addTask {

@@ -6,7 +6,7 @@ extension AppConfig {
     /// The keys each object of the file may hold, by schema location (`cameras[]` for an entry of
     /// `cameras`). The schema test checks `supervision.schema.json` against this table.
     static let allowedKeys: [String: [String]] = [
-        "": ["$schema", "amqp", "status", "supervision", "logging", "http", "cameras"],
+        "": ["$schema", "amqp", "status", "supervision", "logging", "http", "memory", "cameras"],
         "amqp": [
             "urls", "exchange", "exchange_type", "routing_key", "persistent", "mandatory", "heartbeat_s",
             "connect_timeout_s", "confirm_timeout_s", "in_flight_window", "tls", "password_file",
@@ -17,6 +17,7 @@ extension AppConfig {
         "supervision.backoff": ["initial_s", "max_s", "multiplier", "jitter"],
         "logging": ["level", "format"],
         "http": ["enabled", "address", "port"],
+        "memory": ["release_startup_pages"],
         "cameras[]": [
             "id", "url", "password_file", "fps", "width", "height", "jpeg_quality", "stall_timeout_s", "queue_capacity",
             "loop",
@@ -86,6 +87,9 @@ extension AppConfig {
             reader.fail("logging.format", "must be one of text, json")
         }
         config.http = readHTTP(reader.object(top["http"], at: "http", allowed: allowedKeys["http"]!), reader)
+        let memory = reader.object(top["memory"], at: "memory", allowed: allowedKeys["memory"]!)
+        config.memory.releaseStartupPages = reader.bool(
+            memory, "release_startup_pages", at: "memory", default: config.memory.releaseStartupPages)
         config.cameras = readCameras(top, reader, files)
         checkRoutingKeys(config, reader)
         if reader.issues.isEmpty { checkAsTheServiceRuns(config, reader) }

@@ -16,6 +16,8 @@ public struct AppConfig: Sendable, Equatable, Encodable {
     public var logging: Logging
     /// The HTTP endpoint (metrics, health, status, latest frames).
     public var http: HTTP
+    /// What the process gives back to the kernel.
+    public var memory: Memory
     /// The cameras, in start order.
     public var cameras: [Camera]
 
@@ -145,6 +147,17 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         public var port = 9464
     }
 
+    /// The `memory` section. It applies live: a reload that changes it takes effect at once.
+    public struct Memory: Sendable, Equatable, Encodable {
+        /// Once start-up is over, hand the kernel back the pages of the program's own files that
+        /// only start-up touched (``StartupPages``).
+        public var releaseStartupPages = true
+
+        enum CodingKeys: String, CodingKey {
+            case releaseStartupPages = "release_startup_pages"
+        }
+    }
+
     /// One entry of `cameras`.
     public struct Camera: Sendable, Equatable, Encodable {
         /// Unique id, 1-64 characters of `[A-Za-z0-9._-]`.
@@ -192,6 +205,7 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         supervision = Supervision()
         logging = Logging()
         http = HTTP()
+        memory = Memory()
         self.cameras = cameras
     }
 }

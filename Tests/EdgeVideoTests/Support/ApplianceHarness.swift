@@ -65,9 +65,11 @@ final class ApplianceHarness: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Runs `rabbitmqctl` (quietly, on `node` or the shared node) and returns its stdout; throws on a non-zero exit.
+    /// Runs `rabbitmqctl` (quietly, on `node` or the shared node) and returns its stdout; throws on a
+    /// non-zero exit. Stopped after `timeout`: a test that failed while its scratch node was frozen
+    /// (SIGSTOP) still deletes its vhost in `deinit`, before the node is thawed, and must not hang there.
     @discardableResult
-    static func rabbitmqctl(_ arguments: [String], node: String? = nil) throws -> String {
+    static func rabbitmqctl(_ arguments: [String], node: String? = nil, timeout: Double = 60) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/rabbitmqctl")
         process.arguments = (node.map { ["-n", $0] } ?? []) + ["-q"] + arguments
@@ -75,6 +77,9 @@ final class ApplianceHarness: Sendable {
         process.standardOutput = out
         process.standardError = Pipe()
         try process.run()
+        let watchdog = DispatchWorkItem { if process.isRunning { process.terminate() } }
+        DispatchQueue.global().asyncAfter(deadline: .now() + timeout, execute: watchdog)
+        defer { watchdog.cancel() }
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
