@@ -23,6 +23,11 @@ export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:log_path=$reports/asan}"
 # exitcode=0: a leak must not change an edge-video subprocess's exit status (tests check it);
 # the script counts the reports instead.
 export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/scripts/lsan-suppressions.txt:print_suppressions=0:exitcode=0}"
+# No Swift backtracer: when an edge-video subprocess crashed, the runtime's backtracer read the
+# other threads' stacks (its memserver), which ASan reported as a stack-buffer-underflow and aborted
+# on, so the crash's own message never reached the test. The runtime then prints the fatal error
+# alone, which the failing test shows with the subprocess's stderr.
+export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
 export EDGE_VIDEO_BINARY="$PWD/.build-asan/debug/edge-video"
 status=0
 EDGE_VIDEO_ISOLATED_LEAK_TEST=1 \
