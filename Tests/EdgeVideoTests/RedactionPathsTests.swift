@@ -289,6 +289,8 @@ func runCommand(_ arguments: [String]) async throws -> (code: Int32, output: Str
     let handle = FileHandle(forWritingAtPath: file)
     process.standardOutput = handle
     process.standardError = handle
+    // Closed here: otherwise they stayed open in the test runner after the child had exited.
+    defer { try? handle?.close() }
     let code: Int32 = try await withCheckedThrowingContinuation { continuation in
         process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
         do { try process.run() } catch { continuation.resume(throwing: error) }

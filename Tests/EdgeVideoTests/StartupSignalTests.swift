@@ -124,8 +124,14 @@ func runStatusCommand(config: String, timeout: Int = 30) async throws -> (code: 
     let process = Process()
     process.executableURL = URL(fileURLWithPath: ApplianceHarness.binary)
     process.arguments = ["status", "--json", "--timeout", "\(timeout)", "--config", config]
-    process.standardOutput = FileHandle(forWritingAtPath: base + ".out")
-    process.standardError = FileHandle(forWritingAtPath: base + ".err")
+    let out = FileHandle(forWritingAtPath: base + ".out"), err = FileHandle(forWritingAtPath: base + ".err")
+    process.standardOutput = out
+    process.standardError = err
+    // Closed here: otherwise they stayed open in the test runner after the child had exited.
+    defer {
+        try? out?.close()
+        try? err?.close()
+    }
     let code: Int32 = try await withCheckedThrowingContinuation { continuation in
         process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
         do { try process.run() } catch { continuation.resume(throwing: error) }
