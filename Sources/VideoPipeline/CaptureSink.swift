@@ -73,8 +73,9 @@ struct CaptureSink {
             queue.waitForRoom { control.shouldStop }
             try checkStop()
         }
-        let picture = try scaler.scale(source)
+        // Stamped before scaling: capture -> delivery includes the scale, as it did when the encoder scaled.
         let now = wallClockMicros()
+        let picture = try scaler.scale(source)
         let frame = CapturedFrame(picture: picture, capturedAtMicros: now, sourceTime: time)
         counters.frameCaptured(atMicros: now)
         for _ in queue.push(frame) {
