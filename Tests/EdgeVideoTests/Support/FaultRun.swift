@@ -15,8 +15,16 @@ final class FaultRun: Sendable {
         var threads: Int
         var fds: Int
         var connections: Int
+        /// The threads' names, sorted (not compared: a leak report says which thread it is).
+        var threadNames: [String] = []
 
-        var description: String { "live_tasks \(liveTasks), threads (libdispatch's workers apart) \(threads), fds \(fds), broker connections \(connections)" }
+        static func == (a: Footprint, b: Footprint) -> Bool {
+            (a.liveTasks, a.threads, a.fds, a.connections) == (b.liveTasks, b.threads, b.fds, b.connections)
+        }
+
+        var description: String {
+            "live_tasks \(liveTasks), threads (libdispatch's workers apart) \(threads) \(threadNames), fds \(fds), broker connections \(connections)"
+        }
     }
 
     let fault: String
@@ -57,6 +65,11 @@ final class FaultRun: Sendable {
         _ = try await harness.waitForStatus("every camera confirming", app: app) { status in
             ids.allSatisfy { status.cameras[$0]?.broker == "connected" && (status.cameras[$0]?.confirmed ?? 0) >= 5 }
         }
+        // Start-up is over once its pages are released (on a thread of its own, for a moment:
+        // Sources/EdgeVideo/System/StartupPages.swift); the baseline is taken after that.
+        _ = try await eventually(within: .seconds(70), "start-up pages released", poll: .milliseconds(50)) { [app] in
+            app.stderr.contains("released start-up pages") ? true : nil
+        }
         baseline = try await Self.footprint(harness: harness, app: app)
         lastConnections = Locked(try harness.connections())
     }
@@ -65,10 +78,12 @@ final class FaultRun: Sendable {
     static func footprint(harness: ApplianceHarness, app: TestProcess) async throws -> Footprint {
         let status = try await harness.status()
         // libdispatch's workers come and go with load (see ThreadCensus): every other thread counts.
-        let threads = ThreadCensus(pid: app.pid).others.count
+        let census = ThreadCensus(pid: app.pid)
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(app.pid)/fd").count) ?? -1
         let connections = try harness.connections().count
-        return Footprint(liveTasks: status.liveTasks, threads: threads, fds: fds, connections: connections)
+        return Footprint(
+            liveTasks: status.liveTasks, threads: census.others.count, fds: fds, connections: connections,
+            threadNames: census.others.values.sorted())
     }
 
     /// Waits until every camera confirms again on a new connection (not the one it had after the
