@@ -1,3 +1,5 @@
+import Foundation
+import Glibc
 import Logging
 import Synchronization
 import Testing
@@ -49,5 +51,23 @@ struct HeapTrimTests {
         let outcome = await trims(urls: ["amqp://guest:wrong-\(uniqueName("pw"))@127.0.0.1:5672/%2f"])
         #expect(!outcome.connected)
         #expect(outcome.count == 0)
+    }
+
+    /// The trim runs only when glibc's malloc is the allocator. Stated apart from the
+    /// implementation: `malloc` resolves into glibc's libc.so.6, not into a sanitizer's
+    /// interceptor in the executable (scripts/asan.sh and scripts/tsan.sh run this test too).
+    @Test func trimsOnlyWhenGlibcIsTheAllocator() throws {
+        let malloc = UInt(bitPattern: try #require(dlsym(nil, "malloc")))
+        // The mapping that holds `malloc`'s code, from /proc/self/maps ("start-end perms offset dev inode path").
+        // Read to the end: `stat` calls /proc files empty, so `String(contentsOfFile:)` reads nothing.
+        let maps = String(decoding: try FileHandle(forReadingFrom: URL(fileURLWithPath: "/proc/self/maps")).readToEnd() ?? Data(), as: UTF8.self)
+        let library = maps.split(separator: "\n").compactMap { line -> String? in
+            let fields = line.split(separator: " ", omittingEmptySubsequences: true)
+            let range = fields.first?.split(separator: "-").compactMap { UInt($0, radix: 16) } ?? []
+            guard range.count == 2, range[0] <= malloc, malloc < range[1], fields.count > 5 else { return nil }
+            return String(fields[5])
+        }.first
+        let path = try #require(library, "no mapping holds malloc")
+        #expect(HeapTrim.isGlibcTheAllocator == path.hasSuffix("/libc.so.6"), "malloc is in \(path)")
     }
 }
