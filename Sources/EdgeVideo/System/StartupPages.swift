@@ -16,8 +16,9 @@ import Glibc
 /// paged back 2.9 MiB, and the file-backed PSS fell from 17.0 to 7.7 MiB.
 ///
 /// Only mappings the process never wrote are touched: private, read-only, backed by a file, with
-/// no anonymous (copied-on-write) page. Relocated data (RELRO), the heap and every writable mapping keep their
-/// pages, so nothing goes to swap. Pages another process also maps are left alone by the kernel.
+/// no anonymous (copied-on-write) page. Relocated data (RELRO), the heap and every writable
+/// mapping keep their pages, so nothing goes to swap. Pages another process also maps are left
+/// alone by the kernel.
 public enum StartupPages {
     /// One mapping of `/proc/self/smaps`, with the figures that decide whether it is released.
     struct Mapping: Equatable {
@@ -78,8 +79,9 @@ public enum StartupPages {
         return mappings
     }
 
-    /// Advises `MADV_PAGEOUT` on every releasable mapping of this process, on a thread of its own
-    /// (reading `smaps` and reclaiming take a few milliseconds of system time).
+    /// Advises `MADV_PAGEOUT` on every releasable mapping of this process, on a thread of its own:
+    /// reading `smaps` twice and reclaiming are system calls whose time grows with the mappings and
+    /// pages, so they stay off the cooperative pool.
     ///
     /// A kernel without `MADV_PAGEOUT` (before Linux 5.4) refuses the advice: nothing is released.
     public static func release() async throws -> Released {
