@@ -46,29 +46,29 @@ extension Appliance {
         var policy = StartupPagesPolicy()
         while !Task.isCancelled {
             let current = state.current
-            if policy.hasReleased(generation: current.generation) {
-                do { try await Task.sleep(for: .seconds(1)) } catch { return }
-                continue
-            }
-            let delivered = fleet.snapshot().cameras.mapValues(\.confirmed)
-            let due = policy.shouldRelease(
-                generation: current.generation, delivered: delivered, at: (ContinuousClock.now - start).seconds)
-            if due && current.config.memory.releaseStartupPages {
-                do {
-                    let released = try await StartupPages.release()
-                    logger.info(
-                        "released start-up pages",
-                        metadata: [
-                            "mappings": "\(released.mappings)", "resident_kib": "\(released.residentKiB)",
-                            "remaining_kib": "\(released.remainingKiB)", "binary_kib": "\(released.binaryKiB)",
-                            "binary_remaining_kib": "\(released.binaryRemainingKiB)",
-                            "config_generation": "\(current.generation)",
-                        ])
-                } catch {
-                    logger.warning("cannot release start-up pages", metadata: ["error": "\(error)"])
-                }
+            if !policy.hasReleased(generation: current.generation) {
+                let delivered = fleet.snapshot().cameras.mapValues(\.confirmed)
+                let due = policy.shouldRelease(
+                    generation: current.generation, delivered: delivered, at: (ContinuousClock.now - start).seconds)
+                if due && current.config.memory.releaseStartupPages { await release(generation: current.generation) }
             }
             do { try await Task.sleep(for: .seconds(1)) } catch { return }
+        }
+    }
+
+    /// One release of start-up pages, logged with what it handed back.
+    private func release(generation: Int) async {
+        do {
+            let released = try await StartupPages.release()
+            logger.info(
+                "released start-up pages",
+                metadata: [
+                    "mappings": "\(released.mappings)", "resident_kib": "\(released.residentKiB)",
+                    "remaining_kib": "\(released.remainingKiB)", "binary_kib": "\(released.binaryKiB)",
+                    "binary_remaining_kib": "\(released.binaryRemainingKiB)", "config_generation": "\(generation)",
+                ])
+        } catch {
+            logger.warning("cannot release start-up pages", metadata: ["error": "\(error)"])
         }
     }
 
