@@ -41,6 +41,32 @@ final class PublishScratch {
         }
     }
 
+    /// Starts a message and returns its properties, the one place that says how an
+    /// ``OutgoingMessage`` becomes `basic.publish` properties: `message_id`, `delivery_mode`
+    /// (the message's, else 2 when `persistent`, else 1), and `content_type`, `timestamp` and
+    /// `headers` when the message has them. Room for the routing key is kept: take it next with
+    /// ``bytes(_:)``. Invalidates everything handed out before.
+    func properties(of message: OutgoingMessage, persistent: Bool) -> amqp_basic_properties_t {
+        reset(byteCount: Self.byteCount(of: message), headerCount: message.headers.count)
+        var properties = amqp_basic_properties_t()
+        properties._flags = amqp_flags_t(AMQP_BASIC_MESSAGE_ID_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG)
+        properties.message_id = bytes(message.messageID)
+        properties.delivery_mode = message.deliveryMode ?? (persistent ? 2 : 1)
+        if let contentType = message.contentType {
+            properties._flags |= amqp_flags_t(AMQP_BASIC_CONTENT_TYPE_FLAG)
+            properties.content_type = bytes(contentType)
+        }
+        if let timestamp = message.timestamp {
+            properties._flags |= amqp_flags_t(AMQP_BASIC_TIMESTAMP_FLAG)
+            properties.timestamp = UInt64(bitPattern: timestamp)
+        }
+        if !message.headers.isEmpty {
+            properties._flags |= amqp_flags_t(AMQP_BASIC_HEADERS_FLAG)
+            properties.headers = headers(message.headers)
+        }
+        return properties
+    }
+
     /// The bytes of strings in `message` that ``bytes(_:)`` will copy, for ``reset(byteCount:headerCount:)``.
     static func byteCount(of message: OutgoingMessage) -> Int {
         var total = message.messageID.utf8.count + message.routingKey.utf8.count + (message.contentType?.utf8.count ?? 0)

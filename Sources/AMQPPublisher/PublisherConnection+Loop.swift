@@ -6,11 +6,11 @@ extension PublisherConnection {
     /// The connection thread's loop: read confirms, send what was accepted, sleep in `poll` on the
     /// socket and the wake pipe. Returns `nil` when asked to stop, else why the connection ended.
     ///
-    /// A pass costs few syscalls beyond the `send`s rabbitmq-c makes (three per message): it reads
-    /// only when `poll` said the socket is readable or rabbitmq-c holds buffered bytes (no `recv`
-    /// that ends in `EAGAIN`); it sends a batch under `TCP_CORK`, so the batch leaves in full
-    /// segments with one push; it sleeps in one `poll`. The continuations that reading and sending
-    /// make ready are resumed after the batch went out, so resuming tasks never delays a send.
+    /// A pass costs few syscalls: it reads only when `poll` said the socket is readable or
+    /// rabbitmq-c holds buffered bytes (no `recv` that ends in `EAGAIN`); it writes a batch with one
+    /// `sendmsg` on plain TCP (``send(_:on:)``); it sleeps in one `poll`. The continuations that
+    /// reading and sending make ready are resumed after the batch went out, so resuming tasks never
+    /// delays a send.
     func runLoop(_ connection: RabbitConnection) -> AMQPPublisherError? {
         let idleWait = configuration.heartbeat > .zero ? min(configuration.heartbeat / 2, .seconds(1)) : .seconds(1)
         // Whether the socket may hold input: true at first and after a `poll` that did not say
@@ -41,13 +41,7 @@ extension PublisherConnection {
                     return batch
                 }
                 guard let batch else { return nil }
-                if batch.count > 1 { connection.cork(true) }
-                for item in batch {
-                    try blocking { try connection.publish(item.message, mandatory: configuration.mandatory, persistent: configuration.persistent) }
-                    counters.published.add(1)
-                    if item.republish { counters.republished.add(1) }
-                }
-                if batch.count > 1 { connection.cork(false) }
+                try send(batch, on: connection)
                 wakeups.resume()
                 wakeups = Wakeups()
                 let sleep = try state.withLock { state in
@@ -64,6 +58,46 @@ extension PublisherConnection {
         } catch {
             return AMQPPublisherError(.connectionLost, "\(error)")
         }
+    }
+
+    /// Sends a batch the window has given delivery tags. A plain-TCP connection writes it whole,
+    /// with as few `sendmsg` calls as the socket takes; a TLS one publishes each message through
+    /// rabbitmq-c (three `send`s each) under `TCP_CORK`, so the batch leaves in full segments.
+    ///
+    /// A message counts as published once its last byte was written. When the connection fails
+    /// half-way, the whole batch is already in the window as sent (``ConfirmWindow/takeSendable(at:)``),
+    /// so every message of it is handed back with the rest of the unsettled ones.
+    private func send(_ batch: [(message: OutgoingMessage, republish: Bool)], on connection: RabbitConnection) throws {
+        guard !batch.isEmpty else { return }
+        guard connection.writesBatches else {
+            if batch.count > 1 { connection.cork(true) }
+            for i in batch.indices {
+                try blocking { try connection.publish(batch[i].message, mandatory: configuration.mandatory, persistent: configuration.persistent) }
+                countSent(batch[i...i])
+            }
+            if batch.count > 1 { connection.cork(false) }
+            return
+        }
+        var done = 0
+        try blocking {
+            try connection.publish(
+                batch.lazy.map(\.message), mandatory: configuration.mandatory, persistent: configuration.persistent,
+                stallLimit: configuration.watchdogLimit * 2
+            ) { completed in
+                // Bytes moved: a stuck write is measured from here, as a stuck call is.
+                busySince.store(monotonicNanos(), ordering: .relaxed)
+                guard completed > 0 else { return }
+                countSent(batch[done..<(done + completed)])
+                counters.batchWritten.add(completed)
+                done += completed
+            }
+        }
+    }
+
+    private func countSent(_ items: ArraySlice<(message: OutgoingMessage, republish: Bool)>) {
+        counters.published.add(items.count)
+        let republished = items.count { $0.republish }
+        if republished > 0 { counters.republished.add(republished) }
     }
 
     /// Runs one rabbitmq-c call under the watchdog's eye.

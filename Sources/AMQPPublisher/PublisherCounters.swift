@@ -14,6 +14,9 @@ public final class PublisherCounters: Sendable {
     let inFlight = Atomic<Int>(0)
     let republished = Atomic<Int>(0)
     let connections = Atomic<Int>(0)
+    /// Messages the connection wrote itself, a batch per `sendmsg` (plain TCP), rather than through
+    /// rabbitmq-c's `amqp_basic_publish` (TLS); for tests, not in the snapshot.
+    let batchWritten = Atomic<Int>(0)
 
     /// Creates zeroed counters.
     public init() {}

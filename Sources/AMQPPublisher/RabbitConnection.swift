@@ -23,6 +23,9 @@ final class RabbitConnection {
     /// The per-message properties' memory, reused (no allocation per publish).
     private let scratch = PublishScratch()
     private let rpcTimeout: Duration
+    /// The encoder of whole batches (``publish(_:mandatory:persistent:stallLimit:progress:)``) on
+    /// a plain-TCP connection, made once `frame_max` is negotiated; `nil` on TLS.
+    private(set) var frames: PublishFrames?
     private var frame = amqp_frame_t()
 
     /// Connects, logs in, opens channel 1, selects confirms and declares the exchange.
@@ -47,6 +50,9 @@ final class RabbitConnection {
         } catch {
             if announced { socket(nil) }  // before `deinit` closes the descriptor
             throw error
+        }
+        if !endpoint.isTLS {
+            frames = PublishFrames(channel: Self.channel, frameMax: Int(amqp_get_frame_max(state)), exchange: exchangeBytes, scratch: scratch)
         }
     }
 
@@ -115,27 +121,12 @@ final class RabbitConnection {
         return socket
     }
 
-    /// Sends one `basic.publish` with its content. Blocks while the socket is full.
+    /// Sends one `basic.publish` with its content through rabbitmq-c (three `send`s). Blocks while
+    /// the socket is full. TLS connections publish this way; plain TCP ones write whole batches
+    /// (``publish(_:mandatory:persistent:stallLimit:progress:)``).
     func publish(_ message: OutgoingMessage, mandatory: Bool, persistent: Bool) throws {
-        let arena = scratch
-        arena.reset(byteCount: PublishScratch.byteCount(of: message), headerCount: message.headers.count)
-        var properties = amqp_basic_properties_t()
-        properties._flags = amqp_flags_t(AMQP_BASIC_MESSAGE_ID_FLAG | AMQP_BASIC_DELIVERY_MODE_FLAG)
-        properties.message_id = arena.bytes(message.messageID)
-        properties.delivery_mode = message.deliveryMode ?? (persistent ? 2 : 1)
-        if let contentType = message.contentType {
-            properties._flags |= amqp_flags_t(AMQP_BASIC_CONTENT_TYPE_FLAG)
-            properties.content_type = arena.bytes(contentType)
-        }
-        if let timestamp = message.timestamp {
-            properties._flags |= amqp_flags_t(AMQP_BASIC_TIMESTAMP_FLAG)
-            properties.timestamp = UInt64(bitPattern: timestamp)
-        }
-        if !message.headers.isEmpty {
-            properties._flags |= amqp_flags_t(AMQP_BASIC_HEADERS_FLAG)
-            properties.headers = arena.headers(message.headers)
-        }
-        let routingKey = arena.bytes(message.routingKey)
+        var properties = scratch.properties(of: message, persistent: persistent)
+        let routingKey = scratch.bytes(message.routingKey)
         let status = message.body.withUnsafeBytes { body in
             amqp_basic_publish(state, Self.channel, exchangeBytes, routingKey, mandatory ? 1 : 0, 0, &properties,
                                amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))

@@ -1,4 +1,4 @@
-import AMQPPublisher
+@testable import AMQPPublisher
 import Foundation
 import Glibc
 import Testing
@@ -84,6 +84,10 @@ struct TLSTests {
                     OutgoingMessage(body: Array("tls".utf8), routingKey: "k", messageID: uniqueName("m")) { settled.continuation.yield($0) })
                 var iterator = settled.stream.makeAsyncIterator()
                 let settlement = await iterator.next()
+                // TLS publishes through rabbitmq-c: its SSL socket cannot take the batch writer's bytes.
+                guard connection.counters.batchWritten.load(ordering: .relaxed) == 0, connection.counters.snapshot().published == 1 else {
+                    return .failure(Rabbitmqctl.Failure(description: "a TLS message went through the plain-TCP batch writer"))
+                }
                 return settlement?.outcome == .confirmed
                     ? .success(()) : .failure(Rabbitmqctl.Failure(description: "settled \(String(describing: settlement))"))
             }

@@ -13,6 +13,7 @@ final class BrokerClient {
         var timestamp: UInt64
         var headers: [String: AMQPHeaderValue]
         var bodySize: Int
+        var body: [UInt8]
     }
 
     struct Failure: Error, CustomStringConvertible {
@@ -93,7 +94,8 @@ final class BrokerClient {
             }
             result.append(Received(
                 messageID: String(amqpBytes: p.message_id), contentType: String(amqpBytes: p.content_type),
-                deliveryMode: p.delivery_mode, timestamp: p.timestamp, headers: headers, bodySize: message.body.len))
+                deliveryMode: p.delivery_mode, timestamp: p.timestamp, headers: headers, bodySize: message.body.len,
+                body: message.body.len == 0 ? [] : [UInt8](UnsafeRawBufferPointer(start: message.body.bytes, count: message.body.len))))
         }
     }
 
