@@ -4,6 +4,8 @@
 # then prints medians and ratios per message size.
 # Usage: bench/publish/run.sh [ROUNDS (6)] [COUNT SIZE] [WINDOW]
 # Without COUNT SIZE: the three standard cases, 10,000 x 5 KB, 10,000 x 20 KB and 2,000 x 100 KB.
+# BENCH_BIN=path runs that edge-video-bench instead of building this tree's (an older build, to
+# compare before and after in one session).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -20,7 +22,8 @@ queue=bench.publish.q.$$
 py=/usr/bin/python3
 
 mkdir -p bench/out
-swift build -c release --product edge-video-bench >&2
+bench=${BENCH_BIN:-.build/release/edge-video-bench}
+if [ -z "${BENCH_BIN:-}" ]; then swift build -c release --product edge-video-bench >&2; fi
 cc -O2 -Wall -o bench/out/publish_c bench/publish/publish_c.c -lrabbitmq
 out=bench/out/publish-$(date -u +%Y%m%dT%H%M%S).jsonl
 : > "$out"
@@ -28,7 +31,7 @@ out=bench/out/publish-$(date -u +%Y%m%dT%H%M%S).jsonl
 setup() { "$py" bench/publish/setup_queue.py "$url" "$exchange" "$queue" "$key"; }
 trap '"$py" bench/publish/setup_queue.py "$url" "$exchange" "$queue" "$key" --delete || true' EXIT
 run_swift() {
-    setup; .build/release/edge-video-bench publish --url "$url" --exchange "$exchange" --routing-key "$key" \
+    setup; "$bench" publish --url "$url" --exchange "$exchange" --routing-key "$key" \
         --count "$count" --size "$size" --window "$window" | sed "s/^{/{\"round\":$round,/" >> "$out"
 }
 run_c() {
