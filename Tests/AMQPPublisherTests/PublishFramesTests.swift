@@ -48,6 +48,55 @@ struct PublishFramesTests {
         #expect(reader.offset == wire.count)
     }
 
+    /// Differential: the same messages through rabbitmq-c's own `amqp_basic_publish`, into one end
+    /// of a socket pair, give the very bytes the batch writer would write.
+    @Test(.timeLimit(.minutes(2)), arguments: 0..<100)
+    func bytesAreExactlyWhatAmqpBasicPublishSends(seed: Int) throws {
+        var random = SplitMix(seed: UInt64(seed) + 1_000_000)
+        let frameMax = [4096, 5000, 8192][seed % 3]
+        var ends: [Int32] = [-1, -1]
+        try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
+        defer { close(ends[1]) }
+        let state = try #require(amqp_new_connection())
+        defer { amqp_destroy_connection(state) }  // closes ends[0], which its socket owns
+        amqp_tcp_socket_set_sockfd(amqp_tcp_socket_new(state), ends[0])
+        // The broker's protocol header takes the state machine to idle, where it may be tuned.
+        var greeting = Array("AMQP".utf8) + [0, 0, 9, 1]
+        var frame = amqp_frame_t()
+        let consumed = greeting.withUnsafeMutableBytes { amqp_handle_input(state, amqp_bytes_t(len: 8, bytes: $0.baseAddress), &frame) }
+        try #require(consumed == 8)
+        try #require(amqp_tune_connection(state, 0, Int32(frameMax), 0) == AMQP_STATUS_OK.rawValue)
+
+        let arena = CArena()
+        let exchange = arena.bytes(random.text(maxBytes: 255))
+        let frames = PublishFrames(channel: 1, frameMax: frameMax, exchange: exchange, scratch: PublishScratch())
+        let scratch = PublishScratch()
+        let mandatory = random.next() % 2 == 0, persistent = random.next() % 2 == 0
+        var sentByRabbitMQC: [UInt8] = []
+        for _ in 0..<Int(1 + random.next() % 6) {
+            let message = random.message(frameMax: frameMax)
+            #expect(frames.append(message, mandatory: mandatory, persistent: persistent) == AMQP_STATUS_OK.rawValue)
+            var properties = scratch.properties(of: message, persistent: persistent)
+            let routingKey = scratch.bytes(message.routingKey)
+            let status = message.body.withUnsafeBytes { body in
+                amqp_basic_publish(state, 1, exchange, routingKey, mandatory ? 1 : 0, 0, &properties,
+                                   amqp_bytes_t(len: body.count, bytes: UnsafeMutableRawPointer(mutating: body.baseAddress)))
+            }
+            #expect(status == AMQP_STATUS_OK.rawValue)
+            var chunk = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = recv(ends[1], &chunk, chunk.count, Int32(MSG_DONTWAIT))
+                guard count > 0 else { break }
+                sentByRabbitMQC += chunk[..<count]
+            }
+        }
+        let wire = frames.withIOVecs { vectors, count in
+            (0..<count).flatMap { i in [UInt8](UnsafeRawBufferPointer(start: vectors[i].iov_base, count: vectors[i].iov_len)) }
+        }
+        #expect(wire.count == sentByRabbitMQC.count)
+        #expect(wire == sentByRabbitMQC, "first difference at \(String(describing: wire.indices.first { $0 >= sentByRabbitMQC.count || wire[$0] != sentByRabbitMQC[$0] }))")
+    }
+
     @Test(.timeLimit(.minutes(1)))
     func bodiesAreNotCopiedAndFramesSplitAtFrameMax() throws {
         let frameMax = 4096, perFrame = frameMax - 8
