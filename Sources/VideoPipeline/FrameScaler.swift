@@ -8,8 +8,8 @@ import CFFmpeg
 /// pictures alive at once and never shrinks; README.md, "Memory and CPU per camera"). A yuv420p
 /// source that is a whole multiple of the output size is averaged down by ``BoxDownscale``; any
 /// other goes through swscale's area scaler. The scaler is reused frame after frame and rebuilt
-/// only when the input's size or format changes. Owns its `SwsContext` and its buffer pool and
-/// releases both in `deinit`. Not thread-safe: one per capture run.
+/// only when the input's size or format changes. Owns its `SwsContext` and frees it in
+/// `deinit`. Not thread-safe: one per capture run.
 final class FrameScaler {
     private let targetWidth: Int?
     private let targetHeight: Int?
@@ -23,13 +23,6 @@ final class FrameScaler {
     /// The whole factor by which a yuv420p source is a multiple of the output size, when it is one:
     /// ``BoxDownscale`` scales it then, not swscale.
     private var boxFactor: Int?
-    /// The output pictures' buffers, reused: a buffer goes back to the pool when the encoder frees
-    /// its frame, so a kept frame allocates and frees no 90 KiB block (each such free made glibc
-    /// consolidate its heap). The pool holds as many buffers as were ever in use at once, at most
-    /// the capture queue's frames plus the one being scaled, and frees them once this scaler and
-    /// every frame it made are gone.
-    private var pool: OpaquePointer?
-    private var layout = PictureLayout(width: 0, height: 0)
 
     /// - Parameter configuration: `width` and `height` give the output size (absent: the source's,
     ///   rounded down to even).
@@ -40,7 +33,6 @@ final class FrameScaler {
 
     deinit {
         sws_freeContext(scaler)
-        av_buffer_pool_uninit(&pool)
     }
 
     /// A new full-range yuv420p frame of the output size holding `frame`'s picture, with its
@@ -61,7 +53,7 @@ final class FrameScaler {
         target.pointee.color_range = AVCOL_RANGE_JPEG
         target.pointee.pts = frame.pointee.pts
         target.pointee.best_effort_timestamp = frame.pointee.best_effort_timestamp
-        try attachBuffer(to: target)
+        try FFmpegCall.check(av_frame_get_buffer(target, 0), .resourceExhausted, "av_frame_get_buffer")
         if let boxFactor {
             let source = UnsafeMutablePointer(mutating: frame)  // read only
             for plane in 0..<3 {
@@ -93,13 +85,6 @@ final class FrameScaler {
         let source = AVPixelFormat(rawValue: frame.pointee.format)
         outputWidth = width
         outputHeight = height
-        let wanted = PictureLayout(width: Int(width), height: Int(height))
-        if wanted != layout || pool == nil {
-            av_buffer_pool_uninit(&pool)  // frames still holding its buffers keep them until they are freed
-            layout = wanted
-            pool = av_buffer_pool_init(layout.byteCount, nil)
-            guard pool != nil else { throw PipelineError(.resourceExhausted, "av_buffer_pool_init failed") }
-        }
         let sourceFull = frame.pointee.color_range == AVCOL_RANGE_JPEG || Self.isFullRange(source)
         if let factor = Self.wholeFactor(
             format: source, from: (Int(frame.pointee.width), Int(frame.pointee.height)), to: (Int(width), Int(height)))
@@ -135,23 +120,6 @@ final class FrameScaler {
         return source.0 / output.0
     }
 
-    /// Gives `frame` a buffer from the pool, its three planes laid out as ``PictureLayout`` says.
-    private func attachBuffer(to frame: UnsafeMutablePointer<AVFrame>) throws {
-        guard let buffer = av_buffer_pool_get(pool), let base = buffer.pointee.data else {
-            throw PipelineError(.resourceExhausted, "no buffer for a \(layout.width)x\(layout.height) picture")
-        }
-        frame.pointee.buf.0 = buffer
-        frame.pointee.data.0 = base
-        frame.pointee.data.1 = base + layout.lumaBytes
-        frame.pointee.data.2 = base + layout.lumaBytes + layout.chromaBytes
-        frame.pointee.linesize.0 = Int32(layout.lumaStride)
-        frame.pointee.linesize.1 = Int32(layout.chromaStride)
-        frame.pointee.linesize.2 = Int32(layout.chromaStride)
-        // For pictures, `extended_data` points at `data` (what `av_frame_ref` checks).
-        let data = UnsafeMutableRawPointer(frame) + MemoryLayout<AVFrame>.offset(of: \AVFrame.data)!
-        frame.pointee.extended_data = data.assumingMemoryBound(to: UnsafeMutablePointer<UInt8>?.self)
-    }
-
     /// Maps the three planes of the scaled yuv420p `frame` to full range.
     private func expandRange(_ frame: UnsafeMutablePointer<AVFrame>) {
         let width = Int(frame.pointee.width), height = Int(frame.pointee.height)
@@ -170,16 +138,3 @@ final class FrameScaler {
     }
 }
 
-/// Where the planes of a yuv420p picture of one size lie in one buffer: rows padded to 64 bytes
-/// (as `av_frame_get_buffer` aligns them, so SIMD code may read whole rows), and libav's input
-/// padding after the last plane.
-struct PictureLayout: Equatable {
-    let width: Int
-    let height: Int
-
-    var lumaStride: Int { (width + 63) & ~63 }
-    var chromaStride: Int { ((width + 1) / 2 + 63) & ~63 }
-    var lumaBytes: Int { lumaStride * height }
-    var chromaBytes: Int { chromaStride * ((height + 1) / 2) }
-    var byteCount: Int { lumaBytes + 2 * chromaBytes + Int(AV_INPUT_BUFFER_PADDING_SIZE) }
-}

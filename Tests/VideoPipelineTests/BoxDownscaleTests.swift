@@ -110,7 +110,7 @@ struct BoxDownscaleTests {
     }
 
     @Test(.timeLimit(.minutes(1)))
-    func pooledPicturesNeverShareABufferAndOutliveTheirScaler() throws {
+    func scaledPicturesNeverShareABufferAndOutliveTheirScaler() throws {
         // Pictures held at once (as in the capture queue) each keep their own content; a size change
         // and the scaler's end leave the pictures already made intact.
         let configuration = PipelineConfiguration(url: "testsrc:", fps: 5, width: 320, height: 180, quality: 2)
@@ -120,7 +120,7 @@ struct BoxDownscaleTests {
             let level = UInt8(40 + index * 30)
             let source = try makeFrame(width: size.0, height: size.1, format: AV_PIX_FMT_YUVJ420P) { _, _, _ in level }
             held.append((try scaler!.scale(source.pointer), level))
-            if index == 1 { held.removeFirst() }  // its buffer goes back to the pool and is taken again
+            if index == 1 { held.removeFirst() }  // its buffer is freed, and may be handed out again
         }
         scaler = nil
         let buffers = held.map { UnsafeRawPointer($0.0.pointer.pointee.buf.0!.pointee.data!) }
