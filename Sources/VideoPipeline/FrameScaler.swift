@@ -5,9 +5,11 @@ import CFFmpeg
 ///
 /// Run on the capture thread right after sampling, so a decoded picture is handed back to the
 /// decoder's pool at once instead of waiting in the capture queue (the pool grows to the most
-/// pictures alive at once and never shrinks; README.md, "Memory and CPU per camera"). The scaler
-/// is reused frame after frame and rebuilt only when the input's size or format changes. Owns its
-/// `SwsContext` and frees it in `deinit`. Not thread-safe: one per capture run.
+/// pictures alive at once and never shrinks; README.md, "Memory and CPU per camera"). A yuv420p
+/// source that is a whole multiple of the output size is averaged down by ``BoxDownscale``; any
+/// other goes through swscale's area scaler. The scaler is reused frame after frame and rebuilt
+/// only when the input's size or format changes. Owns its `SwsContext` and frees it in
+/// `deinit`. Not thread-safe: one per capture run.
 final class FrameScaler {
     private let targetWidth: Int?
     private let targetHeight: Int?
@@ -18,6 +20,9 @@ final class FrameScaler {
     private var outputHeight: Int32 = 0
     /// The scaler keeps the source's limited range; ``RangeExpansion`` makes the scaled picture full range.
     private var expandsRange = false
+    /// The whole factor by which a yuv420p source is a multiple of the output size, when it is one:
+    /// ``BoxDownscale`` scales it then, not swscale.
+    private var boxFactor: Int?
 
     /// - Parameter configuration: `width` and `height` give the output size (absent: the source's,
     ///   rounded down to even).
@@ -36,7 +41,7 @@ final class FrameScaler {
     ///   format cannot be scaled; `.resourceExhausted` when no buffer could be allocated.
     func scale(_ frame: UnsafePointer<AVFrame>) throws -> OwnedFrame {
         let key = (frame.pointee.width, frame.pointee.height, frame.pointee.format, frame.pointee.color_range.rawValue)
-        if key != inputKey || scaler == nil {
+        if key != inputKey || (scaler == nil && boxFactor == nil) {
             try rebuild(for: frame)
             inputKey = key
         }
@@ -49,8 +54,19 @@ final class FrameScaler {
         target.pointee.pts = frame.pointee.pts
         target.pointee.best_effort_timestamp = frame.pointee.best_effort_timestamp
         try FFmpegCall.check(av_frame_get_buffer(target, 0), .resourceExhausted, "av_frame_get_buffer")
-        let rows = sws_scale_frame(scaler, target, frame)
-        guard rows > 0 else { throw PipelineError(.scaleFailed, "sws_scale produced no rows") }
+        if let boxFactor {
+            let source = UnsafeMutablePointer(mutating: frame)  // read only
+            for plane in 0..<3 {
+                let luma = plane == 0
+                BoxDownscale.plane(
+                    from: source.plane(plane)!, inputStride: source.lineSize(plane), to: target.plane(plane)!,
+                    outputStride: target.lineSize(plane), width: luma ? Int(outputWidth) : Int(outputWidth) / 2,
+                    height: luma ? Int(outputHeight) : Int(outputHeight) / 2, factor: boxFactor)
+            }
+        } else {
+            let rows = sws_scale_frame(scaler, target, frame)
+            guard rows > 0 else { throw PipelineError(.scaleFailed, "sws_scale produced no rows") }
+        }
         if expandsRange { expandRange(target) }
         return output
     }
@@ -59,6 +75,7 @@ final class FrameScaler {
     private func rebuild(for frame: UnsafePointer<AVFrame>) throws {
         sws_freeContext(scaler)
         scaler = nil
+        boxFactor = nil
         let width = Int32(targetWidth ?? Int(frame.pointee.width) & ~1)
         let height = Int32(targetHeight ?? Int(frame.pointee.height) & ~1)
         guard width >= 2, height >= 2 else {
@@ -66,6 +83,16 @@ final class FrameScaler {
                 .scaleFailed, "source frame \(frame.pointee.width)x\(frame.pointee.height) is too small to encode (at least 2x2)")
         }
         let source = AVPixelFormat(rawValue: frame.pointee.format)
+        outputWidth = width
+        outputHeight = height
+        let sourceFull = frame.pointee.color_range == AVCOL_RANGE_JPEG || Self.isFullRange(source)
+        if let factor = Self.wholeFactor(
+            format: source, from: (Int(frame.pointee.width), Int(frame.pointee.height)), to: (Int(width), Int(height)))
+        {
+            boxFactor = factor
+            expandsRange = !sourceFull
+            return
+        }
         // Area averaging: a box filter for downscales (upscales are bilinear), cheaper than bicubic
         // (ffmpeg's default); README.md's fleet section has the figures.
         scaler = sws_getContext(
@@ -77,13 +104,20 @@ final class FrameScaler {
         // Source range: full for yuvj* formats or frames flagged JPEG range, else limited; target full.
         // A limited-range YUV source is scaled as it is and expanded afterwards (``RangeExpansion``):
         // cheaper than swscale's conversion. RGB sources are converted by swscale.
-        let sourceFull: Int32 = frame.pointee.color_range == AVCOL_RANGE_JPEG || Self.isFullRange(source) ? 1 : 0
         let isRGB = (av_pix_fmt_desc_get(source)?.pointee.flags ?? 0) & UInt64(AV_PIX_FMT_FLAG_RGB) != 0
-        expandsRange = sourceFull == 0 && !isRGB
+        expandsRange = !sourceFull && !isRGB
         let coefficients = sws_getCoefficients(SWS_CS_DEFAULT)
-        sws_setColorspaceDetails(scaler, coefficients, sourceFull, coefficients, expandsRange ? 0 : 1, 0, 1 << 16, 1 << 16)
-        outputWidth = width
-        outputHeight = height
+        sws_setColorspaceDetails(scaler, coefficients, sourceFull ? 1 : 0, coefficients, expandsRange ? 0 : 1, 0, 1 << 16, 1 << 16)
+    }
+
+    /// The factor `k` when `format` is planar 4:2:0 (`yuv420p`, `yuvj420p`) and the source is exactly
+    /// `k` times the (even) output size in both directions, so that the chroma planes are too.
+    static func wholeFactor(format: AVPixelFormat, from source: (Int, Int), to output: (Int, Int)) -> Int? {
+        guard format == AV_PIX_FMT_YUV420P || format == AV_PIX_FMT_YUVJ420P,
+            output.0 >= 2, output.1 >= 2, output.0 % 2 == 0, output.1 % 2 == 0,
+            source.0 % output.0 == 0, source.1 % output.1 == 0, source.0 / output.0 == source.1 / output.1
+        else { return nil }
+        return source.0 / output.0
     }
 
     /// Maps the three planes of the scaled yuv420p `frame` to full range.
@@ -103,3 +137,4 @@ final class FrameScaler {
             || format == AV_PIX_FMT_YUVJ440P || format == AV_PIX_FMT_YUVJ411P
     }
 }
+

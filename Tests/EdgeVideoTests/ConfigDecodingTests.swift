@@ -46,6 +46,15 @@ import VideoPipeline
         #expect(found == ["cameras[2].fps: must be > 0"])
     }
 
+    @Test(arguments: [#""yes""#, "1", "null", "[true]", #"{"on": true}"#])
+    func theStartupPagesSwitchTakesOnlyABoolean(value: String) {
+        let cameras = #""cameras": [{"id": "a", "url": "testsrc:"}]"#
+        let found = issues(#"{"memory": {"release_startup_pages": \#(value)}, \#(cameras)}"#)
+        #expect(found.count == 1 && found.first?.hasPrefix("memory.release_startup_pages: ") == true, "\(found)")
+        #expect(issues(#"{"memory": {"release_startup_pages": false, "swap": 1}, \#(cameras)}"#).first?.hasPrefix("memory.swap") == true)
+        #expect(issues(#"{"memory": {"release_startup_pages": false}, \#(cameras)}"#).isEmpty)
+    }
+
     @Test func everyProblemIsReportedAtOnce() {
         let found = issues(
             """

@@ -118,6 +118,14 @@ import Testing
         var documents: [[String: Any]] = (0..<60).map { _ in generator.valid() }
         for round in 0..<300 { documents.append(generator.nearValid(mutations: 1 + round % 2).document) }
         documents.append(["$schema": "./supervision.schema.json", "cameras": [] as [Any]])
+        // Pairs that go together, with null as absent (the schema once read a null as present).
+        for tls in [["cert_file": NSNull()], ["key_file": NSNull(), "ca_file": NSNull()], ["cert_file": "c.pem", "key_file": NSNull()],
+                    ["cert_file": "c.pem"]] as [[String: Any]] {
+            documents.append(["amqp": ["urls": ["amqps://broker"], "tls": tls] as [String: Any], "cameras": [] as [Any]])
+        }
+        for size in [["width": NSNull()], ["height": NSNull(), "width": NSNull()], ["width": 160, "height": NSNull()]] as [[String: Any]] {
+            documents.append(["cameras": [["id": "a", "url": "testsrc:"].merging(size) { $1 }]])
+        }
         // The repository's own files.
         for file in ["supervision.json", "deploy/edge-video.json"] {
             let data = try Data(contentsOf: URL(fileURLWithPath: RepositoryFiles.path(file)))

@@ -155,7 +155,7 @@ extension BinaryTests {
             func value(_ key: String) -> Int? {
                 line.split(separator: " ").first { $0.hasPrefix(key + "=") }.flatMap { Int($0.dropFirst(key.count + 1)) }
             }
-            let keys = ["mappings", "resident_kib", "remaining_kib", "binary_kib", "binary_remaining_kib"]
+            let keys = ["mappings", "resident_kib", "remaining_kib", "binary_kib", "binary_remaining_kib", "duration_ms"]
             let values = keys.compactMap { key in value(key).map { (key, $0) } }
             return values.count == keys.count ? Dictionary(uniqueKeysWithValues: values) : nil
         }

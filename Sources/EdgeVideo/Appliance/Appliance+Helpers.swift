@@ -56,16 +56,19 @@ extension Appliance {
         }
     }
 
-    /// One release of start-up pages, logged with what it handed back.
+    /// One release of start-up pages, logged with what it handed back and how long it took.
     private func release(generation: Int) async {
         do {
+            let began = ContinuousClock.now
             let released = try await StartupPages.release()
+            let took = ContinuousClock.now - began
             logger.info(
                 "released start-up pages",
                 metadata: [
                     "mappings": "\(released.mappings)", "resident_kib": "\(released.residentKiB)",
                     "remaining_kib": "\(released.remainingKiB)", "binary_kib": "\(released.binaryKiB)",
                     "binary_remaining_kib": "\(released.binaryRemainingKiB)", "config_generation": "\(generation)",
+                    "duration_ms": "\(took.milliseconds)",
                 ])
         } catch {
             logger.warning("cannot release start-up pages", metadata: ["error": "\(error)"])

@@ -81,7 +81,7 @@ struct ConfigGenerator {
             if !cameras.isEmpty { cameras[index][key] = value }
             return "cameras[\(index)].\(key)=\(value)"
         }
-        switch random.next() % 26 {
+        switch random.next() % 27 {
         case 0: description = camera("url", pick(Self.cameraURLs))
         case 1: description = camera("fps", pick([0, -1, 1e-300, 1e-4, 0.0009, 0.001, 0.01, 120, 120.5, 121, 1000, 1e300] as [Double]))
         case 2:
@@ -150,6 +150,10 @@ struct ConfigGenerator {
         case 24:
             document[pick(["colour", "$schema", "logging"])] = pick(["./supervision.schema.json", 5, ["level": "debug"], ["level": "loud"]] as [Any])
             description = "top-level key"
+        case 25:
+            let value = pick([true, false, "true", 1, 0, NSNull(), [true], ["on": true]] as [Any])
+            document["memory"] = pick([["release_startup_pages": value], ["release_startup_pages": value, "swap": true]] as [[String: Any]])
+            description = "memory \(document["memory"]!)"
         default:
             if !cameras.isEmpty { cameras[index]["widht"] = 320 }
             description = "unknown camera key"
@@ -175,6 +179,12 @@ enum RuntimeModel {
         let supervision = document["supervision"] as? [String: Any] ?? [:]
         let backoffFields = supervision["backoff"] as? [String: Any] ?? [:]
         guard let cameraList = document["cameras"] as? [[String: Any]] else { return nil }
+        if let memory = document["memory"] {
+            // One boolean switch, and nothing else in the section.
+            guard let fields = memory as? [String: Any], Set(fields.keys).isSubset(of: ["release_startup_pages"]),
+                fields["release_startup_pages"].map({ $0 is Bool }) ?? true
+            else { return nil }
+        }
         var amqp = AppConfig.AMQP()
         guard let urls = amqpFields["urls"] == nil ? amqp.urls : amqpFields["urls"] as? [String],
             let heartbeat = number(amqpFields["heartbeat_s"], amqp.heartbeatS),
