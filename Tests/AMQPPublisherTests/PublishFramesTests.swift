@@ -107,11 +107,14 @@ struct PublishFramesTests {
             OutgoingMessage(body: [UInt8](repeating: UInt8(i), count: size), routingKey: "k", messageID: "m-\(i)")
         }
         for message in messages { #expect(frames.append(message, mandatory: true, persistent: true) == AMQP_STATUS_OK.rawValue) }
-        let bodyAddresses = Set(messages.filter { !$0.body.isEmpty }.compactMap { $0.body.withUnsafeBytes { $0.baseAddress } })
+        // Each body's own bytes (the arrays live in `messages`, unchanged, for the whole test).
+        let bodyRanges = messages.filter { !$0.body.isEmpty }.compactMap { message in
+            message.body.withUnsafeBytes { raw in raw.baseAddress.map { ($0, raw.count) } }
+        }
         let pointingIntoBodies = frames.withIOVecs { vectors, count in
-            (0..<count).filter { i in bodyAddresses.contains(where: { base in
+            (0..<count).filter { i in bodyRanges.contains(where: { base, length in
                 guard let start = vectors[i].iov_base else { return false }
-                return UnsafeRawPointer(start) >= base && UnsafeRawPointer(start) < base + perFrame * 4
+                return UnsafeRawPointer(start) >= base && UnsafeRawPointer(start) + vectors[i].iov_len <= base + length
             }) }.count
         }
         // One vector per body frame, each pointing into its message's own body.
