@@ -123,7 +123,7 @@ let package = Package(
             name: "AMQPPublisherTests",
             dependencies: ["Locking", "AMQPPublisher", "DedicatedThread", "Supervision", "SupervisionTestKit"]
         ),
-        .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline", "Durations", "Locking"]),
+        .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline", "Durations", "Locking", "Supervision"]),
         .testTarget(
             name: "EdgeVideoTests",
             dependencies: ["EdgeVideo", "SupervisionTestKit", "Supervision", "Durations", "VideoPipeline", "AMQPPublisher", "SecretRedaction", "CFFmpeg", "Locking"]

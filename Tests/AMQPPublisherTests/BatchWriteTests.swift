@@ -1,4 +1,5 @@
 @testable import AMQPPublisher
+import Supervision
 import Testing
 
 /// The plain-TCP batch writer against the shared broker on 127.0.0.1:5672: what the broker stores
@@ -14,7 +15,7 @@ struct BatchWriteTests {
         }
         // The broker's frame_max is 131,072, the one the connection asks for.
         let perFrame = 131_072 - 8
-        var random = SplitMix(seed: 2026)
+        var random = SplitMix64(seed: 2026)
         let edges = [0, 1, perFrame - 1, perFrame, perFrame + 1, 2 * perFrame, 3 * perFrame, 0, 2 * perFrame + 7]
         var messages = (0..<48).map { _ in random.message(frameMax: 131_072) }
         for i in messages.indices {

@@ -1,6 +1,7 @@
 @testable import AMQPPublisher
 import CRabbitMQ
 import Glibc
+import Supervision
 import Testing
 
 /// The frames the batch writer encodes decode back, with a decoder of its own written from the
@@ -9,7 +10,7 @@ import Testing
 struct PublishFramesTests {
     @Test(.timeLimit(.minutes(2)), arguments: 0..<300)
     func generatedBatchesDecodeBack(seed: Int) throws {
-        var random = SplitMix(seed: UInt64(seed))
+        var random = SplitMix64(seed: UInt64(seed))
         let frameMax = seed % 10 == 9 ? 131_072 : [4096, 5000, 8192][seed % 3]
         let arena = CArena()
         let exchange = random.text(maxBytes: 255)
@@ -52,7 +53,7 @@ struct PublishFramesTests {
     /// of a socket pair, give the very bytes the batch writer would write.
     @Test(.timeLimit(.minutes(2)), arguments: 0..<100)
     func bytesAreExactlyWhatAmqpBasicPublishSends(seed: Int) throws {
-        var random = SplitMix(seed: UInt64(seed) + 1_000_000)
+        var random = SplitMix64(seed: UInt64(seed) + 1_000_000)
         let frameMax = [4096, 5000, 8192][seed % 3]
         var ends: [Int32] = [-1, -1]
         try #require(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &ends) == 0)
@@ -156,18 +157,8 @@ struct PublishFramesTests {
     }
 }
 
-/// A seeded generator (SplitMix64), so a failing seed replays exactly.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed &+ 0x9E37_79B9_7F4A_7C15 }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+/// Generated texts and messages from Supervision's seeded generator, so a failing seed replays exactly.
+extension SplitMix64 {
 
     /// Text of at most `maxBytes` UTF-8 bytes, with multi-byte characters.
     mutating func text(maxBytes: Int) -> String {

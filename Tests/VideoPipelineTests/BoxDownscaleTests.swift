@@ -1,4 +1,5 @@
 import CFFmpeg
+import Supervision
 import Testing
 
 @testable import VideoPipeline
@@ -11,7 +12,7 @@ import Testing
 struct BoxDownscaleTests {
     @Test(.timeLimit(.minutes(1)), arguments: 0..<300)
     func everyOutputSampleIsTheRoundedMeanOfItsBlock(seed: Int) {
-        var random = Xorshift(seed: UInt64(seed) &+ 1)
+        var random = SplitMix64(seed: UInt64(seed))
         let factor = 1 + random.below(5)
         let width = 1 + random.below(70)
         let height = 1 + random.below(12)
@@ -62,7 +63,7 @@ struct BoxDownscaleTests {
     func frameScalerBoxesWholeFactorsAndAgreesWithSwscaleArea(size: (Int, Int, Int, Int)) throws {
         let (width, height, outWidth, outHeight) = size
         let factor = width / outWidth
-        var random = Xorshift(seed: UInt64(width * 7 + height))
+        var random = SplitMix64(seed: UInt64(width * 7 + height))
         let source = try makeFrame(width: width, height: height, format: AV_PIX_FMT_YUVJ420P) { _, x, y in
             // Smooth gradients with noise on top, as a camera's picture is.
             UInt8(truncatingIfNeeded: (x / 3 + y / 2) & 0xFF ^ Int(random.below(8)))
@@ -157,18 +158,7 @@ struct BoxDownscaleTests {
     }
 }
 
-/// A small deterministic generator (xorshift64*), so a failing seed can be replayed.
-private struct Xorshift {
-    private var state: UInt64
-
-    init(seed: UInt64) { state = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed }
-
-    mutating func next() -> UInt64 {
-        state ^= state >> 12
-        state ^= state << 25
-        state ^= state >> 27
-        return state &* 0x2545_F491_4F6C_DD1D
-    }
-
+extension SplitMix64 {
+    /// A number in `0..<bound`.
     mutating func below(_ bound: Int) -> Int { Int(next() % UInt64(bound)) }
 }
