@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "Supervision", targets: ["Supervision"]),
         .library(name: "SupervisionTestKit", targets: ["SupervisionTestKit"]),
         .library(name: "AMQPPublisher", targets: ["AMQPPublisher"]),
+        .library(name: "Spool", targets: ["Spool"]),
         .library(name: "VideoPipeline", targets: ["VideoPipeline"]),
         .library(name: "EdgeVideo", targets: ["EdgeVideo"]),
     ],
@@ -58,6 +59,9 @@ let package = Package(
             name: "AMQPPublisher",
             dependencies: ["Locking", "CRabbitMQ", "SecretRedaction", "DedicatedThread", "Durations", .product(name: "Logging", package: "swift-log")]
         ),
+
+        // Beside the publisher: the bounded on-disk store of encoded frames it replays from.
+        .target(name: "Spool", dependencies: ["Locking", "DedicatedThread", "Durations"]),
 
         // Camera side: FFmpeg binding, then capture → sample → scale → encode.
         .target(
@@ -105,7 +109,7 @@ let package = Package(
         .executableTarget(
             name: "edge-video-bench",
             dependencies: [
-                "Locking", "Supervision", "AMQPPublisher", "VideoPipeline", "Durations",
+                "Locking", "Supervision", "AMQPPublisher", "VideoPipeline", "Durations", "Spool",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -123,6 +127,7 @@ let package = Package(
             name: "AMQPPublisherTests",
             dependencies: ["Locking", "AMQPPublisher", "DedicatedThread", "Supervision", "SupervisionTestKit"]
         ),
+        .testTarget(name: "SpoolTests", dependencies: ["Spool", "Supervision", "Locking", "DedicatedThread"]),
         .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline", "Durations", "Locking", "Supervision"]),
         .testTarget(
             name: "EdgeVideoTests",

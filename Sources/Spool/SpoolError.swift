@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An error of the spool: what kind, and a message naming the path and the system's reason.
+///
+/// The `code` is opaque so that new kinds of failure don't break the API; compare it with the
+/// static members of ``Code``.
+public struct SpoolError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// What kind of failure this is.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private enum Base: String, Hashable, Sendable {
+            case noSpace = "no space"
+            case io = "I/O error"
+            case unavailable = "unavailable"
+            case invalidRecord = "invalid record"
+            case invalidConfiguration = "invalid configuration"
+        }
+
+        private let base: Base
+        private init(_ base: Base) { self.base = base }
+
+        /// The file system is full or the quota is reached (`ENOSPC`, `EDQUOT`); the partial write
+        /// was cut away and the spool is still consistent.
+        public static let noSpace = Code(.noSpace)
+        /// The disk failed a read, a write or a sync (`EIO` and the like).
+        public static let io = Code(.io)
+        /// The directory is missing, vanished, or read-only, or the spool has closed: keep frames
+        /// in memory instead.
+        public static let unavailable = Code(.unavailable)
+        /// The record cannot be stored: a bad stream name, or larger than the budget.
+        public static let invalidRecord = Code(.invalidRecord)
+
+        /// The configuration cannot work (a budget smaller than one record header).
+        public static let invalidConfiguration = Code(.invalidConfiguration)
+
+        /// A short name of the code.
+        public var description: String { base.rawValue }
+    }
+
+    /// What kind of failure this is.
+    public let code: Code
+    /// What failed, on which path, and why (`errno`'s text).
+    public let message: String
+
+    /// Creates an error.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    /// `code: message`.
+    public var description: String { "\(code): \(message)" }
+
+    /// The error for a failed system call: `operation path: strerror`, its code chosen by `errno`.
+    static func system(_ operation: String, _ path: String, errno code: Int32) -> SpoolError {
+        let text = "\(operation) \(path): \(String(cString: strerror(code)))"
+        switch code {
+        case ENOSPC, EDQUOT: return SpoolError(.noSpace, text)
+        case ENOENT, EROFS, EACCES, EPERM, ENOTDIR, ESTALE, ENODEV, ENXIO: return SpoolError(.unavailable, text)
+        default: return SpoolError(.io, text)
+        }
+    }
+}
+
+/// Runs a system call, retrying on `EINTR`, and maps a `-1` result to ``SpoolError`` (the shape of
+/// `syscall` in EdgeVideo's `SystemError.swift`).
+@discardableResult
+func syscall<T: FixedWidthInteger>(
+    _ operation: String, _ path: @autoclosure () -> String, _ body: () -> T
+) throws(SpoolError) -> T {
+    while true {
+        let result = body()
+        if result != -1 { return result }
+        let code = errno
+        if code == EINTR { continue }
+        throw SpoolError.system(operation, path(), errno: code)
+    }
+}

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Spool benchmark: appends vs plain sequential writes of the same bytes, and the recovery scan.
+#
+#   bench/spool/run.sh [ROUNDS (3)] [SECONDS (5)] [RECOVER_BYTES (1 GiB)]
+#
+# Builds edge-video-bench in release mode, then per round:
+# - `spool-append` for SECONDS (5 KB bodies, default 1 s sync interval), then the peer: a Python
+#   loop of os.write of the same number of blocks of the same size (one record's bytes) to one
+#   file on the same disk, with fdatasync at the same 1 s cadence; ratio = ours / peer (appends/s);
+# - `spool-recover` of a RECOVER_BYTES spool of 5 KB records, warm (page cache) and, when we may
+#   write /proc/sys/vm/drop_caches, cold.
+# Prints each JSON line, then medians. Files go to bench/out/ (same disk as the repository).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+rounds=${1:-3}
+seconds=${2:-5}
+recover_bytes=${3:-1073741824}
+mkdir -p bench/out
+swift build -c release --product edge-video-bench >&2
+bench="$(swift build -c release --show-bin-path)/edge-video-bench"
+
+exec python3 - "$rounds" "$seconds" "$recover_bytes" "$bench" <<'PY'
+import json, os, statistics, subprocess, sys, time
+
+rounds, seconds, recover_bytes, bench = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+cold_ok = os.geteuid() == 0 and os.access("/proc/sys/vm/drop_caches", os.W_OK)
+
+def run(args):
+    out = subprocess.run([bench] + args, check=True, stdout=subprocess.PIPE, text=True).stdout
+    row = json.loads(out.strip().splitlines()[-1])
+    print(json.dumps(row), flush=True)
+    return row
+
+def peer(count, block, path="bench/out/spool-peer.dat"):
+    """count writes of block bytes to one file, fdatasync every second, like the spool's sync thread."""
+    data = bytes((i * 31) & 0xFF for i in range(block))
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o640)
+    start = last = time.monotonic()
+    for _ in range(count):
+        os.write(fd, data)
+        now = time.monotonic()
+        if now - last >= 1.0:
+            os.fdatasync(fd)
+            last = now
+    elapsed = time.monotonic() - start
+    os.close(fd)
+    os.unlink(path)
+    row = {"bench": "peer-write", "count": count, "block": block, "seconds": round(elapsed, 3),
+           "writes_per_s": round(count / elapsed, 1), "mb_per_s": round(count * block / elapsed / 1e6, 1)}
+    print(json.dumps(row), flush=True)
+    return row
+
+ours, theirs, ratios, warm, cold = [], [], [], [], []
+for _ in range(rounds):
+    a = run(["spool-append", "--seconds", str(seconds)])
+    p = peer(a["count"], a["record_bytes"])
+    ours.append(a["appends_per_s"]); theirs.append(p["writes_per_s"]); ratios.append(a["appends_per_s"] / p["writes_per_s"])
+    r = run(["spool-recover", "--bytes", str(recover_bytes)])
+    warm.append(r["open_s"])
+    if cold_ok:
+        c = run(["spool-recover", "--bytes", str(recover_bytes), "--reuse", "--drop-caches"])
+        cold.append(c["open_s"])
+subprocess.run(["rm", "-rf", "bench/out/spool-append", "bench/out/spool-recover"], check=True)
+
+summary = {"rounds": rounds, "append_per_s_median": round(statistics.median(ours), 1),
+           "peer_writes_per_s_median": round(statistics.median(theirs), 1),
+           "append_ratio_median": round(statistics.median(ratios), 3),
+           "recover_bytes": recover_bytes, "recover_warm_s_median": round(statistics.median(warm), 3),
+           "recover_cold_s_median": round(statistics.median(cold), 3) if cold else None}
+print(json.dumps(summary))
+PY
