@@ -14,8 +14,9 @@ public struct Encoder: Sendable {
     public let configuration: PipelineConfiguration
     /// Captured frames, from the camera's capture queue.
     public let input: FrameQueue<CapturedFrame>
-    /// Encoded frames, to the camera's publish queue.
-    public let output: FrameQueue<EncodedFrame>
+    /// Takes each encoded frame (on the encoder thread), and with it the frame's accounting from
+    /// then on; it must not block for long.
+    public let deliver: @Sendable (EncodedFrame) -> Void
     /// The camera's counters.
     public let counters: PipelineCounters
     /// The camera's frame numbers.
@@ -26,23 +27,39 @@ public struct Encoder: Sendable {
     /// queued; keep it short (it must not block).
     public let onEncoded: (@Sendable (EncodedFrame, Duration) -> Void)?
 
-    /// Creates an encoder stage; nothing is allocated before ``run()``.
+    /// Creates an encoder stage that hands each frame to `deliver`; nothing is allocated before ``run()``.
     public init(
-        configuration: PipelineConfiguration, input: FrameQueue<CapturedFrame>, output: FrameQueue<EncodedFrame>,
+        configuration: PipelineConfiguration, input: FrameQueue<CapturedFrame>,
         counters: PipelineCounters, sequence: FrameSequence, name: String = "camera",
-        onEncoded: (@Sendable (EncodedFrame, Duration) -> Void)? = nil
+        onEncoded: (@Sendable (EncodedFrame, Duration) -> Void)? = nil,
+        deliver: @escaping @Sendable (EncodedFrame) -> Void
     ) {
         self.name = name
         self.onEncoded = onEncoded
         self.configuration = configuration
         self.input = input
-        self.output = output
+        self.deliver = deliver
         self.counters = counters
         self.sequence = sequence
     }
 
+    /// Creates an encoder stage that queues each frame in `output`, whose drops (oldest first, when
+    /// full) are counted as dropped after encode.
+    public init(
+        configuration: PipelineConfiguration, input: FrameQueue<CapturedFrame>, output: FrameQueue<EncodedFrame>,
+        counters: PipelineCounters, sequence: FrameSequence, name: String = "camera",
+        onEncoded: (@Sendable (EncodedFrame, Duration) -> Void)? = nil
+    ) {
+        self.init(
+            configuration: configuration, input: input, counters: counters, sequence: sequence, name: name,
+            onEncoded: onEncoded
+        ) { frame in
+            for _ in output.push(frame) { counters.frameDroppedAfterEncode() }
+        }
+    }
+
     /// Encodes frames until cancelled; when cancelled, first encodes the frames already queued in
-    /// ``input`` (without waiting for more, at most its capacity) and queues them in ``output``.
+    /// ``input`` (without waiting for more, at most its capacity) and delivers them.
     /// - Throws: `CancellationError` when cancelled; ``PipelineError`` (`.encodeFailed`,
     ///   `.invalidConfiguration`) when a frame cannot be encoded.
     public func run() async throws {
@@ -66,7 +83,7 @@ public struct Encoder: Sendable {
         let session = try JPEGSession(configuration: configuration)
         while true {
             // A frame taken from the queue is always encoded and queued, even if cancellation
-            // arrives meanwhile: the next generation finds it in `output`, nothing is lost.
+            // arrives meanwhile: it is delivered, nothing is lost.
             let frame: CapturedFrame
             do {
                 frame = try await input.next()
@@ -95,9 +112,7 @@ public struct Encoder: Sendable {
             counters.frameDroppedBeforeEncode()  // taken from the queue, never a JPEG: counted, not lost
             throw error
         }
-        for _ in output.push(encoded) {
-            counters.frameDroppedAfterEncode()
-        }
+        deliver(encoded)
     }
 
     func encode(_ frame: CapturedFrame, with session: JPEGSession) throws -> EncodedFrame {
