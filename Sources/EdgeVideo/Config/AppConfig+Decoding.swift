@@ -6,7 +6,7 @@ extension AppConfig {
     /// The keys each object of the file may hold, by schema location (`cameras[]` for an entry of
     /// `cameras`). The schema test checks `supervision.schema.json` against this table.
     static let allowedKeys: [String: [String]] = [
-        "": ["$schema", "amqp", "status", "supervision", "logging", "http", "memory", "cameras"],
+        "": ["$schema", "amqp", "status", "supervision", "logging", "http", "memory", "spool", "cameras"],
         "amqp": [
             "urls", "exchange", "exchange_type", "routing_key", "persistent", "mandatory", "heartbeat_s",
             "connect_timeout_s", "confirm_timeout_s", "in_flight_window", "tls", "password_file",
@@ -18,6 +18,7 @@ extension AppConfig {
         "logging": ["level", "format"],
         "http": ["enabled", "address", "port"],
         "memory": ["release_startup_pages"],
+        "spool": ["directory", "max_bytes", "mode", "sync_interval_ms", "max_age_s", "replay"],
         "cameras[]": [
             "id", "url", "password_file", "fps", "width", "height", "jpeg_quality", "stall_timeout_s", "queue_capacity",
             "loop",
@@ -90,6 +91,7 @@ extension AppConfig {
         let memory = reader.object(top["memory"], at: "memory", allowed: allowedKeys["memory"]!)
         config.memory.releaseStartupPages = reader.bool(
             memory, "release_startup_pages", at: "memory", default: config.memory.releaseStartupPages)
+        config.spool = readSpool(reader.object(top["spool"], at: "spool", allowed: allowedKeys["spool"]!), reader)
         config.cameras = readCameras(top, reader, files)
         checkRoutingKeys(config, reader)
         if reader.issues.isEmpty { checkAsTheServiceRuns(config, reader) }
@@ -213,6 +215,27 @@ extension AppConfig {
         }
         http.port = reader.integer(fields, "port", at: "http", default: http.port, .atLeast(0), .atMost(65535))!
         return http
+    }
+
+    private static func readSpool(_ fields: [String: JSONValue], _ reader: ConfigReader) -> Spool {
+        var spool = Spool()
+        let path = "spool"
+        spool.directory = reader.string(fields, "directory", at: path, default: nil)
+        if spool.directory?.isEmpty == true { reader.fail("spool.directory", "must name a directory") }
+        spool.maxBytes = reader.integer(
+            fields, "max_bytes", at: path, default: spool.maxBytes, .atLeast(1_048_576), .atMost(1_125_899_906_842_624))!
+        let mode = reader.string(fields, "mode", at: path, default: spool.mode.rawValue) ?? spool.mode.rawValue
+        if let known = Spool.Mode(rawValue: mode) { spool.mode = known } else {
+            reader.fail("spool.mode", "must be one of \(Spool.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        let replay = reader.string(fields, "replay", at: path, default: spool.replay.rawValue) ?? spool.replay.rawValue
+        if let known = Spool.Replay(rawValue: replay) { spool.replay = known } else {
+            reader.fail("spool.replay", "must be one of \(Spool.Replay.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        spool.syncIntervalMs = reader.integer(
+            fields, "sync_interval_ms", at: path, default: spool.syncIntervalMs, .atLeast(0), .atMost(60_000))!
+        spool.maxAgeS = reader.number(fields, "max_age_s", at: path, default: nil, .above(0), .atMost(365 * 86400))
+        return spool
     }
 
     static func reason(_ error: any Error) -> String {

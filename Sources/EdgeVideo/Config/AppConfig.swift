@@ -18,6 +18,8 @@ public struct AppConfig: Sendable, Equatable, Encodable {
     public var http: HTTP
     /// What the process gives back to the kernel.
     public var memory: Memory
+    /// The on-disk store of frames the broker cannot take (docs/delivery.md).
+    public var spool: Spool
     /// The cameras, in start order.
     public var cameras: [Camera]
 
@@ -158,6 +160,65 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         }
     }
 
+    /// The `spool` section: a bounded, crash-safe store of encoded frames on disk, in the publish
+    /// path (docs/delivery.md).
+    public struct Spool: Sendable, Equatable, Encodable {
+        /// When frames are written to disk.
+        public enum Mode: String, Sendable, Equatable, Encodable, CaseIterable {
+            /// Only the frames the broker cannot take (the publish queue is full: disconnected,
+            /// blocked, or the confirm window full for longer than the queue lasts).
+            case outage
+            /// Every encoded frame, before it is published.
+            case always
+            /// Never: frames beyond the publish queue are dropped and counted.
+            case off
+        }
+
+        /// Which frames go first while a backlog drains.
+        public enum Replay: String, Sendable, Equatable, Encodable, CaseIterable {
+            /// Per camera, frames are delivered in capture order: the backlog before live frames.
+            case captureOrder = "capture_order"
+            /// Live frames first; the backlog fills the gaps between them.
+            case liveFirst = "live_first"
+        }
+
+        /// The spool directory; `$STATE_DIRECTORY/spool` under systemd, else `.run/spool`, relative
+        /// to the configuration file's directory, when absent.
+        public var directory: String?
+        /// The most bytes the whole spool (every camera) may take on disk; the oldest frames are
+        /// dropped and counted beyond it.
+        public var maxBytes = 1 << 30
+        /// When frames are written to disk.
+        public var mode = Mode.outage
+        /// How often written frames are flushed to the device (`fdatasync`): what a power cut can cost.
+        public var syncIntervalMs = 1000
+        /// Frames older than this when their turn comes are dropped and counted as expired; kept
+        /// until delivered when absent.
+        public var maxAgeS: Double?
+        /// Which frames go first while a backlog drains.
+        public var replay = Replay.captureOrder
+
+        enum CodingKeys: String, CodingKey {
+            case directory, mode, replay
+            case maxBytes = "max_bytes", syncIntervalMs = "sync_interval_ms", maxAgeS = "max_age_s"
+        }
+
+        /// The directory in force: `directory`, else `$STATE_DIRECTORY/spool`, else `.run/spool`;
+        /// a relative path is taken from `configDirectory`.
+        public func resolvedDirectory(configDirectory: String, environment: [String: String]) -> String {
+            let chosen: String
+            if let directory {
+                chosen = directory
+            } else if let state = environment["STATE_DIRECTORY"]?.split(separator: ":").first, !state.isEmpty {
+                chosen = "\(state)/spool"
+            } else {
+                chosen = ".run/spool"
+            }
+            if chosen.hasPrefix("/") { return chosen }
+            return configDirectory.isEmpty ? chosen : "\(configDirectory)/\(chosen)"
+        }
+    }
+
     /// One entry of `cameras`.
     public struct Camera: Sendable, Equatable, Encodable {
         /// Unique id, 1-64 characters of `[A-Za-z0-9._-]`.
@@ -206,6 +267,7 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         logging = Logging()
         http = HTTP()
         memory = Memory()
+        spool = Spool()
         self.cameras = cameras
     }
 }

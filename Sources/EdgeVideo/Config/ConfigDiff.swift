@@ -10,7 +10,7 @@ public struct ConfigDiff: Sendable, Equatable {
     public var unchanged: [String]
     /// The `amqp` section changed: every kept camera restarts, one at a time.
     public var amqpChanged: Bool
-    /// Changed sections the running tree does not take up, by section: `status` and `http` apply at
+    /// Changed sections the running tree does not take up, by section: `status`, `http` and `spool` apply at
     /// the next start; of `supervision`, the root's intensity and backoff apply at the next start,
     /// while camera subtrees started or restarted from now on, and the graceful stop, use the new
     /// backoff and shutdown timeout. `logging` applies live (the reloader hands it to ``LogSettings``).
@@ -29,6 +29,7 @@ public struct ConfigDiff: Sendable, Equatable {
             old.supervision != new.supervision ? "supervision" : nil,
             old.status != new.status ? "status" : nil,
             old.http != new.http ? "http" : nil,
+            old.spool != new.spool ? "spool" : nil,
         ].compactMap { $0 }
     }
 
