@@ -82,7 +82,7 @@ let package = Package(
         .target(
             name: "EdgeVideo",
             dependencies: [
-                "Locking", "Supervision", "AMQPPublisher", "VideoPipeline", "SecretRedaction", "DedicatedThread", "Durations",
+                "Locking", "Supervision", "AMQPPublisher", "VideoPipeline", "Spool", "SecretRedaction", "DedicatedThread", "Durations",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -131,7 +131,7 @@ let package = Package(
         .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline", "Durations", "Locking", "Supervision"]),
         .testTarget(
             name: "EdgeVideoTests",
-            dependencies: ["EdgeVideo", "SupervisionTestKit", "Supervision", "Durations", "VideoPipeline", "AMQPPublisher", "SecretRedaction", "CFFmpeg", "Locking"]
+            dependencies: ["EdgeVideo", "SupervisionTestKit", "Supervision", "Durations", "VideoPipeline", "AMQPPublisher", "SecretRedaction", "CFFmpeg", "Locking", "Spool"]
         ),
     ]
 )

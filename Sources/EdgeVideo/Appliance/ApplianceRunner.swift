@@ -19,10 +19,22 @@ public struct ApplianceRunner: Sendable {
     /// `edge-video` re-sends there what arrived during startup.
     public var onSignalHandlersInstalled: @Sendable () -> Void = {}
 
+    /// Builds the camera tree with the appliance's spool (``init(configPath:)``); `nil` for a
+    /// custom tree, which runs without one.
+    let makeSpooledFleet: (@Sendable (AppConfig, Logger, SpoolLink) -> any CameraFleet)?
+
     /// Creates a runner with a custom tree (tests); `edge-video` uses ``init(configPath:)``.
     public init(configPath: String, makeFleet: @escaping @Sendable (AppConfig, Logger) -> any CameraFleet) {
         self.configPath = configPath
         self.makeFleet = makeFleet
+        makeSpooledFleet = nil
+    }
+
+    /// Creates a runner whose tree uses the spool that `spool` in the configuration describes.
+    init(configPath: String, spooled: Bool, makeFleet: @escaping @Sendable (AppConfig, Logger, SpoolLink) -> any CameraFleet) {
+        self.configPath = configPath
+        self.makeFleet = { config, logger in makeFleet(config, logger, .none) }
+        makeSpooledFleet = makeFleet
     }
 
     /// Runs until stopped; returns the process exit status (``ExitStatus``).
@@ -46,9 +58,39 @@ public struct ApplianceRunner: Sendable {
         // The cameras record their timers into this backend from their first frame on.
         let metrics = config.http.enabled ? PrometheusBackend() : nil
         if let metrics { MetricsSystem.bootstrap(metrics) }
+        // The group runs in a task of its own so that a stop which overruns (tasks stuck in C
+        // calls that ignore cancellation) can be left behind: the first outcome wins, and the
+        // process exits from `main` after this function's `defer`s have run. The spool, when there
+        // is one, is open for the group's whole run.
+        Task { [self] in
+            let serve: @Sendable (any CameraFleet) async -> Int32 = { fleet in
+                await serveGroup(
+                    fleet: fleet, state: state, logger: logger, logSettings: logSettings, metrics: metrics,
+                    stopOverrun: { outcome.yield(ExitStatus.stopTimedOut) })
+            }
+            if let makeSpooledFleet, config.spool.mode != .off {
+                let directory = config.spool.resolvedDirectory(
+                    configDirectory: (configPath as NSString).deletingLastPathComponent,
+                    environment: ProcessInfo.processInfo.environment)
+                outcome.yield(await Self.withSpoolLink(config.spool, directory: directory, logger: logger) { link in
+                    await serve(makeSpooledFleet(config, logger, link))
+                })
+            } else {
+                outcome.yield(await serve(makeFleet(config, logger)))
+            }
+        }
+        for await status in outcomes { return status }
+        return ExitStatus.rootGaveUp
+    }
+
+    /// Runs the appliance around `fleet` in a `ServiceGroup` until it ends; its exit status.
+    private func serveGroup(
+        fleet: any CameraFleet, state: ConfigState, logger: Logger, logSettings: LogSettings, metrics: PrometheusBackend?,
+        stopOverrun: @escaping @Sendable () -> Void
+    ) async -> Int32 {
         let appliance = Appliance(
-            state: state, fleet: makeFleet(config, logger), notifier: SystemdNotifier(), logger: logger,
-            onStopOverrun: { outcome.yield(ExitStatus.stopTimedOut) }, onSignalHandlersInstalled: onSignalHandlersInstalled,
+            state: state, fleet: fleet, notifier: SystemdNotifier(), logger: logger,
+            onStopOverrun: stopOverrun, onSignalHandlersInstalled: onSignalHandlersInstalled,
             logSettings: logSettings, metrics: metrics)
         let group = ServiceGroup(
             configuration: .init(
@@ -59,12 +101,7 @@ public struct ApplianceRunner: Sendable {
                 ],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        // The group runs in a task of its own so that a stop which overruns (tasks stuck in C
-        // calls that ignore cancellation) can be left behind: the first outcome wins, and the
-        // process exits from `main` after this function's `defer`s have run.
-        Task { outcome.yield(await Self.outcome(of: group, logger: logger)) }
-        for await status in outcomes { return status }
-        return ExitStatus.rootGaveUp
+        return await Self.outcome(of: group, logger: logger)
     }
 
     /// Runs the group to its end and maps the way it ended to an exit status.

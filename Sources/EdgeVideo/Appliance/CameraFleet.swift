@@ -87,13 +87,18 @@ public struct FleetSnapshot: Sendable, Equatable {
     public var cameras: [String: CameraStatus]
     /// Paths of tasks that were asked to stop and are overdue.
     public var overdue: [String]
+    /// The spool's figures; `nil` without a spool.
+    public var spool: SpoolStatus?
 
     /// Creates a snapshot.
-    public init(tree: StatusNode, liveTasks: Int, cameras: [String: CameraStatus], overdue: [String] = []) {
+    public init(
+        tree: StatusNode, liveTasks: Int, cameras: [String: CameraStatus], overdue: [String] = [], spool: SpoolStatus? = nil
+    ) {
         self.tree = tree
         self.liveTasks = liveTasks
         self.cameras = cameras
         self.overdue = overdue
+        self.spool = spool
     }
 
     /// Whether the root is healthy: running, not restarting, backing off or failing. A camera

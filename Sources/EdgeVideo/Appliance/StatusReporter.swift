@@ -40,7 +40,7 @@ public struct StatusReporter: Sendable {
             pid: getpid(), version: EdgeVideoVersion.current, uptimeS: (seconds * 1000).rounded() / 1000,
             liveTasks: snapshot.liveTasks,
             config: .init(path: state.path, generation: config.generation, lastError: config.lastError),
-            tree: snapshot.tree, cameras: snapshot.cameras)
+            tree: snapshot.tree, cameras: snapshot.cameras, spool: snapshot.spool)
     }
 
     /// Writes the status file atomically; with `echo`, also prints the tree to stderr.

@@ -12,26 +12,79 @@ public final class SupervisedFleet: CameraFleet {
     private let root: Supervisor
     private let logger: Logger
     private let instance: String
+    /// The configuration the fleet was made with (orphaned spool streams drain with its broker).
+    private let initial: AppConfig
+    /// The appliance's spool.
+    private let spool: SpoolLink
     /// The running subtrees by camera id (what the status reads counters from).
     private let cameras = Locked<[String: CameraSubtree]>([:])
+    /// What removed cameras (and cameras found only in the spool) left behind, by camera id, while
+    /// their `drain:<id>` child publishes it.
+    private let drains = DrainTable()
     /// Frame numbers by camera id, kept after a camera is removed so that `seq` (and with it
     /// `message_id`) never repeats for an id within this process.
     private let sequences = Locked<[String: FrameSequence]>([:])
+    /// Ledgers of the streams the spool held at start, until their camera (or drain) takes them:
+    /// made before anything is appended, so every discard of their frames is counted.
+    private let recovered = Locked<[String: FrameLedger]>([:])
 
     /// Builds the root for `config` (its supervision settings); cameras are added with ``apply(_:config:)``.
-    public init(config: AppConfig, logger: Logger) {
+    /// - Parameter spool: the appliance's spool, opened by the caller for the fleet's whole life.
+    public convenience init(config: AppConfig, logger: Logger) {
+        self.init(config: config, logger: logger, spool: .none)
+    }
+
+    init(config: AppConfig, logger: Logger, spool: SpoolLink) {
         self.logger = logger
+        self.spool = spool
+        initial = config
         instance = String(UInt32.random(in: .min ... .max), radix: 36)
         root = Supervisor(
             id: "root", strategy: .oneForOne, intensity: CameraSettings.intensity(config.supervision),
             backoff: CameraSettings.backoff(config.supervision.backoff), logger: logger)
+        if let store = spool.spool {
+            let found = store.recovered
+            recovered.withLock { table in
+                for (stream, count) in found where count > 0 {
+                    let ledger = FrameLedger()
+                    ledger.recovered(count)
+                    spool.register(ledger, for: stream)
+                    table[stream] = ledger
+                }
+            }
+            if !found.isEmpty {
+                logger.notice("frames found in the spool; publishing them", metadata: [
+                    "frames": "\(found.values.reduce(0, +))", "cameras": "\(found.keys.sorted().joined(separator: ","))",
+                ])
+            }
+        }
     }
 
-    /// Runs the root until ``stop()``.
+    /// Runs the root until ``stop()``; cameras found only in the spool drain meanwhile. Once the
+    /// tree has stopped, what is still in memory (the broker was away) goes to the spool.
     ///
     /// - Throws: the root's `SupervisorError` when it gave up.
     public func run() async throws {
-        try await root.run()
+        defer { spoolLeftovers() }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.root.run() }
+            let configured = Set(initial.cameras.map(\.id))
+            let orphans = recovered.withLock { table in
+                table.filter { !configured.contains($0.key) }.sorted { $0.key < $1.key }
+            }
+            for (id, ledger) in orphans {
+                _ = recovered.withLock { $0.removeValue(forKey: id) }
+                var camera = AppConfig.Camera(id: id, url: "")
+                camera.queueCapacity = 1
+                let resources = CameraResources(
+                    camera: camera, sequence: sequence(for: id), instance: instance,
+                    routingKey: camera.routingKey(template: initial.amqp.routingKey), spool: spool, ledger: ledger)
+                do { try await startDrain(resources, config: initial) } catch {
+                    logger.error("cannot drain a camera found in the spool", metadata: ["camera": "\(id)", "error": "\(error)"])
+                }
+            }
+            try await group.waitForAll()
+        }
     }
 
     /// Stops every camera gracefully, in reverse start order.
@@ -42,33 +95,49 @@ public final class SupervisedFleet: CameraFleet {
     /// Starts, stops or replaces one camera subtree. Replacing keeps the camera's queues (frames
     /// in them go to the new subtree), counters and frame numbers, and returns once the new
     /// subtree is connected and running (or backing off), so steps apply one camera at a time.
+    /// A removed camera's frames that the broker has not confirmed are published by a
+    /// `drain:<id>` child (spooled first), and a camera added back takes them over.
     public func apply(_ step: ConfigDiff.Step, config: AppConfig) async throws {
         switch step {
         case .start(let camera):
-            let sequence = sequences.withLock { table in
-                if let kept = table[camera.id] { return kept }
-                let fresh = FrameSequence()
-                table[camera.id] = fresh
-                return fresh
+            let routingKey = camera.routingKey(template: config.amqp.routingKey)
+            let resources: CameraResources
+            if let left = drains[camera.id] {
+                try? await root.terminateChild(id: ChildName.drain(camera.id))
+                drains.remove(camera.id)
+                resources = CameraResources(camera: camera, reusing: left, routingKey: routingKey)
+            } else {
+                resources = CameraResources(
+                    camera: camera, sequence: sequence(for: camera.id), instance: instance, routingKey: routingKey,
+                    spool: spool, ledger: recovered.withLock { $0.removeValue(forKey: camera.id) } ?? FrameLedger())
             }
-            let subtree = CameraSubtree(
-                resources: CameraResources(camera: camera, sequence: sequence, instance: instance), config: config,
-                logger: logger)
+            let subtree = CameraSubtree(resources: resources, config: config, logger: logger)
             cameras.withLock { $0[camera.id] = subtree }
             try await root.startChild(subtree.spec)
             logger.info("camera added", metadata: ["camera": "\(camera.id)"])
         case .stop(let id):
-            try await root.terminateChild(id: "camera:\(id)")
-            let removed = cameras.withLock { $0.removeValue(forKey: id) }
-            removed?.resources.observations.destroy()
-            logger.info("camera removed", metadata: ["camera": "\(id)"])
+            try await root.terminateChild(id: ChildName.camera(id))
+            guard let removed = cameras.withLock({ $0.removeValue(forKey: id) }) else { return }
+            removed.resources.observations.destroy()
+            let resources = removed.resources
+            if spool.mode != .off { resources.spoolWhatIsInMemory() }
+            if resources.pendingCount > 0 || !resources.outbox.isEmpty {
+                try await startDrain(resources, config: config)
+                logger.info("camera removed; its unconfirmed frames are still published", metadata: [
+                    "camera": "\(id)", "spooled": "\(resources.ledger.counts.spooled)", "pending": "\(resources.pendingCount)",
+                ])
+            } else {
+                logger.info("camera removed", metadata: ["camera": "\(id)"])
+            }
         case .restart(let camera):
             guard let old = cameras.withLock({ $0[camera.id] }) else {
                 return try await apply(.start(camera), config: config)
             }
-            try await root.terminateChild(id: "camera:\(camera.id)")
+            try await root.terminateChild(id: ChildName.camera(camera.id))
             let subtree = CameraSubtree(
-                resources: CameraResources(camera: camera, reusing: old.resources), config: config, logger: logger)
+                resources: CameraResources(
+                    camera: camera, reusing: old.resources, routingKey: camera.routingKey(template: config.amqp.routingKey)),
+                config: config, logger: logger)
             cameras.withLock { $0[camera.id] = subtree }
             try await root.startChild(subtree.spec)
             await waitUntilSettled(subtree, within: Duration(secondsSaturating: config.amqp.connectTimeoutS * 2 + 5))
@@ -76,6 +145,34 @@ public final class SupervisedFleet: CameraFleet {
                 "camera restarted with the new configuration",
                 metadata: ["camera": "\(camera.id)", "state": "\(subtree.supervisor.snapshot().state.rawValue)"])
         }
+    }
+
+    /// The camera id's frame numbers, made on first use and kept for the process's life.
+    private func sequence(for id: String) -> FrameSequence {
+        sequences.withLock { table in
+            if let kept = table[id] { return kept }
+            let fresh = FrameSequence()
+            table[id] = fresh
+            return fresh
+        }
+    }
+
+    /// Starts the `drain:<id>` child for what `resources` hold; it forgets them once drained.
+    private func startDrain(_ resources: CameraResources, config: AppConfig) async throws {
+        let id = resources.camera.id
+        drains.insert(resources, for: id)
+        try await root.startChild(CameraSubtree.drain(resources: resources, config: config, logger: logger) { [drains] in
+            drains.remove(id, only: resources)
+        })
+    }
+
+    /// Once the tree has stopped: what is still in memory goes to the spool, so a restart
+    /// publishes it (with the broker up, a graceful stop has already published everything).
+    private func spoolLeftovers() {
+        guard spool.mode != .off else { return }
+        let all = cameras.withLock { Array($0.values.map(\.resources)) } + Array(drains.all.values)
+        for resources in all { resources.spoolWhatIsInMemory() }
+        _ = spool.attempt { try $0.sync() }
     }
 
     /// Starts `spec` under the root (the HTTP endpoint).
@@ -117,21 +214,31 @@ public final class SupervisedFleet: CameraFleet {
     /// The tree and counters now.
     public func snapshot() -> FleetSnapshot {
         let tree = root.snapshot()
-        let subtrees = cameras.withLock { $0 }
         var statuses: [String: CameraStatus] = [:]
-        for (id, subtree) in subtrees {
-            let node = tree.children.first { $0.id == "camera:\(id)" }
-            statuses[id] = Self.status(of: subtree, node: node)
+        for (id, resources) in drains.all {
+            statuses[id] = Self.status(of: resources, node: tree.children.first { $0.id == ChildName.drain(id) })
+        }
+        for (id, subtree) in cameras.withLock({ $0 }) {
+            statuses[id] = Self.status(of: subtree.resources, node: tree.children.first { $0.id == ChildName.camera(id) })
         }
         return FleetSnapshot(
             tree: Self.node(tree), liveTasks: tree.liveTasks, cameras: statuses,
-            overdue: tree.overdueShutdownPaths())
+            overdue: tree.overdueShutdownPaths(), spool: spoolStatus())
     }
 
-    static func status(of subtree: CameraSubtree, node: SupervisorSnapshot?) -> CameraStatus {
-        let ledger = subtree.resources.ledger.counts  // one read: the identities hold
-        let publisher = subtree.resources.publisher.snapshot()
-        let link = subtree.resources.link.snapshot
+    /// The spool's figures now; `nil` without a spool.
+    private func spoolStatus() -> SpoolStatus? {
+        guard spool.mode != .off || spool.problem != nil else { return nil }
+        let usage = spool.spool?.usage
+        return SpoolStatus(
+            mode: spool.mode.rawValue, bytes: usage?.bytes ?? 0, records: usage?.records ?? 0,
+            damagedAtStart: spool.damagedAtStart, lastError: spool.problem)
+    }
+
+    static func status(of resources: CameraResources, node: SupervisorSnapshot?) -> CameraStatus {
+        let ledger = resources.ledger.counts  // one read: the identities hold
+        let publisher = resources.publisher.snapshot()
+        let link = resources.link.snapshot
         var status = CameraStatus(state: node?.state ?? .starting)
         status.broker = link.connected ? "connected" : "disconnected"
         status.framesCaptured = ledger.captured
@@ -145,7 +252,13 @@ public final class SupervisedFleet: CameraFleet {
         status.nacked = ledger.nacked
         status.returned = ledger.returned
         status.rejected = ledger.rejected
-        status.dropped = ledger.droppedBeforeEncode + ledger.droppedAfterEncode
+        status.recovered = ledger.recovered
+        status.spooled = ledger.spooled
+        status.spoolDropped = ledger.spoolDropped
+        status.expired = ledger.expired
+        status.damaged = ledger.damaged
+        status.dropped = ledger.droppedBeforeEncode + ledger.droppedAfterEncode + ledger.spoolDropped
+        status.confirmedIDs = resources.confirmedTrace?.summary
         status.published = publisher.published
         status.reconnects = publisher.reconnects
         status.restarts = node?.restarts ?? 0
@@ -166,9 +279,34 @@ public final class SupervisedFleet: CameraFleet {
     }
 }
 
+/// What removed cameras left behind, by camera id, while their drains publish it.
+///
+/// Thread-safety: a `Locked` box (a class, so that a drain's end can reach it).
+final class DrainTable: Sendable {
+    private let table = Locked<[String: CameraResources]>([:])
+
+    /// Every camera's leftovers now.
+    var all: [String: CameraResources] { table.withLock { $0 } }
+
+    subscript(id: String) -> CameraResources? { table.withLock { $0[id] } }
+
+    func insert(_ resources: CameraResources, for id: String) {
+        table.withLock { $0[id] = resources }
+    }
+
+    /// Removes the entry of `id`; with `only`, only while it is still those resources.
+    func remove(_ id: String, only: CameraResources? = nil) {
+        table.withLock { table in
+            if only == nil || table[id] === only { table[id] = nil }
+        }
+    }
+}
+
 extension ApplianceRunner {
     /// The runner of `edge-video run`: the camera tree is a ``SupervisedFleet``.
     public init(configPath: String) {
-        self.init(configPath: configPath) { config, logger in SupervisedFleet(config: config, logger: logger) }
+        self.init(configPath: configPath, spooled: true) { config, logger, spool in
+            SupervisedFleet(config: config, logger: logger, spool: spool)
+        }
     }
 }

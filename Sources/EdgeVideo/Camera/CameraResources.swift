@@ -1,6 +1,7 @@
 import AMQPPublisher
 import Foundation
 import Locking
+import Spool
 import VideoPipeline
 
 /// What one camera keeps across the generations of its subtree: the queues between stages (so
@@ -13,8 +14,10 @@ final class CameraResources: Sendable {
     let camera: AppConfig.Camera
     /// Capture → encoder: at most `queue_capacity` frames and ``capturedByteLimit`` bytes.
     let captured: FrameQueue<CapturedFrame>
-    /// Encoder → publisher.
-    let encoded: FrameQueue<EncodedFrame>
+    /// Encoder → publisher: in memory, backed by the spool.
+    let outbox: PublishQueue
+    /// The frames of ``outbox`` in memory.
+    var encoded: FrameQueue<EncodedFrame> { outbox.memory }
     /// Where every frame is (see ``FrameLedger``); fed by the pipeline and the publisher.
     let ledger: FrameLedger
     /// Capture and encoder figures.
@@ -32,6 +35,12 @@ final class CameraResources: Sendable {
     private let pending = Locked<[OutgoingMessage]>([])
     /// The broker link as the status shows it.
     let link: BrokerLinkState
+    /// The appliance's spool.
+    let spool: SpoolLink
+    /// The frames confirmed, by `message_id`, when the environment asks for it (tests).
+    let confirmedTrace: ConfirmedTrace?
+    /// The routing key of this camera's frames.
+    let routingKey: String
 
     /// The most bytes of pictures waiting for the encoder (the newest frame is always kept): 1 MiB.
     /// Capture queues each frame already scaled to the output size, in buffers of its own, so this
@@ -54,27 +63,37 @@ final class CameraResources: Sendable {
     ///   - sequence: the camera id's frame numbers; the fleet keeps one per id for the life of the
     ///     process, so a camera removed and added again never reuses a `seq` (nor a `message_id`).
     ///   - instance: this process's random id.
-    init(camera: AppConfig.Camera, sequence: FrameSequence, instance: String) {
+    ///   - routingKey: where its frames are published.
+    ///   - spool: the appliance's spool.
+    ///   - ledger: the camera's ledger when one exists already (frames recovered from the spool).
+    init(
+        camera: AppConfig.Camera, sequence: FrameSequence, instance: String, routingKey: String, spool: SpoolLink,
+        ledger: FrameLedger = FrameLedger()
+    ) {
         self.camera = camera
         captured = Self.capturedQueue(camera)
-        encoded = FrameQueue(capacity: camera.queueCapacity)
-        ledger = FrameLedger()
+        self.ledger = ledger
         pipeline = PipelineCounters(accounting: ledger)
         publisher = PublisherCounters()
         link = BrokerLinkState()
         observations = CameraObservations(cameraID: camera.id)
         self.sequence = sequence
         self.instance = instance
+        self.routingKey = routingKey
+        self.spool = spool
+        confirmedTrace = .fromEnvironment()
+        outbox = Self.outbox(camera: camera.id, capacity: camera.queueCapacity, instance: instance, routingKey: routingKey,
+                             spool: spool, ledger: ledger)
+        spool.register(ledger, for: camera.id)
     }
 
     /// The same queues, counters and numbers for changed settings of the same camera. New queues
     /// only if their capacity changed: the frames of the old ones move to them (oldest dropped
-    /// and counted if they no longer fit). Call once the old subtree has stopped.
-    init(camera: AppConfig.Camera, reusing old: CameraResources) {
+    /// and counted, or spooled, if they no longer fit). Call once the old subtree has stopped.
+    init(camera: AppConfig.Camera, reusing old: CameraResources, routingKey: String) {
         self.camera = camera
         let sameCapacity = old.camera.queueCapacity == camera.queueCapacity
         captured = sameCapacity ? old.captured : Self.capturedQueue(camera)
-        encoded = sameCapacity ? old.encoded : FrameQueue(capacity: camera.queueCapacity)
         ledger = old.ledger
         pipeline = old.pipeline
         publisher = old.publisher
@@ -82,15 +101,37 @@ final class CameraResources: Sendable {
         observations = old.observations
         sequence = old.sequence
         instance = old.instance
+        spool = old.spool
+        confirmedTrace = old.confirmedTrace
+        self.routingKey = routingKey
+        outbox = sameCapacity && routingKey == old.routingKey
+            ? old.outbox
+            : Self.outbox(camera: camera.id, capacity: camera.queueCapacity, instance: instance, routingKey: routingKey,
+                          spool: spool, ledger: ledger)
         pending.withLock { $0 = old.takePending() }
         if !sameCapacity {
             while let frame = old.captured.tryNext() {
                 for _ in captured.push(frame) { ledger.frameDroppedBeforeEncode() }
             }
-            while let frame = old.encoded.tryNext() {
-                for _ in encoded.push(frame) { ledger.frameDroppedAfterEncode() }
-            }
         }
+        if outbox !== old.outbox {
+            outbox.adopt(old.outbox)
+            while let frame = old.encoded.tryNext() { outbox.requeue(frame) }
+        }
+    }
+
+    private static func outbox(
+        camera: String, capacity: Int, instance: String, routingKey: String, spool: SpoolLink, ledger: FrameLedger
+    ) -> PublishQueue {
+        PublishQueue(memory: FrameQueue(capacity: capacity), stream: camera, link: spool, ledger: ledger) { frame in
+            (messageID: "\(camera)-\(instance)-\(frame.seq)", routingKey: routingKey)
+        }
+    }
+
+    /// Moves the pending messages and the queued frames to the spool (those it cannot take stay
+    /// pending); for a camera that stops or goes while the broker is away.
+    func spoolWhatIsInMemory() {
+        keepFirst(outbox.spoolLeftovers(takePending()))
     }
 
     /// Puts messages back at the front, in this order: they are older than those still pending.

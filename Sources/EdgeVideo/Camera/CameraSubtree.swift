@@ -27,29 +27,29 @@ final class CameraSubtree: Sendable {
         logger[metadataKey: "camera"] = "\(resources.camera.id)"
         let amqp = CameraSettings.amqp(config.amqp, cameraID: resources.camera.id)
         let pipeline = CameraSettings.pipeline(resources.camera)
-        let routingKey = resources.camera.routingKey(template: config.amqp.routingKey)
         let shutdown = Duration(secondsSaturating: config.supervision.shutdownTimeoutS)
         // The confirms of a stop get what the shutdown timeout leaves after the flush and the close.
         let settleGrace = max(shutdown / 2, shutdown - .seconds(3))
         let persistent = config.amqp.persistent
         let name = resources.camera.id
         supervisor = Supervisor(
-            id: "camera:\(resources.camera.id)", strategy: .oneForAll, intensity: .unlimited,
+            id: ChildName.camera(resources.camera.id), strategy: .oneForAll, intensity: .unlimited,
             backoff: CameraSettings.backoff(config.supervision.backoff), logger: logger
         ) { [resources, logger] generation, startChildren in
             generationStarted(generation)
             let publisher = FramePublisher(
-                resources: resources, configuration: amqp, routingKey: routingKey, persistent: persistent,
+                resources: resources, configuration: amqp, persistent: persistent,
                 settleGrace: settleGrace, logger: logger)
             let capture = Capture(
                 configuration: pipeline, output: resources.captured, counters: resources.pipeline, name: name,
                 logger: logger)
             let encoder = Encoder(
-                configuration: pipeline, input: resources.captured, output: resources.encoded,
+                configuration: pipeline, input: resources.captured,
                 counters: resources.pipeline, sequence: resources.sequence, name: name,
                 onEncoded: { [observations = resources.observations] frame, duration in
                     observations.encoded(frame, in: duration)
-                })
+                },
+                deliver: { [outbox = resources.outbox] frame in outbox.push(frame) })
             // One thread for the generation's encoder and publisher (with its confirm drainer): the
             // encoder encodes on it, and a JPEG it queues is taken by the publisher on the same
             // thread, with no cooperative-pool thread woken per frame (README.md, "Memory and CPU
@@ -71,4 +71,52 @@ final class CameraSubtree: Sendable {
     var spec: ChildSpec {
         .supervisor(supervisor, restart: .permanent)
     }
+
+    /// The root's child that publishes what a camera left behind, then ends: the frames queued
+    /// and spooled by a camera that a reload removed, or found in the spool at start for a camera
+    /// the configuration no longer has. Its publisher runs on a thread of its own (`drn-<id>`),
+    /// joined when it ends; a broker outage is ridden out as a camera's is, and a configuration
+    /// fault (credentials, TLS) is retried with the camera backoff, inside the child, so that it
+    /// never counts against the root's restart intensity.
+    ///
+    /// - Parameter drained: called once everything is settled, before the child returns.
+    static func drain(
+        resources: CameraResources, config: AppConfig, logger: Logger, drained: @escaping @Sendable () -> Void
+    ) -> ChildSpec {
+        var logger = logger
+        logger[metadataKey: "camera"] = "\(resources.camera.id)"
+        let shutdown = Duration(secondsSaturating: config.supervision.shutdownTimeoutS)
+        let publisher = FramePublisher(
+            resources: resources, configuration: CameraSettings.amqp(config.amqp, cameraID: resources.camera.id),
+            persistent: config.amqp.persistent, settleGrace: max(shutdown / 2, shutdown - .seconds(3)), logger: logger,
+            untilDrained: true)
+        let backoff = CameraSettings.backoff(config.supervision.backoff)
+        let name = String("drn-\(resources.camera.id)".prefix(15))
+        return ChildSpec(id: ChildName.drain(resources.camera.id), restart: .temporary, shutdownTimeout: shutdown) { [logger] in
+            try await DedicatedExecutor.withDedicatedExecutor(name: name) { executor in
+                try await withTaskExecutorPreference(executor) {
+                    var retry = BackoffSchedule(backoff)
+                    while true {
+                        do {
+                            try await publisher.run()
+                            break
+                        } catch is CancellationError {
+                            throw CancellationError()
+                        } catch {
+                            logger.error("drain failed; retrying", metadata: ["error": "\(error)"])
+                            try await Task.sleep(for: retry.nextDelay())
+                        }
+                    }
+                }
+            }
+            drained()
+        }
+    }
+}
+
+/// The root's child ids for cameras: `camera:<id>` for a running camera, `drain:<id>` for what a
+/// camera left behind.
+enum ChildName {
+    static func camera(_ id: String) -> String { "camera:\(id)" }
+    static func drain(_ id: String) -> String { "drain:\(id)" }
 }

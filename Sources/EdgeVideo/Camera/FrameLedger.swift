@@ -1,12 +1,14 @@
 import AMQPPublisher
 import Locking
+import Spool
 import VideoPipeline
 
 /// Where every frame of one camera is: each frame is in exactly one place at every instant.
 ///
 /// Every move of a frame is one step under one lock, and ``counts`` reads all places under the
 /// same lock, so the two identities of ``Counts`` hold on every read, whatever the threads are
-/// doing. Kept by the camera for the life of the process (across subtree restarts and reloads).
+/// doing: `captured = encoded + droppedBeforeEncode + queuedForEncode` and
+/// `encoded + recovered = publishPlaces`. Kept by the camera for the life of the process (across subtree restarts and reloads).
 ///
 /// Thread-safety: a `Locked`-protected box; any method from any thread.
 final class FrameLedger: FrameAccounting {
@@ -36,6 +38,26 @@ final class FrameLedger: FrameAccounting {
         /// Messages the broker closed the channel over (a poison message, e.g. over
         /// `max_message_size`), given up after being isolated.
         var rejected = 0
+        /// Frames found in the spool when the process started (written by an earlier run): they
+        /// enter the ledger here, beside `encoded`, and start in `spooled`.
+        var recovered = 0
+        /// Encoded frames whose only copy waiting to be published is on disk, in the spool.
+        var spooled = 0
+        /// Frames the spool could not keep: over its `max_bytes` (oldest first), or the disk full.
+        var spoolDropped = 0
+        /// Spooled frames older than `spool.max_age_s` when their turn came.
+        var expired = 0
+        /// Spooled frames whose bytes were damaged on disk (checksum), skipped.
+        var damaged = 0
+
+        /// Every frame that entered the publish side: encoded here, or recovered from the spool.
+        var publishable: Int { encoded + recovered }
+
+        /// The places a publishable frame can be in; they add up to ``publishable``.
+        var publishPlaces: Int {
+            queuedForPublish + spooled + inFlight + confirmed + droppedAfterEncode + spoolDropped + expired + damaged
+                + nacked + returned + rejected
+        }
     }
 
     private let state = Locked(Counts())
@@ -100,6 +122,53 @@ final class FrameLedger: FrameAccounting {
             case .confirmed: c.confirmed += 1
             case .nacked: c.nacked += 1
             case .returned: c.returned += 1
+            }
+        }
+    }
+
+    /// Frames of the publish queue written to the spool (their memory copy is gone).
+    func spooled(_ count: Int = 1) {
+        guard count > 0 else { return }
+        state.withLock { c in
+            c.queuedForPublish -= count
+            c.spooled += count
+        }
+    }
+
+    /// One spooled frame was read back to be published.
+    func unspooled() {
+        state.withLock { c in
+            c.spooled -= 1
+            c.queuedForPublish += 1
+        }
+    }
+
+    /// A frame of the publish queue that the spool could not take (full disk, vanished directory).
+    func spoolRefused() {
+        state.withLock { c in
+            c.queuedForPublish -= 1
+            c.spoolDropped += 1
+        }
+    }
+
+    /// Frames an earlier run left in the spool.
+    func recovered(_ count: Int) {
+        guard count > 0 else { return }
+        state.withLock { c in
+            c.recovered += count
+            c.spooled += count
+        }
+    }
+
+    /// Spooled frames the spool gave up: evicted by its budget, expired or damaged.
+    func spoolDiscarded(_ count: Int, reason: SpoolDiscard) {
+        guard count > 0 else { return }
+        state.withLock { c in
+            c.spooled -= count
+            switch reason {
+            case .full: c.spoolDropped += count
+            case .expired: c.expired += count
+            case .damaged: c.damaged += count
             }
         }
     }

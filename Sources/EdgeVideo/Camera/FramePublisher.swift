@@ -19,24 +19,26 @@ import VideoPipeline
 struct FramePublisher: Sendable {
     let resources: CameraResources
     let configuration: AMQPConfiguration
-    let routingKey: String
     let persistent: Bool
     /// How long a stop waits for outstanding confirms (within the child's shutdown timeout).
     let settleGrace: Duration
     let logger: Logger
     /// Logs nacks without a line per frame, and notices a connection that only gets nacks.
     let refusals: NackLog
+    /// Publish what is queued and spooled, then return (a removed camera, or one found in the
+    /// spool at start that the configuration no longer has).
+    let untilDrained: Bool
 
     init(
-        resources: CameraResources, configuration: AMQPConfiguration, routingKey: String, persistent: Bool,
-        settleGrace: Duration, logger: Logger
+        resources: CameraResources, configuration: AMQPConfiguration, persistent: Bool,
+        settleGrace: Duration, logger: Logger, untilDrained: Bool = false
     ) {
         self.resources = resources
         self.configuration = configuration
-        self.routingKey = routingKey
         self.persistent = persistent
         self.settleGrace = settleGrace
         self.logger = logger
+        self.untilDrained = untilDrained
         refusals = NackLog(logger: logger)
     }
 
@@ -56,6 +58,8 @@ struct FramePublisher: Sendable {
     private enum End {
         /// The child was asked to stop.
         case stopped
+        /// Everything was published and settled (``untilDrained``).
+        case drained
         /// The broker side failed; `connected` if the connection had opened.
         case brokerFault(AMQPPublisherError, connected: Bool)
     }
@@ -74,6 +78,9 @@ struct FramePublisher: Sendable {
             switch try await runConnection(suspects: suspects, outage: &outage) {
             case .stopped:
                 throw CancellationError()
+            case .drained:
+                logger.info("camera drained: every queued and spooled frame is settled")
+                return
             case .brokerFault(let error, let connected):
                 if connected {
                     retry.reset()
@@ -108,6 +115,7 @@ struct FramePublisher: Sendable {
         // failed connect holds none of them.
         var unsettled: [OutgoingMessage] = []
         var connected = false
+        var drained = false
         var ended: (any Error)?
         do {
             try await PublisherConnection.withGeneration(
@@ -120,7 +128,7 @@ struct FramePublisher: Sendable {
                         "outage_s": "\(String(format: "%.2f", (ContinuousClock.now - back.since).seconds))", "attempts": "\(back.attempts)",
                     ])
                 }
-                try await publishUntilEnded(on: connection, suspects: suspects)
+                drained = try await publishUntilEnded(on: connection, suspects: suspects)
             }
         } catch {
             ended = error
@@ -131,6 +139,7 @@ struct FramePublisher: Sendable {
                 // Isolated: the broker closed the channel over this one message. Count it and go on.
                 let message = unsettled.removeFirst()
                 resources.ledger.rejected()
+                resources.outbox.settled(message.messageID)
                 suspects.settledOne()
                 logger.error("broker refused a frame; counted as rejected", metadata: [
                     "message_id": "\(message.messageID)", "bytes": "\(message.body.count)", "error": "\(error)",
@@ -142,6 +151,7 @@ struct FramePublisher: Sendable {
         }
         resources.ledger.handedBack(unsettled.count)
         resources.keepFirst(unsettled)
+        if drained && unsettled.isEmpty { return .drained }
         if stopping || ended is CancellationError { return .stopped }
         guard connected else {
             return .brokerFault(try Self.brokerFault(ended ?? AMQPPublisherError(.connectFailed, "connect failed")), connected: false)
@@ -149,18 +159,18 @@ struct FramePublisher: Sendable {
         return .brokerFault(try Self.brokerFault(ended ?? AMQPPublisherError(.connectionLost, "connection ended")), connected: true)
     }
 
-    /// The body of a generation: publishes until the connection ends or the child is stopped. A
+    /// The body of a generation: publishes until the connection ends or the child is stopped, or
+    /// (``untilDrained``) until nothing is left and everything is settled: then returns `true`. A
     /// stop flushes what is queued, then waits up to ``settleGrace`` for the confirms.
     /// - Throws: the error that ended the connection; `CancellationError` when stopped.
-    private func publishUntilEnded(on connection: PublisherConnection, suspects: Suspects) async throws {
+    private func publishUntilEnded(on connection: PublisherConnection, suspects: Suspects) async throws -> Bool {
         let failure = await withTaskGroup(of: (any Error)?.self) { group in
             group.addTask {
                 do { try await connection.waitUntilEnded() } catch { return error }
                 return nil
             }
             group.addTask {
-                do { try await publish(on: connection, suspects: suspects) } catch { return error }
-                return nil
+                do { return try await publish(on: connection, suspects: suspects) ? Drained() : nil } catch { return error }
             }
             var first: (any Error)?
             for await result in group {
@@ -174,27 +184,44 @@ struct FramePublisher: Sendable {
             _ = await Task { await connection.waitUntilSettled(timeout: settleGrace) }.value
             throw CancellationError()
         }
+        if failure is Drained { return true }
         throw failure ?? AMQPPublisherError(.connectionLost, "connection ended")
     }
 
+    /// The publishing loop's way of saying it drained everything (``untilDrained``).
+    private struct Drained: Error {}
+
     /// Publishes pending then queued frames until cancelled; when cancelled, flushes what is queued.
-    private func publish(on connection: PublisherConnection, suspects: Suspects) async throws {
+    /// With ``untilDrained``, returns `true` once nothing is left and everything published is
+    /// settled; returns `false` when the connection ended while suspects were published.
+    private func publish(on connection: PublisherConnection, suspects: Suspects) async throws -> Bool {
         do {
             // Suspects of a channel refusal go one at a time, each confirmed before the next.
             while suspects.count > 0, let message = resources.popPending() {
                 try await publishOrKeep(message, on: connection)
                 guard await connection.waitUntilSettled(timeout: configuration.confirmTimeout) else {
                     try Task.checkCancellation()
-                    return  // the connection ended: `runConnection` decides
+                    return false  // the connection ended: `runConnection` decides
                 }
                 suspects.settledOne()
             }
             while let message = resources.popPending() {
                 try await publishOrKeep(message, on: connection)
             }
+            if untilDrained {
+                while let item = resources.outbox.nextNow() {
+                    try await publishOrKeep(message(for: item), on: connection)
+                }
+                if await connection.waitUntilSettled(timeout: configuration.confirmTimeout), resources.pendingCount == 0,
+                    resources.outbox.isEmpty
+                {
+                    return true
+                }
+                throw AMQPPublisherError(.confirmTimeout, "frames still unsettled after draining")
+            }
             while true {
-                let frame = try await resources.encoded.next()
-                try await publishOrKeep(message(for: frame), on: connection)
+                let item = try await resources.outbox.next()
+                try await publishOrKeep(message(for: item), on: connection)
                 if refusals.shouldRefreshChannel() {
                     logger.warning("every recent frame was nacked; opening a new connection", metadata: [
                         "nacks_in_a_row": "\(NackLog.streakLimit)",
@@ -210,7 +237,7 @@ struct FramePublisher: Sendable {
         }
     }
 
-    /// Publishes everything pending and queued now.
+    /// Publishes everything pending and queued in memory now; frames on disk stay there.
     private func flush(on connection: PublisherConnection) async throws {
         while let message = resources.popPending() {
             try await publishOrKeep(message, on: connection)
@@ -218,7 +245,7 @@ struct FramePublisher: Sendable {
         // The encoder has returned: nothing is pushed meanwhile, so this ends with the queue.
         // A frame that is not accepted (connection gone) is kept as pending; the rest stay queued.
         while let frame = resources.encoded.tryNext() {
-            try await publishOrKeep(message(for: frame), on: connection)
+            try await publishOrKeep(message(for: resources.outbox.item(fromMemory: frame)), on: connection)
         }
     }
 
@@ -234,22 +261,26 @@ struct FramePublisher: Sendable {
         }
     }
 
-    /// The message for one frame: `message_id` `<camera>-<instance>-<seq>` is stable when the same
-    /// message is republished by a later connection; its settlement moves it in the ledger.
-    func message(for frame: EncodedFrame) -> OutgoingMessage {
-        let id = resources.camera.id
+    /// The message for one frame. Its `message_id` (`<camera>-<instance>-<seq>`, or the one it
+    /// had when it was spooled by an earlier run) stays the same when a later connection
+    /// republishes it; its settlement moves it in the ledger and releases its copy on disk.
+    func message(for item: PublishQueue.Item) -> OutgoingMessage {
+        let frame = item.frame.frame
         let ledger = resources.ledger
         let refusals = refusals
         return OutgoingMessage(
-            body: frame.jpeg, routingKey: routingKey, messageID: "\(id)-\(resources.instance)-\(frame.seq)",
+            body: frame.jpeg, routingKey: item.frame.routingKey, messageID: item.frame.messageID,
             contentType: "image/jpeg", deliveryMode: persistent ? 2 : 1,
             timestamp: frame.capturedAtMicros / 1_000_000,
             headers: [
-                ("camera_id", .string(id)), ("seq", .int64(frame.seq)), ("width", .int32(Int32(frame.width))),
+                ("camera_id", .string(resources.camera.id)), ("seq", .int64(frame.seq)), ("width", .int32(Int32(frame.width))),
                 ("height", .int32(Int32(frame.height))), ("captured_at_us", .int64(frame.capturedAtMicros)),
             ],
-            onSettled: { [observations = resources.observations, capturedAt = frame.capturedAtMicros] settlement in
+            onSettled: { [observations = resources.observations, outbox = resources.outbox, trace = resources.confirmedTrace,
+                          capturedAt = frame.capturedAtMicros] settlement in
                 ledger.settled(settlement.outcome)
+                if settlement.outcome == .confirmed { trace?.confirmed(settlement.messageID) }
+                outbox.settled(settlement.messageID)
                 observations.settled(settlement, capturedAtMicros: capturedAt)
                 if settlement.outcome == .nacked { refusals.nacked(settlement.messageID) } else { refusals.settled() }
             })

@@ -78,6 +78,7 @@ struct HTTPRoutes: Sendable {
                 reasons.append("camera \(id) broker \(camera.broker)" + why)
             }
         }
+        if let problem = snapshot.spool?.lastError { reasons.append("spool: \(problem) (frames are kept in memory only)") }
         let health = Health(
             status: reasons.isEmpty ? "ok" : "unhealthy", cameras: snapshot.cameras.mapValues(\.state.rawValue), reasons: reasons)
         return (reasons.isEmpty ? .ok : .serviceUnavailable, health)

@@ -23,6 +23,13 @@ enum MetricNames {
     static let encodeDuration = "edge_video_encode_duration_seconds"
     static let captureToConfirm = "edge_video_capture_to_confirm_seconds"
     static let liveTasks = "edge_video_live_tasks"
+    static let spooled = "edge_video_frames_spooled"
+    static let recovered = "edge_video_frames_recovered_total"
+    static let expired = "edge_video_frames_expired_total"
+    static let damaged = "edge_video_frames_damaged_total"
+    static let spoolBytes = "edge_video_spool_bytes"
+    static let spoolFrames = "edge_video_spool_frames"
+    static let spoolHealthy = "edge_video_spool_healthy"
     static let threads = "process_threads"
     static let openFDs = "process_open_fds"
     static let residentMemory = "process_resident_memory_bytes"
@@ -34,7 +41,14 @@ enum MetricNames {
     static let help: [String: String] = [
         frames: "Frames that passed each stage of a camera: decoded, captured (sampled and queued; status frames_captured), encoded (status frames_encoded), published (basic.publish calls, republishing included).",
         confirmed: "Frames the broker confirmed (status confirmed).",
-        dropped: "Frames dropped (status dropped_before_encode, dropped_after_encode): stage before_encode: a full encoder queue or a failed encoding; after_encode: a full publish queue.",
+        dropped: "Frames dropped (status dropped_before_encode, dropped_after_encode, spool_dropped): stage before_encode: a full encoder queue or a failed encoding; after_encode: a full publish queue without a spool; spool: over spool.max_bytes (oldest first) or a full disk.",
+        spooled: "Encoded frames whose only copy waiting to be published is in the spool on disk (status spooled).",
+        recovered: "Frames found in the spool at start, left by an earlier run (status recovered).",
+        expired: "Spooled frames older than spool.max_age_s when their turn came (status expired).",
+        damaged: "Spooled frames found damaged on disk and skipped (status damaged).",
+        spoolBytes: "Bytes the spool takes on disk, every camera.",
+        spoolFrames: "Frames in the spool not yet settled, every camera.",
+        spoolHealthy: "1 while the spool works (or is off by choice), 0 after a failure (full disk, read-only or vanished directory).",
         nacked: "Frames the broker refused with basic.nack (status nacked).",
         returned: "Mandatory frames the broker returned as unroutable (status returned).",
         rejected: "Frames the broker closed the channel over (poison), given up (status rejected).",

@@ -81,6 +81,11 @@ final class MetricsExporter: Sendable {
             Sample(kind: .gauge, name: MetricNames.openFDs, labels: [], value: Double(process.openFDs)),
             Sample(kind: .gauge, name: MetricNames.residentMemory, labels: [], value: Double(process.residentBytes)),
         ]
+        if let spool = snapshot.spool {
+            samples.append(Sample(kind: .gauge, name: MetricNames.spoolBytes, labels: [], value: Double(spool.bytes)))
+            samples.append(Sample(kind: .gauge, name: MetricNames.spoolFrames, labels: [], value: Double(spool.records)))
+            samples.append(Sample(kind: .gauge, name: MetricNames.spoolHealthy, labels: [], value: spool.lastError == nil ? 1 : 0))
+        }
         for (id, status) in snapshot.cameras.sorted(by: { $0.key < $1.key }) {
             let camera = [("camera", id)]
             func counter(_ name: String, _ value: Int, _ extra: [(String, String)] = []) {
@@ -99,6 +104,11 @@ final class MetricsExporter: Sendable {
             counter(MetricNames.rejected, status.rejected)
             counter(MetricNames.dropped, status.droppedBeforeEncode, [("stage", "before_encode")])
             counter(MetricNames.dropped, status.droppedAfterEncode, [("stage", "after_encode")])
+            counter(MetricNames.dropped, status.spoolDropped, [("stage", "spool")])
+            counter(MetricNames.recovered, status.recovered)
+            counter(MetricNames.expired, status.expired)
+            counter(MetricNames.damaged, status.damaged)
+            gauge(MetricNames.spooled, Double(status.spooled))
             gauge(MetricNames.queuedForEncode, Double(status.queuedForEncode))
             gauge(MetricNames.queuedForPublish, Double(status.queuedForPublish))
             gauge(MetricNames.inFlight, Double(status.inFlight))

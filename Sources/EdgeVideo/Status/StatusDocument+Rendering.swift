@@ -11,6 +11,12 @@ extension StatusDocument {
             "",
         ]
         Self.render(tree, prefix: "", childPrefix: "", into: &lines)
+        if let spool {
+            lines.append("")
+            lines.append("spool \(spool.mode)  \(spool.bytes) bytes  \(spool.records) frames"
+                + (spool.damagedAtStart > 0 ? "  damaged at start \(spool.damagedAtStart)" : "")
+                + (spool.lastError.map { "  FAILING: \($0)" } ?? ""))
+        }
         if !cameras.isEmpty {
             lines.append("")
             let width = cameras.keys.map(\.count).max() ?? 0
@@ -19,8 +25,11 @@ extension StatusDocument {
                 var line = id.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + c.state.rawValue + "  broker " + c.broker
                 line += "  captured \(c.framesCaptured) = encoded \(c.framesEncoded) + dropped \(c.droppedBeforeEncode)"
                 line += " + queued \(c.queuedForEncode)"
-                line += "  encoded = confirmed \(c.confirmed) + in flight \(c.inFlight) + queued \(c.queuedForPublish)"
-                line += " + dropped \(c.droppedAfterEncode) + nacked \(c.nacked) + returned \(c.returned) + rejected \(c.rejected)"
+                line += c.recovered > 0 ? "  encoded + recovered \(c.recovered)" : "  encoded"
+                line += " = confirmed \(c.confirmed) + in flight \(c.inFlight) + queued \(c.queuedForPublish)"
+                line += " + spooled \(c.spooled) + dropped \(c.droppedAfterEncode) + spool dropped \(c.spoolDropped)"
+                line += " + expired \(c.expired) + damaged \(c.damaged)"
+                line += " + nacked \(c.nacked) + returned \(c.returned) + rejected \(c.rejected)"
                 line += "  published \(c.published)  reconnects \(c.reconnects)  restarts \(c.restarts)"
                 if let error = c.lastError { line += "  last error: \(error)" }
                 lines.append(line)

@@ -18,6 +18,8 @@ public struct StatusDocument: Sendable, Equatable, Codable {
     public var tree: StatusNode
     /// Per-camera counters, by camera id.
     public var cameras: [String: CameraStatus]
+    /// The spool's figures; absent without a spool.
+    public var spool: SpoolStatus?
 
     /// The `config` object.
     public struct ConfigState: Sendable, Equatable, Codable {
@@ -51,7 +53,7 @@ public struct StatusDocument: Sendable, Equatable, Codable {
     /// Creates a document.
     public init(
         pid: Int32, version: String, uptimeS: Double, liveTasks: Int, config: ConfigState, tree: StatusNode,
-        cameras: [String: CameraStatus]
+        cameras: [String: CameraStatus], spool: SpoolStatus? = nil
     ) {
         self.pid = pid
         self.version = version
@@ -60,10 +62,11 @@ public struct StatusDocument: Sendable, Equatable, Codable {
         self.config = config
         self.tree = tree
         self.cameras = cameras
+        self.spool = spool
     }
 
     enum CodingKeys: String, CodingKey {
-        case pid, version, config, tree, cameras
+        case pid, version, config, tree, cameras, spool
         case uptimeS = "uptime_s", liveTasks = "live_tasks"
     }
 
@@ -153,8 +156,21 @@ public struct CameraStatus: Sendable, Equatable, Codable {
     public var returned: Int
     /// Frames the broker closed the channel over (poison, e.g. over `max_message_size`), given up.
     public var rejected: Int
-    /// `dropped_before_encode + dropped_after_encode`.
+    /// Frames an earlier run left in the spool, found at start (they enter the ledger here).
+    public var recovered: Int
+    /// Encoded frames whose only copy waiting to be published is in the spool, on disk.
+    public var spooled: Int
+    /// Frames the spool could not keep: over `spool.max_bytes` (oldest first), or the disk full.
+    public var spoolDropped: Int
+    /// Spooled frames older than `spool.max_age_s` when their turn came.
+    public var expired: Int
+    /// Spooled frames found damaged on disk (checksum), skipped.
+    public var damaged: Int
+    /// `dropped_before_encode + dropped_after_encode + spool_dropped`.
     public var dropped: Int
+    /// The confirmed frames by `message_id` (`<camera>-<instance>:first-last,…`), only when
+    /// `EDGE_VIDEO_LEDGER_TRACE=1` is set (fault tests); absent otherwise.
+    public var confirmedIDs: String?
     /// `basic.publish` calls, republished frames included.
     public var published: Int
     /// Broker connections opened after the first.
@@ -170,18 +186,22 @@ public struct CameraStatus: Sendable, Equatable, Codable {
         broker = "disconnected"
         (framesCaptured, framesEncoded, queuedForEncode, queuedForPublish, inFlight, confirmed) = (0, 0, 0, 0, 0, 0)
         (droppedBeforeEncode, droppedAfterEncode, nacked, returned, rejected, dropped) = (0, 0, 0, 0, 0, 0)
+        (recovered, spooled, spoolDropped, expired, damaged) = (0, 0, 0, 0, 0)
         (published, reconnects, restarts) = (0, 0, 0)
     }
 
     /// `frames_captured = frames_encoded + dropped_before_encode + queued_for_encode` and
-    /// `frames_encoded = confirmed + in_flight + queued_for_publish + dropped_after_encode + nacked
-    /// + returned + rejected`, and no place below zero.
+    /// `frames_encoded + recovered = confirmed + in_flight + queued_for_publish + spooled +
+    /// dropped_after_encode + spool_dropped + expired + damaged + nacked + returned + rejected`, and
+    /// no place below zero.
     public var ledgerIdentitiesHold: Bool {
         let places = [queuedForEncode, queuedForPublish, inFlight, confirmed, droppedBeforeEncode, droppedAfterEncode,
-                      nacked, returned, rejected]
+                      nacked, returned, rejected, recovered, spooled, spoolDropped, expired, damaged]
         return places.allSatisfy { $0 >= 0 }
             && framesCaptured == framesEncoded + droppedBeforeEncode + queuedForEncode
-            && framesEncoded == confirmed + inFlight + queuedForPublish + droppedAfterEncode + nacked + returned + rejected
+            && framesEncoded + recovered
+                == confirmed + inFlight + queuedForPublish + spooled + droppedAfterEncode + spoolDropped + expired + damaged
+                + nacked + returned + rejected
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -190,6 +210,7 @@ public struct CameraStatus: Sendable, Equatable, Codable {
         case queuedForEncode = "queued_for_encode", queuedForPublish = "queued_for_publish", inFlight = "in_flight"
         case droppedBeforeEncode = "dropped_before_encode", droppedAfterEncode = "dropped_after_encode"
         case lastError = "last_error"
+        case recovered, spooled, expired, damaged, spoolDropped = "spool_dropped", confirmedIDs = "confirmed_ids"
     }
 
     /// Encodes `last_error` as `null` when there is none, as the contract shows.
@@ -208,10 +229,54 @@ public struct CameraStatus: Sendable, Equatable, Codable {
         try container.encode(nacked, forKey: .nacked)
         try container.encode(returned, forKey: .returned)
         try container.encode(rejected, forKey: .rejected)
+        try container.encode(recovered, forKey: .recovered)
+        try container.encode(spooled, forKey: .spooled)
+        try container.encode(spoolDropped, forKey: .spoolDropped)
+        try container.encode(expired, forKey: .expired)
+        try container.encode(damaged, forKey: .damaged)
         try container.encode(dropped, forKey: .dropped)
         try container.encode(published, forKey: .published)
         try container.encode(reconnects, forKey: .reconnects)
         try container.encode(restarts, forKey: .restarts)
+        try container.encode(lastError, forKey: .lastError)
+        try container.encodeIfPresent(confirmedIDs, forKey: .confirmedIDs)
+    }
+}
+
+/// The spool in the status document (`spool`).
+public struct SpoolStatus: Sendable, Equatable, Codable {
+    /// `outage`, `always`, or `off` (also when the directory could not be opened).
+    public var mode: String
+    /// Bytes on disk.
+    public var bytes: Int
+    /// Frames on disk not yet settled.
+    public var records: Int
+    /// Records the start-up scan found damaged and skipped.
+    public var damagedAtStart: Int
+    /// Why the spool last failed (full disk, read-only or vanished directory), redacted; `null`
+    /// while it works.
+    public var lastError: String?
+
+    /// Creates the object.
+    public init(mode: String, bytes: Int, records: Int, damagedAtStart: Int, lastError: String?) {
+        self.mode = mode
+        self.bytes = bytes
+        self.records = records
+        self.damagedAtStart = damagedAtStart
+        self.lastError = lastError
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case mode, bytes, records, damagedAtStart = "damaged_at_start", lastError = "last_error"
+    }
+
+    /// Encodes `last_error` as `null` when there is none.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(mode, forKey: .mode)
+        try container.encode(bytes, forKey: .bytes)
+        try container.encode(records, forKey: .records)
+        try container.encode(damagedAtStart, forKey: .damagedAtStart)
         try container.encode(lastError, forKey: .lastError)
     }
 }
