@@ -12,7 +12,8 @@ message: routing key, message_id, content_type, delivery_mode, timestamp, header
 the JPEG's own width/height (parsed from its SOF marker; null when the body is not a JPEG).
 --messages-in QUEUE just prints that queue's message count and exits; --drain QUEUE consumes it
 until the count it had at the start is consumed and prints {"count": N, "distinct": distinct
-message_ids, "seqs": {camera_id: [[first, last], ...] runs of the distinct seq headers}}.
+message_ids, "seqs": {camera_id: [[first, last], ...] runs of the distinct seq headers},
+"ids": {message_id prefix (<camera>-<instance>): runs of the numbers after its last "-"}}.
 """
 import argparse
 import json
@@ -66,7 +67,7 @@ def main():
     connection = pika.BlockingConnection(pika.URLParameters(args.url))
     channel = connection.channel()
     if args.drain:
-        count, ids, seqs = 0, set(), {}
+        count, ids, seqs, prefixes = 0, set(), {}, {}
         # The queue's count when the drain starts (its publishers are stopped by then): the drain
         # ends when it has them all, not after a pause, so a broker slow to page a long queue in
         # from disk does not cut it short; the inactivity timeout only guards against a count
@@ -79,6 +80,9 @@ def main():
                 break
             count += 1
             ids.add(props.message_id)
+            prefix, _, number = (props.message_id or "").rpartition("-")
+            if prefix and number.isdigit():
+                prefixes.setdefault(prefix, set()).add(int(number))
             headers = props.headers or {}
             if "camera_id" in headers and "seq" in headers:
                 seqs.setdefault(str(headers["camera_id"]), set()).add(int(headers["seq"]))
@@ -88,7 +92,8 @@ def main():
         # Runs of consecutive seqs, not every seq: a 1000-round fault run holds about 55,000
         # frames, and a 330 KB line of them stalled the test harness's pipe reader.
         print(json.dumps({"count": count, "distinct": len(ids),
-                          "seqs": {camera: runs(found) for camera, found in seqs.items()}}), flush=True)
+                          "seqs": {camera: runs(found) for camera, found in seqs.items()},
+                          "ids": {prefix: runs(found) for prefix, found in prefixes.items()}}), flush=True)
         return 0
     if args.messages_in:
         result = channel.queue_declare(queue=args.messages_in, passive=True)

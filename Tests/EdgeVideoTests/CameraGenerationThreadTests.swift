@@ -81,7 +81,9 @@ import VideoPipeline
         // that is only about to exit (not joined) would be caught.
         document["supervision"] = ["backoff": ["initial_s": 0, "max_s": 0], "shutdown_timeout_s": 10]
         let config = try AppConfig.decode(try JSONSerialization.data(withJSONObject: document))
-        let resources = CameraResources(camera: config.cameras[0], sequence: FrameSequence(), instance: "t")
+        let resources = CameraResources(
+            camera: config.cameras[0], sequence: FrameSequence(), instance: "t",
+            routingKey: config.cameras[0].routingKey(template: config.amqp.routingKey), spool: .none)
         let atStart = Locked<[Int: ThreadCensus]>([0: ThreadCensus()])
         let (started, generationStarted) = AsyncStream<Int>.makeStream()
         let subtree = CameraSubtree(resources: resources, config: config, logger: Logger(label: "evtest.threads")) { generation in

@@ -94,8 +94,9 @@ final class ApplianceHarness: Sendable {
     }
 
     /// The configuration document for `cameras` on this test's broker vhost and exchange.
-    func document(_ cameras: [[String: Any]], amqp: [String: Any] = [:]) -> [String: Any] {
+    func document(_ cameras: [[String: Any]], amqp: [String: Any] = [:], spool: [String: Any] = [:]) -> [String: Any] {
         [
+            "spool": spool,
             "amqp": (["urls": appPorts.map(url(port:)), "exchange": exchange, "heartbeat_s": 5, "confirm_timeout_s": 20] as [String: Any])
                 .merging(amqp) { $1 },
             "status": ["file": "run/status.json"],
@@ -106,8 +107,10 @@ final class ApplianceHarness: Sendable {
     }
 
     /// Writes the configuration: by atomic rename, or in place (truncate and write).
-    func writeConfig(_ cameras: [[String: Any]], amqp: [String: Any] = [:], atomically: Bool = true) throws {
-        let data = try JSONSerialization.data(withJSONObject: document(cameras, amqp: amqp), options: .prettyPrinted)
+    func writeConfig(
+        _ cameras: [[String: Any]], amqp: [String: Any] = [:], spool: [String: Any] = [:], atomically: Bool = true
+    ) throws {
+        let data = try JSONSerialization.data(withJSONObject: document(cameras, amqp: amqp, spool: spool), options: .prettyPrinted)
         try writeRaw(data, atomically: atomically)
     }
 
@@ -143,9 +146,12 @@ final class ApplianceHarness: Sendable {
         }
     }
 
-    /// Starts `edge-video run` on the configuration.
-    func start() throws -> TestProcess {
-        try TestProcess(Self.binary, ["run", "--config", configPath], name: "edge-video")
+    /// Starts `edge-video run` on the configuration, with the ledger trace on (the status lists
+    /// each camera's confirmed `message_id`s, for ``ConfirmedIDs``).
+    func start(environment: [String: String] = [:]) throws -> TestProcess {
+        try TestProcess(
+            Self.binary, ["run", "--config", configPath], name: "edge-video",
+            environment: ["EDGE_VIDEO_LEDGER_TRACE": "1"].merging(environment) { $1 })
     }
 
     /// The status file's path.
@@ -206,7 +212,7 @@ final class ApplianceHarness: Sendable {
 
     /// Messages in `queue` now: how many, how many distinct message_ids, and the distinct `seq`
     /// headers by camera id (consumes them).
-    func drain(queue: String) async throws -> (count: Int, distinct: Int, seqs: [String: Set<Int>]) {
+    func drain(queue: String) async throws -> (count: Int, distinct: Int, seqs: [String: Set<Int>], ids: ConfirmedIDs) {
         let tap = try TestProcess(
             Self.python, [RepositoryFiles.path("scripts/amqp-tap.py"), "--url", directURL, "--drain", queue], name: "drain")
         let line = try await first(tap.lines, within: .seconds(900), what: "drain result") { $0.hasPrefix("{") }
@@ -215,7 +221,51 @@ final class ApplianceHarness: Sendable {
         let seqs = (json["seqs"] as? [String: [[Int]]] ?? [:]).mapValues { runs in
             Set(runs.filter { $0.count == 2 && $0[0] <= $0[1] }.flatMap { $0[0]...$0[1] })
         }
-        return (json["count"] as? Int ?? -1, json["distinct"] as? Int ?? -1, seqs)
+        let ids = (json["ids"] as? [String: [[Int]]] ?? [:]).mapValues { runs in
+            Set(runs.filter { $0.count == 2 && $0[0] <= $0[1] }.flatMap { $0[0]...$0[1] })
+        }
+        return (json["count"] as? Int ?? -1, json["distinct"] as? Int ?? -1, seqs, ConfirmedIDs(byPrefix: ids))
+    }
+}
+
+/// Frames by `message_id`: the numbers after the last `-`, by prefix (`<camera>-<instance>`), as
+/// the status's `confirmed_ids` (`EDGE_VIDEO_LEDGER_TRACE=1`) and `amqp-tap.py --drain` give them.
+struct ConfirmedIDs: Sendable, Equatable {
+    var byPrefix: [String: Set<Int>]
+
+    init(byPrefix: [String: Set<Int>]) {
+        self.byPrefix = byPrefix
+    }
+
+    /// Parses `prefix:first-last,n,…;prefix:…`.
+    init(summary: String?) {
+        var table: [String: Set<Int>] = [:]
+        for group in (summary ?? "").split(separator: ";") {
+            guard let colon = group.lastIndex(of: ":") else { continue }
+            var numbers = Set<Int>()
+            for part in group[group.index(after: colon)...].split(separator: ",") {
+                let bounds = part.split(separator: "-").compactMap { Int($0) }
+                if bounds.count == 2, bounds[0] <= bounds[1] { numbers.formUnion(bounds[0]...bounds[1]) }
+                if bounds.count == 1 { numbers.insert(bounds[0]) }
+            }
+            table[String(group[..<colon]), default: []].formUnion(numbers)
+        }
+        byPrefix = table
+    }
+
+    /// How many frames.
+    var count: Int { byPrefix.values.reduce(0) { $0 + $1.count } }
+
+    /// The frames of this set that `other` does not have, as `prefix-n` ids.
+    func missing(from other: ConfirmedIDs) -> [String] {
+        byPrefix.sorted { $0.key < $1.key }.flatMap { prefix, numbers in
+            numbers.subtracting(other.byPrefix[prefix] ?? []).sorted().map { "\(prefix)-\($0)" }
+        }
+    }
+
+    /// Only the prefixes of `camera`.
+    func of(camera: String) -> ConfirmedIDs {
+        ConfirmedIDs(byPrefix: byPrefix.filter { $0.key.hasPrefix(camera + "-") })
     }
 }
 

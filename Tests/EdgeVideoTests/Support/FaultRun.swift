@@ -52,13 +52,13 @@ final class FaultRun: Sendable {
     /// camera is connected and confirming; then records the baseline.
     init(
         _ fault: String, harness: ApplianceHarness, cameras: [[String: Any]], amqp: [String: Any] = [:],
-        queueArguments: [String] = [], declareVia: String? = nil
+        spool: [String: Any] = [:], queueArguments: [String] = [], declareVia: String? = nil
     ) async throws {
         self.fault = fault
         self.harness = harness
         queue = "ev.test.\(harness.name).\(UUID().uuidString.prefix(8))"
         cameraIDs = cameras.compactMap { $0["id"] as? String }
-        try harness.writeConfig(cameras, amqp: amqp)
+        try harness.writeConfig(cameras, amqp: amqp, spool: spool)
         _ = try await harness.tap(queue: queue, declareOnly: true, queueArguments: queueArguments, via: declareVia)
         app = try harness.start()
         let ids = cameraIDs
@@ -141,13 +141,19 @@ final class FaultRun: Sendable {
             #expect(camera.inFlight == 0, "\(fault) \(id): in flight after the stop: \(camera)")
             let seqs = (inQueue.seqs[id] ?? []).filter { $0 >= 0 && $0 < camera.framesEncoded }
             // Frames not in the queue must each be counted somewhere other than `confirmed`.
-            let counted = camera.droppedAfterEncode + camera.queuedForPublish + camera.nacked + camera.returned + camera.rejected
+            let counted = camera.droppedAfterEncode + camera.queuedForPublish + camera.spooled + camera.spoolDropped
+                + camera.expired + camera.damaged + camera.nacked + camera.returned + camera.rejected
             let missing = camera.framesEncoded - seqs.count
             let lost = max(0, missing - counted) + max(0, camera.confirmed - seqs.count)
             #expect(lost == 0, "\(fault) \(id): \(lost) frames lost: \(seqs.count) seqs in the queue; \(camera)")
+            // By identity: every frame the ledger calls confirmed is in the queue.
+            let confirmed = ConfirmedIDs(summary: camera.confirmedIDs)
+            #expect(confirmed.count == camera.confirmed, "\(fault) \(id): the trace has \(confirmed.count) confirmed ids, the ledger \(camera.confirmed)")
+            let absent = confirmed.missing(from: inQueue.ids)
+            #expect(absent.isEmpty, "\(fault) \(id): confirmed but not in the queue: \(absent.prefix(20))")
             report.encoded += camera.framesEncoded
             report.confirmed += camera.confirmed
-            report.lost += lost
+            report.lost += lost + absent.count
         }
         report.recoveries = recoveries.all
         report.leaks = leaks
