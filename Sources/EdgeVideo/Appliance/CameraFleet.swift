@@ -95,10 +95,4 @@ public struct FleetSnapshot: Sendable, Equatable {
         self.cameras = cameras
         self.overdue = overdue
     }
-
-    /// Whether the root is healthy: running, not restarting, backing off or failing. A camera
-    /// backing off does not make the root unhealthy (it is isolated by design).
-    public var rootHealthy: Bool {
-        tree.state == .running
-    }
 }
