@@ -7,10 +7,10 @@ import Testing
 /// Liveness and readiness: one definition each, answered by `/livez` and `/readyz`, with
 /// liveness also deciding the systemd watchdog's pings (`Appliance.pingWatchdog()`).
 @Suite struct OperatorHealthTests {
-    static func routes(_ fleet: StaticFleet) -> HTTPRoutes {
+    static func routes(_ fleet: StaticFleet, auth: AppConfig.HTTP.Auth = .init()) -> HTTPRoutes {
         let state = ConfigState(path: "/nonexistent/supervision.json", config: AppConfig())
         let reporter = StatusReporter(state: state, fleet: fleet, startedAt: .now, logger: Logger(label: "test"))
-        return HTTPRoutes(fleet: fleet, reporter: reporter, exporter: nil)
+        return HTTPRoutes(fleet: fleet, reporter: reporter, exporter: nil, authentication: HTTPAuthentication(auth))
     }
 
     static func get(_ path: String, headers: [(String, String)] = []) -> HTTPRequestHead {

@@ -3,9 +3,10 @@ import Foundation
 /// What the endpoint answers; it only reads snapshots of the tree and never changes it.
 ///
 /// `GET` and `HEAD` on `/metrics`, `/livez`, `/readyz`, `/healthz`, `/status` and
-/// `/cameras/<id>/latest.jpg`; other methods on those paths get 405, other paths 404. Paths are
-/// matched exactly, never decoded and never mapped to files, so there is nothing to traverse; a
-/// camera id is looked up in memory only if it follows the configuration's rule for ids.
+/// `/cameras/<id>/latest.jpg`; other methods on those paths get 405, other paths 404. With `http.auth`, every request must authenticate first (401 otherwise, before
+/// any routing). Paths are matched exactly, never decoded and never mapped to files, so there is
+/// nothing to traverse; a camera id is looked up in memory only if it follows the configuration's
+/// rule for ids.
 struct HTTPRoutes: Sendable {
     /// The camera tree.
     let fleet: any CameraFleet
@@ -13,9 +14,12 @@ struct HTTPRoutes: Sendable {
     let reporter: StatusReporter
     /// Renders `/metrics`; `nil` when no metrics backend was set up (404 then).
     let exporter: MetricsExporter?
+    /// The credentials requests must carry; `nil`: none.
+    var authentication: HTTPAuthentication? = nil
 
     /// The response to one request.
     func respond(to head: HTTPRequestHead) -> HTTPResponse {
+        if let authentication, !authentication.allows(head) { return authentication.challenge }
         guard let route = Route(path: head.path) else { return .text(.notFound) }
         guard head.method == "GET" || head.method == "HEAD" else {
             return .text(.methodNotAllowed, headers: [("Allow", "GET, HEAD")])
