@@ -2,8 +2,9 @@ import Foundation
 
 /// What the endpoint answers; it only reads snapshots of the tree and never changes it.
 ///
-/// `GET` and `HEAD` on `/metrics`, `/livez`, `/readyz`, `/healthz`, `/status` and
-/// `/cameras/<id>/latest.jpg`; other methods on those paths get 405, other paths 404. With `http.auth`, every request must authenticate first (401 otherwise, before
+/// `GET` and `HEAD` on `/` (the status page) and its `/page.js`, `/metrics`, `/livez`, `/readyz`,
+/// `/healthz`, `/status` and `/cameras/<id>/latest.jpg`; other methods on those paths get 405,
+/// other paths 404. With `http.auth`, every request must authenticate first (401 otherwise, before
 /// any routing). Paths are matched exactly, never decoded and never mapped to files, so there is
 /// nothing to traverse; a camera id is looked up in memory only if it follows the configuration's
 /// rule for ids.
@@ -25,6 +26,8 @@ struct HTTPRoutes: Sendable {
             return .text(.methodNotAllowed, headers: [("Allow", "GET, HEAD")])
         }
         switch route {
+        case .page: return page()
+        case .script: return StatusPage.script
         case .metrics: return metrics()
         case .live: return live()
         case .ready: return ready()
@@ -35,10 +38,12 @@ struct HTTPRoutes: Sendable {
     }
 
     private enum Route {
-        case metrics, live, ready, health, status, latest(String)
+        case page, script, metrics, live, ready, health, status, latest(String)
 
         init?(path: String) {
             switch path {
+            case "/": self = .page
+            case StatusPage.scriptPath: self = .script
             case "/metrics": self = .metrics
             case "/livez": self = .live
             case "/readyz": self = .ready
@@ -68,6 +73,12 @@ struct HTTPRoutes: Sendable {
     private func ready() -> HTTPResponse {
         let problems = fleet.snapshot().readinessProblems
         return problems.isEmpty ? .text(.ok, "ready") : .text(.serviceUnavailable, problems.joined(separator: "\n"))
+    }
+
+    private func page() -> HTTPResponse {
+        let config = reporter.state.current.config
+        let html = StatusPage.render(reporter.document(), brokers: config.amqp.urls, exchange: config.amqp.exchange)
+        return HTTPResponse(.ok, contentType: "text/html; charset=utf-8", body: Array(html.utf8), headers: StatusPage.headers)
     }
 
     private func metrics() -> HTTPResponse {
