@@ -22,14 +22,22 @@ extension BinaryTests {
                 let app = try TestProcess(
                     ApplianceHarness.binary, ["run", "--config", h.configPath], name: "edge-video",
                     environment: ["NOTIFY_SOCKET": socket.path, "WATCHDOG_USEC": "600000"])
+                // Every wait drains the notify socket, as systemd would: a full socket would block
+                // the sender (a blocking datagram socket), and with it the appliance.
+                var received: [String] = []
+                func drain() {
+                    while let message = socket.tryReceive() { received.append(message) }
+                }
                 let port = try await HTTPEndpointTests.listeningPort(of: app)
                 _ = try await eventually(within: .seconds(60), "readyz 200") {
-                    try await Self.get(port, "/readyz") == (200, "ready\n") ? true : nil
+                    drain()
+                    return try await Self.get(port, "/readyz") == (200, "ready\n") ? true : nil
                 }
                 #expect(try await Self.get(port, "/livez") == (200, "alive\n"))
 
                 try await node.ctl("stop_app")
                 let outage = try await eventually(within: .seconds(60), "readyz 503 naming the broker") { () -> String? in
+                    drain()
                     let (status, body) = try await Self.get(port, "/readyz")
                     return status == 503 ? body : nil
                 }
@@ -37,23 +45,24 @@ extension BinaryTests {
                 #expect(reasons.count == 1 && reasons[0].hasPrefix("camera cam broker disconnected"), "\(outage)")
                 #expect(!outage.contains("guest:guest"))
                 #expect(try await Self.get(port, "/livez") == (200, "alive\n"), "a broker outage is not a liveness problem")
-                // The watchdog follows liveness: pings go on during the outage. Pings sent before it are
-                // drained first; then a new one must arrive while /readyz still says 503.
-                while socket.tryReceive() != nil {}
+                // The watchdog follows liveness: pings go on during the outage. A ping must arrive
+                // after /readyz said 503 and before it says so again.
+                drain()
+                let seen = received.count
                 _ = try await eventually(within: .seconds(10), "WATCHDOG=1 during the outage", poll: .milliseconds(20)) { () -> Bool? in
-                    while let message = socket.tryReceive() {
-                        if message == "WATCHDOG=1" { return true }
-                    }
-                    return nil
+                    drain()
+                    return received[seen...].contains("WATCHDOG=1") ? true : nil
                 }
                 #expect(try await Self.get(port, "/readyz").0 == 503, "still in the outage after the ping")
                 #expect(try await h.status().cameras["cam"]?.state == .running, "the camera rode it out running")
 
                 try await node.ctl("start_app")
                 _ = try await eventually(within: .seconds(90), "readyz 200 after the broker returned") {
-                    try await Self.get(port, "/readyz") == (200, "ready\n") ? true : nil
+                    drain()
+                    return try await Self.get(port, "/readyz") == (200, "ready\n") ? true : nil
                 }
                 #expect(try await Self.get(port, "/livez") == (200, "alive\n"))
+                drain()
                 app.signal(SIGTERM)
                 #expect(try await app.waitForExit(within: .seconds(30)) == 0)
             }
