@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Probe edge-video's HTTP endpoint the way real and hostile clients do; prints one JSON line.
 
-  http-probe.py HOST PORT get PATH [METHOD]    http.client request: status, headers, body
+  http-probe.py HOST PORT get PATH [METHOD [NAME: VALUE]...]
+                                               http.client request (with those headers): status, headers, body
   http-probe.py HOST PORT bigheader BYTES      one header of BYTES bytes: status (431 expected)
   http-probe.py HOST PORT slow                 sends half a request head, then nothing: status, seconds
   http-probe.py HOST PORT trickle              sends a header one byte every 0.2 s, forever: status, seconds
@@ -38,7 +39,8 @@ def main():
     if case == "get":
         method = args[1] if len(args) > 1 else "GET"
         conn = http.client.HTTPConnection(host, port, timeout=15)
-        conn.request(method, args[0])
+        headers = dict(h.split(": ", 1) for h in args[2:])
+        conn.request(method, args[0], headers=headers)
         response = conn.getresponse()
         body = response.read()
         result = {"status": response.status, "headers": {k.lower(): v for k, v in response.getheaders()},

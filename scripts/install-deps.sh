@@ -7,7 +7,7 @@
 #   build  what `swift build` links against (the Swift 6.2+ toolchain itself is not a Debian package)
 #   run    what the binary needs at run time, plus a local broker (the .deb depends on the libraries only)
 #   test   the extra peers of the suite and the benchmarks: ffmpeg, Erlang, pika, the GStreamer RTSP
-#          server, dpkg-dev and lintian for the package test
+#          server, dpkg-dev and lintian for the package test, promtool, chromium for the status page
 set -euo pipefail
 
 build=(pkg-config librabbitmq-dev libavcodec-dev libavformat-dev libavdevice-dev libswscale-dev libavutil-dev)
@@ -17,7 +17,8 @@ test=(
     gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 python3-gi
     gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-tools
     procps iproute2 dpkg-dev fakeroot lintian
-    prometheus  # promtool checks the /metrics exposition
+    prometheus  # promtool checks the /metrics exposition and deploy/prometheus-rules.yml
+    chromium    # the headless browser that reads the status page (Tests/EdgeVideoTests/StatusPageTests.swift)
 )
 
 packages=()

@@ -9,6 +9,11 @@ extension BinaryTests {
     @Suite struct HTTPEndpointTests {
         /// Runs the probe; its one JSON line.
         static func probe(_ port: Int, _ arguments: String...) async throws -> [String: Any] {
+            try await probe(port, arguments)
+        }
+
+        /// Runs the probe with `arguments`; its one JSON line.
+        static func probe(_ port: Int, _ arguments: [String]) async throws -> [String: Any] {
             let process = try TestProcess(
                 ApplianceHarness.python, [RepositoryFiles.path("scripts/http-probe.py"), "127.0.0.1", "\(port)"] + arguments,
                 name: "http-probe")

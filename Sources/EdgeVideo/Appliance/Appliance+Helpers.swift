@@ -87,18 +87,20 @@ extension Appliance {
         }
     }
 
-    /// Sends `WATCHDOG=1` at half systemd's interval, only while the root supervisor is healthy.
+    /// Sends `WATCHDOG=1` at half systemd's interval, only while the tree is alive
+    /// (``FleetSnapshot/liveness``, the same answer as `GET /livez`): a broker outage or a failing
+    /// camera never stops the pings.
     func pingWatchdog() async {
         guard let interval = notifier.watchdogInterval else { return }
-        var wasHealthy = true
+        var wasAlive = true
         while !Task.isCancelled {
-            let healthy = fleet.snapshot().rootHealthy
-            if healthy {
+            let liveness = fleet.snapshot().liveness
+            if liveness == .alive {
                 do { try notifier.watchdog() } catch { logger.warning("watchdog ping failed", metadata: ["error": "\(error)"]) }
-            } else if wasHealthy {
-                logger.warning("root supervisor not healthy: withholding watchdog pings")
+            } else if wasAlive, case .dead(let reason) = liveness {
+                logger.warning("\(reason): withholding watchdog pings")
             }
-            wasHealthy = healthy
+            wasAlive = liveness == .alive
             do { try await Task.sleep(for: interval / 2) } catch { return }
         }
     }

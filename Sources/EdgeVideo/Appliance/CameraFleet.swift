@@ -100,10 +100,4 @@ public struct FleetSnapshot: Sendable, Equatable {
         self.overdue = overdue
         self.spool = spool
     }
-
-    /// Whether the root is healthy: running, not restarting, backing off or failing. A camera
-    /// backing off does not make the root unhealthy (it is isolated by design).
-    public var rootHealthy: Bool {
-        tree.state == .running
-    }
 }

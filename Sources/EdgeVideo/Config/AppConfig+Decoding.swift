@@ -16,7 +16,8 @@ extension AppConfig {
         "supervision": ["intensity", "period_s", "backoff", "shutdown_timeout_s"],
         "supervision.backoff": ["initial_s", "max_s", "multiplier", "jitter"],
         "logging": ["level", "format"],
-        "http": ["enabled", "address", "port"],
+        "http": ["enabled", "address", "port", "auth", "allow_unauthenticated"],
+        "http.auth": ["token_file", "user", "password_file"],
         "memory": ["release_startup_pages"],
         "spool": ["directory", "max_bytes", "mode", "sync_interval_ms", "max_age_s", "replay"],
         "cameras[]": [
@@ -87,7 +88,7 @@ extension AppConfig {
         if !["text", "json"].contains(config.logging.format) {
             reader.fail("logging.format", "must be one of text, json")
         }
-        config.http = readHTTP(reader.object(top["http"], at: "http", allowed: allowedKeys["http"]!), reader)
+        config.http = readHTTP(reader.object(top["http"], at: "http", allowed: allowedKeys["http"]!), reader, files)
         let memory = reader.object(top["memory"], at: "memory", allowed: allowedKeys["memory"]!)
         config.memory.releaseStartupPages = reader.bool(
             memory, "release_startup_pages", at: "memory", default: config.memory.releaseStartupPages)
@@ -206,14 +207,23 @@ extension AppConfig {
         return sup
     }
 
-    private static func readHTTP(_ fields: [String: JSONValue], _ reader: ConfigReader) -> HTTP {
+    private static func readHTTP(_ fields: [String: JSONValue], _ reader: ConfigReader, _ files: ConfigFiles) -> HTTP {
         var http = HTTP()
         http.enabled = reader.bool(fields, "enabled", at: "http", default: http.enabled)
         http.address = reader.string(fields, "address", at: "http", default: http.address) ?? http.address
-        if SocketAddress.numeric(http.address, port: 0) == nil {
+        let numeric = SocketAddress.numeric(http.address, port: 0) != nil
+        if !numeric {
             reader.fail("http.address", "must be a numeric IPv4 or IPv6 address, such as 127.0.0.1 or ::1")
         }
         http.port = reader.integer(fields, "port", at: "http", default: http.port, .atLeast(0), .atMost(65535))!
+        http.auth = readHTTPAuth(reader.object(fields["auth"], at: "http.auth", allowed: allowedKeys["http.auth"]!), reader, files)
+        http.allowUnauthenticated = reader.bool(fields, "allow_unauthenticated", at: "http", default: false)
+        let asksForAuth = http.auth.tokenFile != nil || http.auth.passwordFile != nil || http.auth.user != nil
+        if http.enabled, numeric, !SocketAddress.isLoopback(http.address), !asksForAuth, !http.allowUnauthenticated {
+            reader.fail(
+                "http.address",
+                "binds beyond loopback without credentials: set http.auth (token_file, or user and password_file) or http.allow_unauthenticated: true")
+        }
         return http
     }
 
@@ -236,6 +246,34 @@ extension AppConfig {
             fields, "sync_interval_ms", at: path, default: spool.syncIntervalMs, .atLeast(0), .atMost(60_000))!
         spool.maxAgeS = reader.number(fields, "max_age_s", at: path, default: nil, .above(0), .atMost(365 * 86400))
         return spool
+    }
+
+    /// The `http.auth` section, its secrets read (problems never quote a file's content).
+    private static func readHTTPAuth(_ fields: [String: JSONValue], _ reader: ConfigReader, _ files: ConfigFiles) -> HTTP.Auth {
+        var auth = HTTP.Auth()
+        let path = "http.auth"
+        auth.tokenFile = reader.string(fields, "token_file", at: path, default: nil)
+        auth.user = reader.string(fields, "user", at: path, default: nil)
+        auth.passwordFile = reader.string(fields, "password_file", at: path, default: nil)
+        if let tokenFile = auth.tokenFile, let token = files.password(tokenFile, at: "http.auth.token_file", reader) {
+            // RFC 6750's token68: what a bearer token may hold on the wire.
+            let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~+/=".utf8)
+            if token.utf8.allSatisfy(allowed.contains) {
+                auth.token = Secret(token)
+            } else {
+                reader.fail("http.auth.token_file", "the token may hold only A-Z a-z 0-9 - . _ ~ + / =")
+            }
+        }
+        if let user = auth.user, user.isEmpty || user.utf8.count > 128 || user.contains(":")
+            || user.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            reader.fail("http.auth.user", "must be 1-128 bytes without ':' or control characters")
+        }
+        if (auth.user == nil) != (auth.passwordFile == nil) {
+            reader.fail(path, "user and password_file go together")
+        } else if let passwordFile = auth.passwordFile {
+            auth.password = files.password(passwordFile, at: "http.auth.password_file", reader).map(Secret.init)
+        }
+        return auth
     }
 
     static func reason(_ error: any Error) -> String {

@@ -138,15 +138,46 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         public var format = "text"
     }
 
-    /// The `http` section: the endpoint serving `/metrics`, `/healthz`, `/status` and
-    /// `/cameras/<id>/latest.jpg`.
+    /// The `http` section: the endpoint serving the status page `/`, `/metrics`, `/livez`,
+    /// `/readyz`, `/healthz`, `/status` and `/cameras/<id>/latest.jpg`.
     public struct HTTP: Sendable, Equatable, Encodable {
         /// Serve the endpoint.
         public var enabled = true
-        /// Numeric IPv4 or IPv6 address to listen on; loopback by default.
+        /// Numeric IPv4 or IPv6 address to listen on; loopback by default. Any other address
+        /// needs ``auth`` or ``allowUnauthenticated``.
         public var address = "127.0.0.1"
         /// TCP port; 0 picks a free one (logged at start).
         public var port = 9464
+        /// Credentials every request must carry; none by default.
+        public var auth = Auth()
+        /// Serve beyond loopback without credentials, on purpose.
+        public var allowUnauthenticated = false
+
+        /// The `http.auth` section: a bearer token, HTTP basic credentials, or both (either passes).
+        public struct Auth: Sendable, Equatable, Encodable {
+            /// File holding the bearer token, found like password files (``AppConfig/AMQP/passwordFile``:
+            /// a bare name is first looked up among systemd credentials).
+            public var tokenFile: String?
+            /// User name for HTTP basic, with ``passwordFile``.
+            public var user: String?
+            /// File holding the HTTP basic password, found like ``tokenFile``.
+            public var passwordFile: String?
+            /// The token read from ``tokenFile``; never encoded or printed.
+            public var token: Secret?
+            /// The password read from ``passwordFile``; never encoded or printed.
+            public var password: Secret?
+
+            /// Whether requests must authenticate.
+            public var isConfigured: Bool { token != nil || (user != nil && password != nil) }
+
+            enum CodingKeys: String, CodingKey {
+                case user, tokenFile = "token_file", passwordFile = "password_file"
+            }
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case enabled, address, port, auth, allowUnauthenticated = "allow_unauthenticated"
+        }
     }
 
     /// The `memory` section. It applies live: a reload that changes it takes effect at once.

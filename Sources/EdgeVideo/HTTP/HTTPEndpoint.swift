@@ -18,7 +18,9 @@ public struct HTTPEndpoint: Sendable {
         logger: Logger
     ) {
         self.configuration = configuration
-        routes = HTTPRoutes(fleet: fleet, reporter: reporter, exporter: metrics.map { MetricsExporter(registry: $0.registry) })
+        routes = HTTPRoutes(
+            fleet: fleet, reporter: reporter, exporter: metrics.map { MetricsExporter(registry: $0.registry) },
+            authentication: HTTPAuthentication(configuration.auth))
         limits = HTTPLimits()
         self.logger = logger
     }
@@ -27,6 +29,7 @@ public struct HTTPEndpoint: Sendable {
     public var spec: ChildSpec {
         let address = configuration.address
         let port = configuration.port
+        let auth = configuration.auth.isConfigured ? "required" : "none"
         let server: HTTPServer? = SocketAddress.numeric(address, port: port).map {
             HTTPServer(address: $0, limits: limits, handler: { [routes] head in routes.respond(to: head) })
         }
@@ -40,7 +43,7 @@ public struct HTTPEndpoint: Sendable {
                     do {
                         try await server.run { bound in
                             let shown = address.contains(":") ? "[\(address)]:\(bound)" : "\(address):\(bound)"
-                            logger.info("HTTP endpoint listening on \(shown)", metadata: ["port": "\(bound)"])
+                            logger.info("HTTP endpoint listening on \(shown)", metadata: ["port": "\(bound)", "auth": "\(auth)"])
                         }
                     } catch let error as SystemError {
                         throw HTTPEndpointError(message: "cannot listen on \(address):\(port): \(error)")

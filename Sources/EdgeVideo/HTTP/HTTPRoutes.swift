@@ -2,10 +2,12 @@ import Foundation
 
 /// What the endpoint answers; it only reads snapshots of the tree and never changes it.
 ///
-/// `GET` and `HEAD` on `/metrics`, `/healthz`, `/status` and `/cameras/<id>/latest.jpg`; other
-/// methods on those paths get 405, other paths 404. Paths are matched exactly, never decoded and
-/// never mapped to files, so there is nothing to traverse; a camera id is looked up in memory
-/// only if it follows the configuration's rule for ids.
+/// `GET` and `HEAD` on `/` (the status page) and its `/page.js`, `/metrics`, `/livez`, `/readyz`,
+/// `/healthz`, `/status` and `/cameras/<id>/latest.jpg`; other methods on those paths get 405,
+/// other paths 404. With `http.auth`, every request must authenticate first (401 otherwise, before
+/// any routing). Paths are matched exactly, never decoded and never mapped to files, so there is
+/// nothing to traverse; a camera id is looked up in memory only if it follows the configuration's
+/// rule for ids.
 struct HTTPRoutes: Sendable {
     /// The camera tree.
     let fleet: any CameraFleet
@@ -13,15 +15,22 @@ struct HTTPRoutes: Sendable {
     let reporter: StatusReporter
     /// Renders `/metrics`; `nil` when no metrics backend was set up (404 then).
     let exporter: MetricsExporter?
+    /// The credentials requests must carry; `nil`: none.
+    var authentication: HTTPAuthentication? = nil
 
     /// The response to one request.
     func respond(to head: HTTPRequestHead) -> HTTPResponse {
+        if let authentication, !authentication.allows(head) { return authentication.challenge }
         guard let route = Route(path: head.path) else { return .text(.notFound) }
         guard head.method == "GET" || head.method == "HEAD" else {
             return .text(.methodNotAllowed, headers: [("Allow", "GET, HEAD")])
         }
         switch route {
+        case .page: return page()
+        case .script: return StatusPage.script
         case .metrics: return metrics()
+        case .live: return live()
+        case .ready: return ready()
         case .health: return health()
         case .status: return status()
         case .latest(let id): return latest(id)
@@ -29,11 +38,15 @@ struct HTTPRoutes: Sendable {
     }
 
     private enum Route {
-        case metrics, health, status, latest(String)
+        case page, script, metrics, live, ready, health, status, latest(String)
 
         init?(path: String) {
             switch path {
+            case "/": self = .page
+            case StatusPage.scriptPath: self = .script
             case "/metrics": self = .metrics
+            case "/livez": self = .live
+            case "/readyz": self = .ready
             case "/healthz": self = .health
             case "/status": self = .status
             default:
@@ -44,6 +57,28 @@ struct HTTPRoutes: Sendable {
                 self = .latest(String(parts[2]))
             }
         }
+    }
+
+    /// `/livez`: 200 `alive` while ``FleetSnapshot/liveness`` (what the systemd watchdog follows)
+    /// says so, else 503 with the reason.
+    private func live() -> HTTPResponse {
+        switch fleet.snapshot().liveness {
+        case .alive: .text(.ok, "alive")
+        case .dead(let reason): .text(.serviceUnavailable, reason)
+        }
+    }
+
+    /// `/readyz`: 200 `ready` while every camera delivers to the broker, else 503 with
+    /// ``FleetSnapshot/readinessProblems``, one per line.
+    private func ready() -> HTTPResponse {
+        let problems = fleet.snapshot().readinessProblems
+        return problems.isEmpty ? .text(.ok, "ready") : .text(.serviceUnavailable, problems.joined(separator: "\n"))
+    }
+
+    private func page() -> HTTPResponse {
+        let config = reporter.state.current.config
+        let html = StatusPage.render(reporter.document(), brokers: config.amqp.urls, exchange: config.amqp.exchange)
+        return HTTPResponse(.ok, contentType: "text/html; charset=utf-8", body: Array(html.utf8), headers: StatusPage.headers)
     }
 
     private func metrics() -> HTTPResponse {
@@ -65,20 +100,9 @@ struct HTTPRoutes: Sendable {
     }
 
     /// 200 when the root runs and every configured camera runs with its broker connected; else
-    /// 503 with the reasons. (A camera rides out a broker outage running, capturing into its
-    /// queues, so the outage shows as `broker disconnected`, not as a camera state.)
+    /// 503 with the reasons: readiness (``FleetSnapshot/readinessProblems``) as JSON.
     static func health(of snapshot: FleetSnapshot) -> (HTTPStatus, Health) {
-        var reasons: [String] = []
-        if !snapshot.rootHealthy { reasons.append("root supervisor is \(snapshot.tree.state.rawValue)") }
-        for (id, camera) in snapshot.cameras.sorted(by: { $0.key < $1.key }) {
-            let why = camera.lastError.map { ": \($0)" } ?? ""
-            if camera.state != .running {
-                reasons.append("camera \(id) is \(camera.state.rawValue)" + why)
-            } else if camera.broker != "connected" {
-                reasons.append("camera \(id) broker \(camera.broker)" + why)
-            }
-        }
-        if let problem = snapshot.spool?.lastError { reasons.append("spool: \(problem) (frames are kept in memory only)") }
+        let reasons = snapshot.readinessProblems
         let health = Health(
             status: reasons.isEmpty ? "ok" : "unhealthy", cameras: snapshot.cameras.mapValues(\.state.rawValue), reasons: reasons)
         return (reasons.isEmpty ? .ok : .serviceUnavailable, health)

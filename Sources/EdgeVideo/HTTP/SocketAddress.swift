@@ -32,6 +32,19 @@ struct SocketAddress: Sendable {
         return nil
     }
 
+    /// Whether the numeric `address` is a loopback one: 127.0.0.0/8, `::1`, or `::ffff:127.x.y.z`.
+    static func isLoopback(_ address: String) -> Bool {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, address, &v4) == 1 {
+            return UInt32(bigEndian: v4.s_addr) >> 24 == 127
+        }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, address, &v6) == 1 else { return false }
+        let bytes = withUnsafeBytes(of: v6) { Array($0) }
+        if bytes == [UInt8](repeating: 0, count: 15) + [1] { return true }
+        return bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF && bytes[12] == 127
+    }
+
     /// The port a bound socket got (the one picked by the kernel for port 0).
     static func boundPort(of fd: Int32) -> Int? {
         var storage = sockaddr_storage()

@@ -20,14 +20,18 @@ extension StatusClient {
         guard let address = SocketAddress.numeric(host, port: http.port) else { return nil }
         let limit = timeout
         // A blocking connect and read with deadlines, on a thread of its own (joined).
-        let body = try? await DedicatedThread.run(name: "status-http") { Self.get("/status", from: address, within: limit) }
+        let authorization = http.auth.authorizationHeader
+        let body = try? await DedicatedThread.run(name: "status-http") {
+            Self.get("/status", from: address, within: limit, authorization: authorization)
+        }
         guard let body, let document = try? JSONDecoder().decode(StatusDocument.self, from: body) else { return nil }
         if let pid = PIDFile.read(at: paths.pidFile)?.pid, pid != document.pid { return nil }
         return body
     }
 
-    /// `GET path` over a fresh connection; the body of a 200 response, or `nil`.
-    static func get(_ path: String, from address: SocketAddress, within limit: Duration) -> Data? {
+    /// `GET path` over a fresh connection, with `authorization` as its `Authorization` header
+    /// when given; the body of a 200 response, or `nil`.
+    static func get(_ path: String, from address: SocketAddress, within limit: Duration, authorization: String? = nil) -> Data? {
         let deadline = ContinuousClock.now + limit
         let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         guard fd >= 0 else { return nil }
@@ -39,7 +43,8 @@ extension StatusClient {
         var failure: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &length) == 0, failure == 0 else { return nil }
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: edge-video\r\nConnection: close\r\n\r\n".utf8)
+        let credentials = authorization.map { "Authorization: \($0)\r\n" } ?? ""
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: edge-video\r\n\(credentials)Connection: close\r\n\r\n".utf8)
         var sent = 0
         while sent < request.count {
             let count = request.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
