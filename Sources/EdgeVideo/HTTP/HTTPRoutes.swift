@@ -64,9 +64,11 @@ struct HTTPRoutes: Sendable {
         var reasons: [String]
     }
 
-    /// 200 when the root runs and every configured camera runs with its broker connected; else
-    /// 503 with the reasons. (A camera rides out a broker outage running, capturing into its
-    /// queues, so the outage shows as `broker disconnected`, not as a camera state.)
+    /// 200 when the root runs and every configured camera runs with its broker connected and
+    /// taking its frames; else 503 with the reasons. (A camera rides out a broker outage running,
+    /// capturing into its queues, so the outage shows as `broker disconnected`, not as a camera
+    /// state; a broker that refuses the frames or returns them unroutable shows as its
+    /// `broker_problem`.)
     static func health(of snapshot: FleetSnapshot) -> (HTTPStatus, Health) {
         var reasons: [String] = []
         if !snapshot.rootHealthy { reasons.append("root supervisor is \(snapshot.tree.state.rawValue)") }
@@ -74,6 +76,8 @@ struct HTTPRoutes: Sendable {
             let why = camera.lastError.map { ": \($0)" } ?? ""
             if camera.state != .running {
                 reasons.append("camera \(id) is \(camera.state.rawValue)" + why)
+            } else if let problem = camera.brokerProblem {
+                reasons.append("camera \(id): \(problem)")
             } else if camera.broker != "connected" {
                 reasons.append("camera \(id) broker \(camera.broker)" + why)
             }
