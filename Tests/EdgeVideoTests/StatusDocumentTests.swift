@@ -37,7 +37,7 @@ import Testing
             Set(camera.keys) == [
                 "state", "broker", "frames_captured", "frames_encoded", "queued_for_encode", "queued_for_publish",
                 "in_flight", "confirmed", "dropped_before_encode", "dropped_after_encode", "nacked", "returned",
-                "rejected", "dropped", "published", "reconnects", "restarts", "last_error",
+                "rejected", "dropped", "published", "reconnects", "restarts", "last_error", "broker_problem",
             ])
         #expect(Set(camera.keys) == Set(CameraStatus.CodingKeys.allCases.map(\.stringValue)))
         #expect(camera["in_flight"] as? Int == 1 && camera["last_error"] is NSNull)
