@@ -5,6 +5,7 @@ Usage:
     python3 scripts/amqp-tap.py [--url URL] [--exchange edge.video] [--key 'camera.#']
                                 [--queue NAME [--queue-arg KEY=VALUE]...] [--count N] [--declare-only]
     python3 scripts/amqp-tap.py [--url URL] --messages-in QUEUE | --drain QUEUE
+    python3 scripts/amqp-tap.py [--url URL] --delete-exchange NAME
 
 Declares the exchange (durable topic, as edge-video does), binds a queue to it (an exclusive
 auto-delete one, or --queue NAME: durable, kept), prints `READY <queue>` once bound, then for each
@@ -14,6 +15,7 @@ the JPEG's own width/height (parsed from its SOF marker; null when the body is n
 until the count it had at the start is consumed and prints {"count": N, "distinct": distinct
 message_ids, "seqs": {camera_id: [[first, last], ...] runs of the distinct seq headers},
 "ids": {message_id prefix (<camera>-<instance>): runs of the numbers after its last "-"}}.
+--delete-exchange NAME deletes that exchange (and with it its bindings), prints DELETED, exits.
 """
 import argparse
 import json
@@ -62,6 +64,7 @@ def main():
     parser.add_argument("--queue-arg", action="append", default=[],
                         help="KEY=VALUE argument of the --queue declaration (integer when it parses)")
     parser.add_argument("--drain", default="", help="consume this queue until empty, print {count, distinct}")
+    parser.add_argument("--delete-exchange", default="", help="delete this exchange, print DELETED and exit")
     args = parser.parse_args()
 
     connection = pika.BlockingConnection(pika.URLParameters(args.url))
@@ -94,6 +97,11 @@ def main():
         print(json.dumps({"count": count, "distinct": len(ids),
                           "seqs": {camera: runs(found) for camera, found in seqs.items()},
                           "ids": {prefix: runs(found) for prefix, found in prefixes.items()}}), flush=True)
+        return 0
+    if args.delete_exchange:
+        channel.exchange_delete(exchange=args.delete_exchange)
+        print("DELETED", args.delete_exchange, flush=True)
+        connection.close()
         return 0
     if args.messages_in:
         result = channel.queue_declare(queue=args.messages_in, passive=True)

@@ -84,6 +84,11 @@ cat > "$etc/local.json" <<EOF
 }
 EOF
 chmod 0644 "$etc/local.json"
+# Frames are published mandatory: a consumer's queue must be bound for them to be confirmed (else
+# they come back as returned). This one keeps the newest 100 and expires a minute after last use.
+/usr/bin/python3 scripts/amqp-tap.py --url "amqp://guest:guest@127.0.0.1:5672/%2f" --exchange "$exchange" --key "camera.#" \
+    --queue "$exchange.frames" --queue-arg x-max-length=100 --queue-arg x-expires=60000 --declare-only >/dev/null \
+    || fail "cannot bind a queue to $exchange"
 as_service() {
     setpriv --reuid="$user" --regid="$group" --clear-groups --no-new-privs \
         env -i PATH=/usr/bin:/bin CREDENTIALS_DIRECTORY="$credentials" sh -c 'umask 0077; exec "$@"' sh "$@"

@@ -57,6 +57,9 @@ EOF
 }
 
 write_config 5
+# Frames are published mandatory: bind a queue (its newest 1000 frames) so that they are confirmed.
+/usr/bin/python3 scripts/amqp-tap.py --url "amqp://guest:guest@127.0.0.1:5672/$vhost" --exchange ev.soak --key "camera.#" \
+    --queue ev.soak.sink --queue-arg x-max-length=1000 --declare-only >/dev/null
 "$bin" run --config "$dir/supervision.json" 2>"$dir/stderr.log" &
 pid=$!
 sleep 5

@@ -35,7 +35,8 @@ public struct AMQPPublisherError: Error, CustomStringConvertible, Sendable, Equa
         public static let authenticationFailed = Code(.authenticationFailed)
         /// The TLS set-up or handshake failed (files, verification).
         public static let tlsFailed = Code(.tlsFailed)
-        /// The broker refused an operation (vhost access, exchange declare, channel closed).
+        /// The broker refused an operation (vhost access, exchange declare, channel closed); the
+        /// error's ``AMQPPublisherError/brokerClose`` says how.
         public static let brokerRefused = Code(.brokerRefused)
         /// The connection ended: socket error, heartbeat timeout, closed by the broker.
         public static let connectionLost = Code(.connectionLost)
@@ -56,11 +57,16 @@ public struct AMQPPublisherError: Error, CustomStringConvertible, Sendable, Equa
     public let code: Code
     /// A human-readable explanation; URLs in it are redacted.
     public let message: String
+    /// The broker's `channel.close` or `connection.close` that ended the connection, when the
+    /// broker closed it: decide on this, never on ``message``.
+    public let brokerClose: BrokerClose?
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    /// - Parameter brokerClose: the broker's close, when the broker ended the connection.
+    public init(_ code: Code, _ message: String, brokerClose: BrokerClose? = nil) {
         self.code = code
         self.message = message
+        self.brokerClose = brokerClose
     }
 
     /// `code: message`.

@@ -144,7 +144,9 @@ extension PublisherConnection {
             }
         case .returned(let messageID, let replyCode, let replyText, let routingKey):
             let found = state.withLock { $0.window.markReturned(messageID: messageID) != nil }
-            logger.warning("AMQP message returned as unroutable", metadata: [
+            // A known message is settled as `returned` with its ack, and its owner logs it (at a
+            // rate it chooses); one the window does not know is worth a line of its own.
+            logger.log(level: found ? .debug : .warning, "AMQP message returned as unroutable", metadata: [
                 "message_id": "\(messageID)", "routing_key": "\(routingKey)", "reply": "\(replyCode) \(replyText)",
                 "known": "\(found)",
             ])

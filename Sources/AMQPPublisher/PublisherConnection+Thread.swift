@@ -35,7 +35,8 @@ extension PublisherConnection {
             if failures.count == 1 { return (failures[0], false) }
             let error = AMQPPublisherError(
                 failures.last?.code ?? .closed,
-                failures.isEmpty ? "connect cancelled" : "no broker reachable: " + failures.map(\.message).joined(separator: "; "))
+                failures.isEmpty ? "connect cancelled" : "no broker reachable: " + failures.map(\.message).joined(separator: "; "),
+                brokerClose: failures.last?.brokerClose)
             return (error, false)
         }
         let wakeups = state.withLock { state in

@@ -37,25 +37,43 @@ extension RabbitConnection {
             try check(reply.library_error, code, what)
             throw AMQPPublisherError(code, "\(what) \(endpoint): library error")
         case AMQP_RESPONSE_SERVER_EXCEPTION:
-            let (replyCode, text) = serverException(reply)
-            let finalCode: AMQPPublisherError.Code = replyCode == 403 && what == "logging in" ? .authenticationFailed : code == .connectFailed ? .brokerRefused : code
-            throw AMQPPublisherError(finalCode, "\(what) \(endpoint): broker said \(replyCode) \(text)")
+            guard let close = serverException(reply) else {
+                throw AMQPPublisherError(code == .connectFailed ? .brokerRefused : code, "\(what) \(endpoint): broker answered method \(reply.reply.id)")
+            }
+            let finalCode: AMQPPublisherError.Code =
+                close.replyCode == .accessRefused && what == "logging in" ? .authenticationFailed : code == .connectFailed ? .brokerRefused : code
+            throw AMQPPublisherError(finalCode, "\(what) \(endpoint): broker said \(close.reply)", brokerClose: close)
         default:
             throw AMQPPublisherError(code, "\(what) \(endpoint): no reply")
         }
     }
 
-    private func serverException(_ reply: amqp_rpc_reply_t) -> (UInt16, String) {
+    /// The close a server exception carries; `nil` if the broker answered with another method.
+    private func serverException(_ reply: amqp_rpc_reply_t) -> BrokerClose? {
         switch reply.reply.id {
         case AMQP_CONNECTION_CLOSE_METHOD:
-            let close = reply.reply.decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
-            return (close.reply_code, String(amqpBytes: close.reply_text))
+            BrokerClose(reply.reply.decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee)
         case AMQP_CHANNEL_CLOSE_METHOD:
-            let close = reply.reply.decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
-            return (close.reply_code, String(amqpBytes: close.reply_text))
+            BrokerClose(reply.reply.decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee)
         default:
-            return (0, "method \(reply.reply.id)")
+            nil
         }
+    }
+}
+
+extension BrokerClose {
+    /// The broker's `connection.close`.
+    init(_ close: amqp_connection_close_t) {
+        self.init(
+            scope: .connection, replyCode: ReplyCode(rawValue: close.reply_code), replyText: String(amqpBytes: close.reply_text),
+            classID: close.class_id, methodID: close.method_id)
+    }
+
+    /// The broker's `channel.close`.
+    init(_ close: amqp_channel_close_t) {
+        self.init(
+            scope: .channel, replyCode: ReplyCode(rawValue: close.reply_code), replyText: String(amqpBytes: close.reply_text),
+            classID: close.class_id, methodID: close.method_id)
     }
 }
 

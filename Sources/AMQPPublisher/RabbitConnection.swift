@@ -160,15 +160,15 @@ final class RabbitConnection {
         case AMQP_CONNECTION_UNBLOCKED_METHOD:
             return .unblocked
         case AMQP_CONNECTION_CLOSE_METHOD:
-            let close = method.decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee
+            let close = BrokerClose(method.decoded.assumingMemoryBound(to: amqp_connection_close_t.self).pointee)
             var ok = amqp_connection_close_ok_t(dummy: 0)
             _ = amqp_send_method(state, 0, AMQP_CONNECTION_CLOSE_OK_METHOD, &ok)
-            throw AMQPPublisherError(.connectionLost, "connection closed by broker \(endpoint): \(close.reply_code) \(String(amqpBytes: close.reply_text))")
+            throw AMQPPublisherError(.connectionLost, "connection closed by broker \(endpoint): \(close.reply)", brokerClose: close)
         case AMQP_CHANNEL_CLOSE_METHOD:
-            let close = method.decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee
+            let close = BrokerClose(method.decoded.assumingMemoryBound(to: amqp_channel_close_t.self).pointee)
             var ok = amqp_channel_close_ok_t(dummy: 0)
             _ = amqp_send_method(state, Self.channel, AMQP_CHANNEL_CLOSE_OK_METHOD, &ok)
-            throw AMQPPublisherError(.brokerRefused, "channel closed by broker \(endpoint): \(close.reply_code) \(String(amqpBytes: close.reply_text))")
+            throw AMQPPublisherError(.brokerRefused, "channel closed by broker \(endpoint): \(close.reply)", brokerClose: close)
         default:
             return .other
         }

@@ -37,7 +37,7 @@ import Testing
             Set(camera.keys) == [
                 "state", "broker", "frames_captured", "frames_encoded", "queued_for_encode", "queued_for_publish",
                 "in_flight", "confirmed", "dropped_before_encode", "dropped_after_encode", "nacked", "returned",
-                "rejected", "dropped", "published", "reconnects", "restarts", "last_error",
+                "rejected", "dropped", "published", "reconnects", "restarts", "last_error", "broker_problem",
                 "recovered", "spooled", "spool_dropped", "expired", "damaged",
             ])
         // Every key but the test-only trace, absent unless EDGE_VIDEO_LEDGER_TRACE=1 sets it.

@@ -24,7 +24,8 @@ extension FleetSnapshot {
     /// sorted by camera id; empty while ready: the root runs, and every configured camera runs
     /// with its broker connection open.
     ///
-    /// A camera rides out a broker outage running, keeping its frames, so the outage shows as
+    /// A broker that refuses the frames or returns them unroutable shows as the camera's
+    /// `broker_problem`. A camera rides out a broker outage running, keeping its frames, so the outage shows as
     /// `camera <id> broker disconnected`, not as a camera state. A spool that fails is a problem
     /// too (frames would be lost in a longer outage). `GET /readyz` and `GET /healthz` both report
     /// these lines.
@@ -35,6 +36,8 @@ extension FleetSnapshot {
             let why = camera.lastError.map { ": \($0)" } ?? ""
             if camera.state != .running {
                 reasons.append("camera \(id) is \(camera.state.rawValue)" + why)
+            } else if let problem = camera.brokerProblem {
+                reasons.append("camera \(id): \(problem)")
             } else if camera.broker != "connected" {
                 reasons.append("camera \(id) broker \(camera.broker)" + why)
             }

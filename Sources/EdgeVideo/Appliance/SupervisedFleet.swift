@@ -241,6 +241,7 @@ public final class SupervisedFleet: CameraFleet {
         let link = resources.link.snapshot
         var status = CameraStatus(state: node?.state ?? .starting)
         status.broker = link.connected ? "connected" : "disconnected"
+        status.brokerProblem = link.problem.map { Redaction.redactingSecrets(in: $0.description) }
         status.framesCaptured = ledger.captured
         status.framesEncoded = ledger.encoded
         status.queuedForEncode = ledger.queuedForEncode

@@ -1,9 +1,11 @@
+import AMQPPublisher
 import Foundation
 import Locking
 
 /// The state of one camera's broker link as the status shows it: connected or not, and why not.
 ///
-/// Thread-safety: a `Locked`-protected box; written by the publisher child, read by the status.
+/// Thread-safety: a `Locked`-protected box; written by the publisher child and its confirms, read
+/// by the status.
 final class BrokerLinkState: Sendable {
     /// A copy at one instant.
     struct Snapshot: Sendable, Hashable {
@@ -13,6 +15,36 @@ final class BrokerLinkState: Sendable {
         var lastError: String?
         /// Broker outages survived so far (connections lost or refused after one had worked).
         var outages = 0
+        /// Why frames do not get through although connections open; kept until the broker
+        /// confirms a frame again.
+        var problem: Problem?
+    }
+
+    /// Why the broker does not take the camera's frames, when connecting is not the trouble.
+    enum Problem: Sendable, Hashable, CustomStringConvertible {
+        /// The broker closed the channel or connection over the link, not over a frame (a
+        /// permission, a deleted exchange): the frames are kept and retried.
+        case refused(BrokerClose)
+        /// Frames came back unroutable (`basic.return`): `frames` since the last confirm.
+        case unroutable(frames: Int, exchange: String, routingKey: String)
+
+        /// `broker refused: 403 ACCESS_REFUSED - ...`, or `12 frames returned unroutable: no queue
+        /// bound to exchange "x" with key "camera.a.frame"`.
+        var description: String {
+            switch self {
+            case .refused(let close):
+                "broker refused: \(close.reply)"
+            case .unroutable(let frames, let exchange, let routingKey):
+                "\(frames) frame\(frames == 1 ? "" : "s") returned unroutable: no queue bound to exchange \"\(exchange)\" with key \"\(routingKey)\""
+            }
+        }
+
+        /// The refusal `error` carries: a close that blames the link, other than an operator's
+        /// or a stopping broker's 320 CONNECTION_FORCED (an outage, not a refusal).
+        static func refusal(in error: AMQPPublisherError) -> BrokerClose? {
+            guard let close = error.brokerClose, close.fault == .connection, close.replyCode != .connectionForced else { return nil }
+            return close
+        }
     }
 
     private let state = Locked(Snapshot())
@@ -30,12 +62,34 @@ final class BrokerLinkState: Sendable {
         }
     }
 
-    /// The connection ended or an attempt failed; `newOutage` when it had been connected.
-    func disconnected(_ error: String, newOutage: Bool) {
+    /// The connection ended or an attempt failed; `newOutage` when it had been connected. A
+    /// refusal (``Problem/refusal(in:)``) becomes the link's problem.
+    func disconnected(_ error: AMQPPublisherError, newOutage: Bool) {
         state.withLock { s in
             s.connected = false
-            s.lastError = error
+            s.lastError = error.description
             if newOutage { s.outages += 1 }
+            if let close = Problem.refusal(in: error) { s.problem = .refused(close) }
+        }
+    }
+
+    /// The broker returned a frame as unroutable.
+    func returned(exchange: String, routingKey: String) {
+        state.withLock { s in
+            guard case .unroutable(let frames, _, _) = s.problem else {
+                s.problem = .unroutable(frames: 1, exchange: exchange, routingKey: routingKey)
+                return
+            }
+            s.problem = .unroutable(frames: frames + 1, exchange: exchange, routingKey: routingKey)
+        }
+    }
+
+    /// The broker confirmed a frame: whatever the problem was, it is over.
+    /// - Returns: the problem that ended, if there was one.
+    func confirmed() -> Problem? {
+        state.withLock { s in
+            defer { s.problem = nil }
+            return s.problem
         }
     }
 

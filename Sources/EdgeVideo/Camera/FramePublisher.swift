@@ -25,6 +25,8 @@ struct FramePublisher: Sendable {
     let logger: Logger
     /// Logs nacks without a line per frame, and notices a connection that only gets nacks.
     let refusals: NackLog
+    /// Logs unroutable frames without a line per frame.
+    let returns: ReturnLog
     /// Publish what is queued and spooled, then return (a removed camera, or one found in the
     /// spool at start that the configuration no longer has).
     let untilDrained: Bool
@@ -40,6 +42,7 @@ struct FramePublisher: Sendable {
         self.logger = logger
         self.untilDrained = untilDrained
         refusals = NackLog(logger: logger)
+        returns = ReturnLog(logger: logger, exchange: configuration.exchange, routingKey: resources.routingKey)
     }
 
     /// The longest wait between two connection attempts; each wait is drawn from
@@ -82,7 +85,15 @@ struct FramePublisher: Sendable {
                 logger.info("camera drained: every queued and spooled frame is settled")
                 return
             case .brokerFault(let error, let connected):
-                if connected {
+                if connected, let refusal = BrokerLinkState.Problem.refusal(in: error) {
+                    // The broker refuses the link (a permission, a deleted exchange), not a frame:
+                    // every frame is kept, and the waits grow. Logged once per refusal.
+                    if resources.link.snapshot.problem != .refused(refusal) {
+                        logger.warning("broker refused the camera's frames; keeping them and retrying (capture goes on)", metadata: [
+                            "error": "\(error)",
+                        ])
+                    }
+                } else if connected {
                     retry.reset()
                     outage = Outage(since: .now)
                     logger.warning("broker connection lost; reconnecting (capture goes on)", metadata: ["error": "\(error)"])
@@ -91,7 +102,7 @@ struct FramePublisher: Sendable {
                     logger.warning("broker unreachable; retrying (capture goes on)", metadata: ["error": "\(error)"])
                 }
                 outage?.attempts += 1
-                resources.link.disconnected(error.description, newOutage: connected)
+                resources.link.disconnected(error, newOutage: connected)
             }
             do {
                 try await Task.sleep(for: retry.nextDelay())
@@ -134,7 +145,7 @@ struct FramePublisher: Sendable {
             ended = error
         }
         let stopping = Task.isCancelled
-        if let error = ended as? AMQPPublisherError, Self.isChannelRefusal(error) {
+        if let error = ended as? AMQPPublisherError, Self.blamesAMessage(error) {
             if suspects.count > 0, unsettled.count == 1 {
                 // Isolated: the broker closed the channel over this one message. Count it and go on.
                 let message = unsettled.removeFirst()
@@ -204,6 +215,15 @@ struct FramePublisher: Sendable {
                     return false  // the connection ended: `runConnection` decides
                 }
                 suspects.settledOne()
+            }
+            // After a refusal, one kept frame probes the link: until it is confirmed, new frames
+            // wait in the bounded queue instead of piling up as kept ones on every attempt.
+            if case .refused = resources.link.snapshot.problem, let message = resources.popPending() {
+                try await publishOrKeep(message, on: connection)
+                guard await connection.waitUntilSettled(timeout: configuration.confirmTimeout) else {
+                    try Task.checkCancellation()
+                    return false  // the connection ended: `runConnection` decides
+                }
             }
             while let message = resources.popPending() {
                 try await publishOrKeep(message, on: connection)
@@ -276,13 +296,26 @@ struct FramePublisher: Sendable {
                 ("camera_id", .string(resources.camera.id)), ("seq", .int64(frame.seq)), ("width", .int32(Int32(frame.width))),
                 ("height", .int32(Int32(frame.height))), ("captured_at_us", .int64(frame.capturedAtMicros)),
             ],
-            onSettled: { [observations = resources.observations, outbox = resources.outbox, trace = resources.confirmedTrace,
-                          capturedAt = frame.capturedAtMicros] settlement in
+            onSettled: { [
+                observations = resources.observations, outbox = resources.outbox, trace = resources.confirmedTrace,
+                link = resources.link, returns, logger, exchange = configuration.exchange, routingKey = item.frame.routingKey,
+                capturedAt = frame.capturedAtMicros
+            ] settlement in
                 ledger.settled(settlement.outcome)
                 if settlement.outcome == .confirmed { trace?.confirmed(settlement.messageID) }
                 outbox.settled(settlement.messageID)
                 observations.settled(settlement, capturedAtMicros: capturedAt)
-                if settlement.outcome == .nacked { refusals.nacked(settlement.messageID) } else { refusals.settled() }
+                switch settlement.outcome {
+                case .confirmed:
+                    refusals.settled()
+                    if let over = link.confirmed() { logger.info("broker takes frames again", metadata: ["was": "\(over)"]) }
+                case .returned:
+                    refusals.settled()
+                    returns.returned(settlement.messageID)
+                    link.returned(exchange: exchange, routingKey: routingKey)
+                case .nacked:
+                    refusals.nacked(settlement.messageID)
+                }
             })
     }
 
@@ -299,9 +332,11 @@ struct FramePublisher: Sendable {
         }
     }
 
-    /// Whether the broker closed the channel (not the connection) after it had opened.
-    private static func isChannelRefusal(_ error: AMQPPublisherError) -> Bool {
-        error.code == .brokerRefused && error.message.contains("channel closed by broker")
+    /// Whether the broker closed the channel over something one message can cause (on its reply
+    /// code: ``BrokerClose/fault``), so the messages in flight are suspects to isolate. Any other
+    /// close keeps every message for the next connection.
+    static func blamesAMessage(_ error: AMQPPublisherError) -> Bool {
+        error.brokerClose?.fault == .message
     }
 }
 

@@ -35,9 +35,10 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         public var routingKey = "camera.{id}.frame"
         /// Publish with delivery mode 2 (persistent) when true, 1 otherwise.
         public var persistent = true
-        /// Publish with `mandatory`, so frames no queue takes come back (counted, and logged by the
-        /// publisher) instead of being dropped silently by the broker.
-        public var mandatory = false
+        /// Publish with `mandatory`, so frames no queue takes come back (counted as `returned`,
+        /// logged at a bounded rate, named by `/healthz`) instead of being confirmed and dropped
+        /// silently by the broker.
+        public var mandatory = true
         /// AMQP heartbeat in seconds; 0 disables heartbeats.
         public var heartbeatS = 10.0
         /// TCP connect and login timeout in seconds.

@@ -32,6 +32,7 @@ extension StatusDocument {
                 line += " + nacked \(c.nacked) + returned \(c.returned) + rejected \(c.rejected)"
                 line += "  published \(c.published)  reconnects \(c.reconnects)  restarts \(c.restarts)"
                 if let error = c.lastError { line += "  last error: \(error)" }
+                if let problem = c.brokerProblem { line += "  broker problem: \(problem)" }
                 lines.append(line)
             }
         }

@@ -133,6 +133,10 @@ public struct CameraStatus: Sendable, Equatable, Codable {
     /// `connected` while a broker connection is open, else `disconnected` (during an outage the
     /// camera goes on capturing; see `last_error`).
     public var broker: String
+    /// Why the broker does not take the camera's frames although it can be reached: `broker
+    /// refused: 403 ACCESS_REFUSED - ...` or `N frames returned unroutable: no queue bound to
+    /// exchange "X" with key "Y"`; `null` when none (cleared by the next confirmed frame).
+    public var brokerProblem: String?
     /// Frames sampled for encoding (not every frame read from the source) and queued for the encoder.
     public var framesCaptured: Int
     /// Frames JPEG-encoded.
@@ -209,7 +213,7 @@ public struct CameraStatus: Sendable, Equatable, Codable {
         case framesCaptured = "frames_captured", framesEncoded = "frames_encoded"
         case queuedForEncode = "queued_for_encode", queuedForPublish = "queued_for_publish", inFlight = "in_flight"
         case droppedBeforeEncode = "dropped_before_encode", droppedAfterEncode = "dropped_after_encode"
-        case lastError = "last_error"
+        case lastError = "last_error", brokerProblem = "broker_problem"
         case recovered, spooled, expired, damaged, spoolDropped = "spool_dropped", confirmedIDs = "confirmed_ids"
     }
 
@@ -218,6 +222,7 @@ public struct CameraStatus: Sendable, Equatable, Codable {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(state, forKey: .state)
         try container.encode(broker, forKey: .broker)
+        try container.encode(brokerProblem, forKey: .brokerProblem)
         try container.encode(framesCaptured, forKey: .framesCaptured)
         try container.encode(framesEncoded, forKey: .framesEncoded)
         try container.encode(queuedForEncode, forKey: .queuedForEncode)

@@ -40,7 +40,14 @@ final class ApplianceHarness: Sendable {
     ///   - appPort: where edge-video connects (a proxy's port); the broker's when nil.
     ///   - appPorts: every port edge-video is given a URL for, in order (a cluster); `[appPort]` when nil.
     ///   - httpPort: the endpoint's port (0: a free one); the endpoint is off when nil.
-    init(_ name: String, scratch: ScratchNode? = nil, appPort: Int? = nil, appPorts: [Int]? = nil, httpPort: Int? = nil) throws {
+    ///   - sink: on the shared node, bind a short queue (``sinkQueue``) to the exchange for every
+    ///     camera's key before edge-video starts, so that its frames are routed and confirmed
+    ///     (published `mandatory`, frames no queue takes come back as `returned`). Tests that
+    ///     count deliveries bind queues of their own; a scratch node never gets a sink.
+    init(
+        _ name: String, scratch: ScratchNode? = nil, appPort: Int? = nil, appPorts: [Int]? = nil, httpPort: Int? = nil,
+        sink: Bool = true
+    ) throws {
         self.httpPort = httpPort
         let unique = UUID().uuidString.prefix(8).lowercased()
         self.name = name
@@ -58,7 +65,17 @@ final class ApplianceHarness: Sendable {
         }
         try Self.rabbitmqctl(["add_vhost", vhost], node: node)
         try Self.rabbitmqctl(["set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"], node: node)
+        if sink && scratch == nil {
+            try Self.run(Self.python, [
+                RepositoryFiles.path("scripts/amqp-tap.py"), "--url", directURL, "--exchange", exchange, "--key", "camera.#",
+                "--queue", Self.sinkQueue, "--declare-only", "--queue-arg", "x-max-length=100", "--queue-arg", "x-max-length-bytes=20000000",
+            ])
+        }
     }
+
+    /// The queue ``init(_:scratch:appPort:appPorts:httpPort:sink:)`` binds (its newest 100
+    /// frames); deleted with the vhost.
+    static let sinkQueue = "ev.test.sink"
 
     deinit {
         _ = try? Self.rabbitmqctl(["delete_vhost", vhost], node: node)
@@ -70,9 +87,16 @@ final class ApplianceHarness: Sendable {
     /// (SIGSTOP) still deletes its vhost in `deinit`, before the node is thawed, and must not hang there.
     @discardableResult
     static func rabbitmqctl(_ arguments: [String], node: String? = nil, timeout: Double = 60) throws -> String {
+        try run("/usr/sbin/rabbitmqctl", (node.map { ["-n", $0] } ?? []) + ["-q"] + arguments, timeout: timeout)
+    }
+
+    /// Runs `executable` to completion (stopped after `timeout`) and returns its stdout; throws
+    /// on a non-zero exit.
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String], timeout: Double = 60) throws -> String {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/rabbitmqctl")
-        process.arguments = (node.map { ["-n", $0] } ?? []) + ["-q"] + arguments
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
         let out = Pipe()
         process.standardOutput = out
         process.standardError = Pipe()
@@ -83,7 +107,7 @@ final class ApplianceHarness: Sendable {
         let data = out.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw TestProcess.Failure(description: "rabbitmqctl \(arguments) exited \(process.terminationStatus)")
+            throw TestProcess.Failure(description: "\(executable) \(arguments) exited \(process.terminationStatus)")
         }
         return String(decoding: data, as: UTF8.self)
     }
