@@ -70,7 +70,10 @@ step "installed: config 0644 without passwords, credentials 0600 in a 0700 direc
 # the service user only) and the runtime directory.
 credentials="$root/run/credentials/edge-video.service"
 install -d -m 0500 -o "$user" -g "$group" "$credentials"
-install -m 0400 -o "$user" -g "$group" "$etc/credentials/broker.password" "$etc/credentials/camera.password" "$credentials/"
+# LoadCredential=edge-video:/etc/edge-video/credentials loads the directory: each file as edge-video_FILE.
+for file in "$etc/credentials"/*; do
+    install -m 0400 -o "$user" -g "$group" "$file" "$credentials/edge-video_$(basename "$file")"
+done
 runtime="$root/run/edge-video"
 install -d -m 0750 -o "$user" -g "$group" "$runtime"
 # The appliance's configuration on this machine: the local broker, a test camera.
