@@ -109,7 +109,8 @@ CONTROL
 # The unit is not enabled by the package (README.Debian: the operator enables it once the
 # configuration exists). An upgrade ("configure" with the replaced version in $2) restarts it on the
 # new binary if it is running, and leaves a stopped one stopped: try-restart, through
-# deb-systemd-invoke (which honours policy-rc.d), as dh_installsystemd's --restart-after-upgrade.
+# deb-systemd-invoke (init-system-helpers, Essential; it honours policy-rc.d), as
+# dh_installsystemd's --restart-after-upgrade.
 cat > "$root/DEBIAN/postinst" <<'SCRIPT'
 #!/bin/sh
 set -e
@@ -119,11 +120,7 @@ if [ "$1" = configure ]; then
     if [ -d /run/systemd/system ]; then
         systemctl --system daemon-reload >/dev/null || true
         if [ -n "$2" ]; then
-            if command -v deb-systemd-invoke >/dev/null; then
-                deb-systemd-invoke try-restart edge-video.service >/dev/null || true
-            else
-                systemctl try-restart edge-video.service >/dev/null || true
-            fi
+            deb-systemd-invoke try-restart edge-video.service >/dev/null || true
         fi
     fi
 fi
