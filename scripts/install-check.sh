@@ -70,9 +70,15 @@ step "installed: config 0644 without passwords, credentials 0600 in a 0700 direc
 # the service user only) and the runtime directory.
 credentials="$root/run/credentials/edge-video.service"
 install -d -m 0500 -o "$user" -g "$group" "$credentials"
-install -m 0400 -o "$user" -g "$group" "$etc/credentials/broker.password" "$etc/credentials/camera.password" "$credentials/"
+# LoadCredential=edge-video:/etc/edge-video/credentials loads the directory: each file as edge-video_FILE.
+for file in "$etc/credentials"/*; do
+    install -m 0400 -o "$user" -g "$group" "$file" "$credentials/edge-video_$(basename "$file")"
+done
 runtime="$root/run/edge-video"
 install -d -m 0750 -o "$user" -g "$group" "$runtime"
+# StateDirectory=edge-video: the spool goes to $STATE_DIRECTORY/spool.
+state="$root/var/lib/edge-video"
+install -d -m 0750 -o "$user" -g "$group" "$state"
 # The appliance's configuration on this machine: the local broker, a test camera.
 exchange="ev.install-check.$$"
 cat > "$etc/local.json" <<EOF
@@ -91,7 +97,7 @@ chmod 0644 "$etc/local.json"
     || fail "cannot bind a queue to $exchange"
 as_service() {
     setpriv --reuid="$user" --regid="$group" --clear-groups --no-new-privs \
-        env -i PATH=/usr/bin:/bin CREDENTIALS_DIRECTORY="$credentials" sh -c 'umask 0077; exec "$@"' sh "$@"
+        env -i PATH=/usr/bin:/bin CREDENTIALS_DIRECTORY="$credentials" STATE_DIRECTORY="$state" sh -c 'umask 0077; exec "$@"' sh "$@"
 }
 mdwe="$root/mdwe.py"
 cat > "$mdwe" <<'EOF'
@@ -105,7 +111,7 @@ EOF
 chmod 0644 "$mdwe"
 # setpriv, env, sh and python3 each exec the next: $! is edge-video's pid.
 setpriv --reuid="$user" --regid="$group" --clear-groups --no-new-privs \
-    env -i PATH=/usr/bin:/bin CREDENTIALS_DIRECTORY="$credentials" sh -c 'umask 0077; exec "$@"' sh \
+    env -i PATH=/usr/bin:/bin CREDENTIALS_DIRECTORY="$credentials" STATE_DIRECTORY="$state" sh -c 'umask 0077; exec "$@"' sh \
     python3 "$mdwe" "$edge" run --config "$etc/local.json" > "$root/stderr.log" 2>&1 &
 pid=$!
 confirmed=0
@@ -125,6 +131,7 @@ kill -USR1 "$pid"
 for _ in $(seq 1 100); do [ -e "$runtime/status.json" ] && break; sleep 0.1; done
 [ "$(stat -c %a "$runtime/status.json")" = 600 ] || fail "status file mode $(stat -c %a "$runtime/status.json"), not 600"
 [ "$(stat -c %a "$runtime")" = 750 ] || fail "runtime directory mode $(stat -c %a "$runtime"), not 750"
+[ "$(stat -c %a "$state/spool")" = 750 ] || fail "spool directory $state/spool missing or not 750"
 [ "$(stat -c %U "$runtime/status.json")" = "$user" ] || fail "status file not owned by $user"
 step "ran as $user under PR_SET_MDWE: $confirmed frames confirmed, status answered, status file 0600 in a 0750 directory"
 kill -TERM "$pid"

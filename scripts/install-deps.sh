@@ -2,12 +2,13 @@
 # Installs the Debian packages edge-video needs, by group. Idempotent: apt is asked only for what
 # is missing.
 #
-#   scripts/install-deps.sh [GROUP...]     GROUP: build, run, test, all (default: all)
+#   scripts/install-deps.sh [GROUP...]     GROUP: build, run, test, systemd, all (default: all)
 #
 #   build  what `swift build` links against (the Swift 6.2+ toolchain itself is not a Debian package)
 #   run    what the binary needs at run time, plus a local broker (the .deb depends on the libraries only)
 #   test   the extra peers of the suite and the benchmarks: ffmpeg, Erlang, pika, the GStreamer RTSP
 #          server, dpkg-dev and lintian for the package test, promtool, chromium for the status page
+#   systemd  what scripts/systemd-check.sh boots a Debian 12 container with: systemd-nspawn, mmdebstrap
 set -euo pipefail
 
 build=(pkg-config librabbitmq-dev libavcodec-dev libavformat-dev libavdevice-dev libswscale-dev libavutil-dev)
@@ -20,6 +21,7 @@ test=(
     prometheus  # promtool checks the /metrics exposition and deploy/prometheus-rules.yml
     chromium    # the headless browser that reads the status page (Tests/EdgeVideoTests/StatusPageTests.swift)
 )
+systemd=(systemd-container mmdebstrap)
 
 packages=()
 for group in "${@:-all}"; do
@@ -27,8 +29,9 @@ for group in "${@:-all}"; do
         build) packages+=("${build[@]}") ;;
         run) packages+=("${run[@]}") ;;
         test) packages+=("${test[@]}") ;;
-        all) packages+=("${build[@]}" "${run[@]}" "${test[@]}") ;;
-        *) echo "install-deps: unknown group $group (build, run, test, all)" >&2; exit 64 ;;
+        systemd) packages+=("${systemd[@]}") ;;
+        all) packages+=("${build[@]}" "${run[@]}" "${test[@]}" "${systemd[@]}") ;;
+        *) echo "install-deps: unknown group $group (build, run, test, systemd, all)" >&2; exit 64 ;;
     esac
 done
 

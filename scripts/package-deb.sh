@@ -29,10 +29,11 @@ install -d "$root/DEBIAN" "$root/usr/bin" "$root/lib/systemd/system" "$root/usr/
 install -m 0755 "$binary" "$root/usr/bin/edge-video"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/edge-video"
 
-# The manual-install unit (deploy/INSTALL.md), adapted: the packaged binary's path, and the static
-# user of the sysusers.d entry instead of DynamicUser=, so that /etc/edge-video can be 0750.
+# The manual-install unit (deploy/INSTALL.md), adapted: the packaged binary's path, documentation
+# this package installs, and the static user of the sysusers.d entry instead of DynamicUser=, so
+# that /etc/edge-video can be 0750.
 sed -e 's|/usr/local/bin/edge-video|/usr/bin/edge-video|' \
-    -e 's|^Documentation=.*|Documentation=file:///usr/share/doc/edge-video/INSTALL.md|' \
+    -e 's|^Documentation=.*|Documentation=file:///usr/share/doc/edge-video/README.Debian file:///usr/share/doc/edge-video/operations.md|' \
     -e 's|^DynamicUser=yes|User=edge-video\nGroup=edge-video|' \
     -e 's|^# Sandbox. DynamicUser gets.*|# Sandbox. The user comes from /usr/lib/sysusers.d/edge-video.conf, in the "video" group for V4L2.|' \
     deploy/edge-video.service > "$root/lib/systemd/system/edge-video.service"
@@ -43,6 +44,7 @@ install -m 0644 supervision.schema.json "$root/usr/share/edge-video/supervision.
 install -m 0644 deploy/edge-video.json "$doc/examples/supervision.json"
 install -m 0644 deploy/README.Debian "$doc/README.Debian"
 install -m 0644 deploy/INSTALL.md "$doc/manual-install.md"
+install -m 0644 docs/operations.md "$doc/operations.md"
 install -m 0644 README.md "$doc/README.md"
 
 # A manual page made from the binary's own help, so it cannot drift from it.
@@ -104,13 +106,23 @@ Description: camera frames to RabbitMQ, supervised
  (Type=notify, watchdog, journald priorities).
 CONTROL
 
+# The unit is not enabled by the package (README.Debian: the operator enables it once the
+# configuration exists). An upgrade ("configure" with the replaced version in $2) restarts it on the
+# new binary if it is running, and leaves a stopped one stopped: try-restart, through
+# deb-systemd-invoke (init-system-helpers, Essential; it honours policy-rc.d), as
+# dh_installsystemd's --restart-after-upgrade.
 cat > "$root/DEBIAN/postinst" <<'SCRIPT'
 #!/bin/sh
 set -e
 if [ "$1" = configure ]; then
     systemd-sysusers edge-video.conf || true
     systemd-tmpfiles --create edge-video.conf || true
-    if [ -d /run/systemd/system ]; then systemctl --system daemon-reload >/dev/null || true; fi
+    if [ -d /run/systemd/system ]; then
+        systemctl --system daemon-reload >/dev/null || true
+        if [ -n "$2" ]; then
+            deb-systemd-invoke try-restart edge-video.service >/dev/null || true
+        fi
+    fi
 fi
 SCRIPT
 cat > "$root/DEBIAN/prerm" <<'SCRIPT'

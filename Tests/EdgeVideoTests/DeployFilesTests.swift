@@ -17,7 +17,10 @@ import Testing
             "UMask=0077", "CapabilityBoundingSet=", "SystemCallFilter=@system-service", "SystemCallArchitectures=native",
             "ProtectClock=yes", "ProtectHostname=yes", "ProtectKernelLogs=yes", "ProtectProc=invisible",
             "RestrictRealtime=yes", "MemoryDenyWriteExecute=yes", "RuntimeDirectoryMode=0750",
-            "LoadCredential=broker.password:/etc/edge-video/credentials/broker.password",
+            // The spool's default home ($STATE_DIRECTORY/spool), writable under ProtectSystem=strict.
+            "StateDirectory=edge-video",
+            // The whole directory: a missing single file would stop the start (243/CREDENTIALS).
+            "LoadCredential=edge-video:/etc/edge-video/credentials",
         ] {
             #expect(settings.contains(line), "missing \(line)")
         }
@@ -28,6 +31,10 @@ import Testing
         let stop = try #require(settings.first { $0.hasPrefix("TimeoutStopSec=") }.flatMap { Double($0.dropFirst("TimeoutStopSec=".count)) })
         #expect(Appliance.stopBudget(AppConfig().supervision.shutdownTimeoutS) <= .seconds(stop))
         #expect(settings.contains { $0.hasPrefix("ExecStart=/usr/local/bin/edge-video run --config ") })
+        #expect(!settings.contains { $0.hasPrefix("LoadCredential=") && $0.hasSuffix(".password") }, "a single credential file")
+        // No external binary for a reload: a minimal system has no /bin/kill (procps).
+        #expect(settings.contains { $0.hasPrefix("ExecReload=/bin/sh -c ") })
+        #expect(settings.contains("Documentation=file:///usr/local/share/doc/edge-video/INSTALL.md"))
     }
 
     @Test(.timeLimit(.minutes(1))) func systemdAcceptsTheUnit() async throws {

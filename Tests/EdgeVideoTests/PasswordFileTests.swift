@@ -61,6 +61,24 @@ import Testing
         #expect(try decode(sub, in: dir, credentials: credentials.path).get().cameras[0].url == "rtsp://admin:in-sub@cam/s")
     }
 
+    /// The unit loads /etc/edge-video/credentials as a whole (deploy/edge-video.service), which
+    /// systemd names `edge-video_FILE`: the configuration still says `FILE`, and an exact name wins.
+    @Test func bareNamesFindTheCredentialsOfTheLoadedDirectory() throws {
+        let dir = try Directory()
+        let credentials = try Directory()
+        try credentials.write("edge-video_broker.password", "from-the-directory")
+        let json = #"{"amqp": {"urls": ["amqp://edge@b/%2f"], "password_file": "broker.password"}, "cameras": []}"#
+        #expect(try AMQPEndpoint(url: decode(json, in: dir, credentials: credentials.path).get().amqp.urls[0]).password == "from-the-directory")
+        try credentials.write("broker.password", "exact")
+        #expect(try AMQPEndpoint(url: decode(json, in: dir, credentials: credentials.path).get().amqp.urls[0]).password == "exact")
+        // Without the environment the prefixed file is not looked for beside the configuration.
+        try dir.write("edge-video_broker.password", "beside")
+        guard case .failure = decode(json, in: dir) else {
+            Issue.record("read edge-video_broker.password beside the configuration")
+            return
+        }
+    }
+
     @Test func problemsNameTheJSONPathAndNeverThePassword() throws {
         let dir = try Directory()
         try dir.write("pw", "s3cr#t")

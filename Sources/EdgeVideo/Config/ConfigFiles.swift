@@ -4,8 +4,14 @@ import Foundation
 ///
 /// A path is taken as it is when absolute. A bare name (no `/`) is looked up first in
 /// `$CREDENTIALS_DIRECTORY`, where systemd's `LoadCredential=` puts credentials, when that is set
-/// and holds the name; anything else is relative to the configuration file's directory.
+/// and holds the name, or the name with ``credentialPrefix`` before it; anything else is relative
+/// to the configuration file's directory.
 struct ConfigFiles: Sendable {
+    /// What systemd puts before each file's name when the unit loads a whole directory
+    /// (`LoadCredential=edge-video:/etc/edge-video/credentials` in deploy/edge-video.service): the
+    /// credential `ID_FILE`. The configuration names the file alone.
+    static let credentialPrefix = "edge-video_"
+
     /// The directory relative paths are taken from.
     let directory: String
     /// `$CREDENTIALS_DIRECTORY`, when set and not empty.
@@ -21,8 +27,10 @@ struct ConfigFiles: Sendable {
     func resolve(_ name: String) -> String {
         if name.hasPrefix("/") { return name }
         if !name.contains("/"), let credentialsDirectory {
-            let credential = (credentialsDirectory as NSString).appendingPathComponent(name)
-            if FileManager.default.fileExists(atPath: credential) { return credential }
+            for id in [name, Self.credentialPrefix + name] {
+                let credential = (credentialsDirectory as NSString).appendingPathComponent(id)
+                if FileManager.default.fileExists(atPath: credential) { return credential }
+            }
         }
         return (directory as NSString).appendingPathComponent(name)
     }

@@ -17,8 +17,16 @@ import Glibc
 ///
 /// Only mappings the process never wrote are touched: private, read-only, backed by a file, with
 /// no anonymous (copied-on-write) page. Relocated data (RELRO), the heap and every writable
-/// mapping keep their pages, so nothing goes to swap. Pages another process also maps are left
-/// alone by the kernel.
+/// mapping keep their pages, so nothing goes to swap.
+///
+/// Two advices per mapping. `MADV_PAGEOUT` reclaims the pages no other process maps, but Linux
+/// (6.x) pages out file pages only for a process that owns the file or could open it for writing;
+/// for anyone else it skips them and still returns 0. Under the unit (user `edge-video`, a
+/// root-owned binary on a read-only `/usr`) it released nothing, as a root-run test never showed
+/// (docs/operations.md). `MADV_DONTNEED` then takes whatever is still mapped out of this process's
+/// page tables: the pages stay in the page cache, clean and reclaimable, and one needed again is
+/// mapped back from it. That is safe only because the mapping holds no page of its own
+/// (``Mapping/isReleasable``), which `MADV_DONTNEED` would discard.
 public enum StartupPages {
     /// One mapping of `/proc/self/smaps`, with the figures that decide whether it is released.
     struct Mapping: Equatable {
@@ -79,11 +87,12 @@ public enum StartupPages {
         return mappings
     }
 
-    /// Advises `MADV_PAGEOUT` on every releasable mapping of this process, on a thread of its own:
-    /// reading `smaps` twice and reclaiming are system calls whose time grows with the mappings and
-    /// pages, so they stay off the cooperative pool.
+    /// Advises `MADV_PAGEOUT` and `MADV_DONTNEED` on every releasable mapping of this process, on a
+    /// thread of its own: reading `smaps` twice and reclaiming are system calls whose time grows
+    /// with the mappings and pages, so they stay off the cooperative pool.
     ///
-    /// A kernel without `MADV_PAGEOUT` (before Linux 5.4) refuses the advice: nothing is released.
+    /// A kernel without `MADV_PAGEOUT` (before Linux 5.4) refuses that advice; `MADV_DONTNEED` still
+    /// unmaps the pages.
     public static func release() async throws -> Released {
         try await DedicatedThread.run(name: "ev-pageout") { releaseNow() }
     }
@@ -93,8 +102,10 @@ public enum StartupPages {
         var released = Released()
         var advised: Set<UInt> = []
         for mapping in mappings(smaps: readWhole("/proc/self/smaps")) where mapping.isReleasable && mapping.residentKiB > 0 {
-            guard madvise(UnsafeMutableRawPointer(bitPattern: mapping.start), Int(mapping.end - mapping.start), pageOut) == 0
-            else { continue }
+            let start = UnsafeMutableRawPointer(bitPattern: mapping.start), length = Int(mapping.end - mapping.start)
+            let pagedOut = madvise(start, length, pageOut) == 0
+            let unmapped = madvise(start, length, MADV_DONTNEED) == 0
+            guard pagedOut || unmapped else { continue }
             advised.insert(mapping.start)
             released.mappings += 1
             released.residentKiB += mapping.residentKiB
