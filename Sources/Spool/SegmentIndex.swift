@@ -93,6 +93,9 @@ struct SegmentIndex {
         return old
     }
 
+    /// Bytes of the three per-record arrays, by capacity.
+    var indexBytes: Int { offsets.capacity * 4 + lengths.capacity * 4 + states.capacity }
+
     /// The offsets of the settled records: the content of the acknowledgement file.
     var settledOffsets: [UInt32] {
         states.indices.compactMap { states[$0] == .settled ? offsets[$0] : nil }

@@ -107,6 +107,9 @@ struct SpoolState {
         segments.keys.filter { $0 != kept }.min()
     }
 
+    /// Bytes the record index holds (the arrays' capacities), for the memory bound's test.
+    var indexBytes: Int { segments.values.reduce(0) { $0 + $1.indexBytes } }
+
     /// Counts `count` records of `stream` discarded for `reason`; returns the report for `onDiscard`.
     mutating func discard(_ reason: SpoolDiscard, stream: UInt32, count: Int) -> Discard {
         discarded[reason, default: 0] += count
