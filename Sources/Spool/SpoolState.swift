@@ -120,6 +120,8 @@ struct SpoolState {
     mutating func setAcksDirty(_ number: UInt64, _ dirty: Bool) { segments[number]?.acksDirty = dirty }
     /// Marks segment `number` synced (or, after a failed sync, not).
     mutating func setDataDirty(_ number: UInt64, _ dirty: Bool) { segments[number]?.dataDirty = dirty }
+    /// Marks segment `number`'s index file written.
+    mutating func setIndexed(_ number: UInt64) { segments[number]?.indexed = true }
     /// Closes segment `number` for appends.
     mutating func seal(_ number: UInt64) {
         segments[number]?.writable = false
