@@ -35,6 +35,8 @@ struct SegmentIndex {
     var dataDirty = false
     /// Settled since the acknowledgement file was last written.
     var acksDirty = false
+    /// Has a valid index file (written once the segment is sealed and synced).
+    var indexed = false
 
     init(number: UInt64, stream: UInt32, file: SegmentFile, size: Int, writable: Bool) {
         self.number = number
@@ -91,6 +93,17 @@ struct SegmentIndex {
             acksDirty = true
         }
         return old
+    }
+
+    /// Bytes of the three per-record arrays, by capacity.
+    var indexBytes: Int { offsets.capacity * 4 + lengths.capacity * 4 + states.capacity }
+
+    /// The content of the index file: the segment's size, then each record's offset and length.
+    var indexValues: [UInt32] {
+        var values = [UInt32(size)]
+        values.reserveCapacity(1 + 2 * offsets.count)
+        for index in offsets.indices { values += [offsets[index], lengths[index]] }
+        return values
     }
 
     /// The offsets of the settled records: the content of the acknowledgement file.

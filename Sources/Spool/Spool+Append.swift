@@ -109,6 +109,7 @@ extension Spool {
         let name = state.streams[Int(segment.stream)].name
         unlink(directory.segmentPath(name, number))
         unlink(directory.ackPath(name, number))
+        unlink(directory.indexPath(name, number))
         state.unsyncedDirectories.insert(directory.streamPath(name))
         return segment
     }

@@ -7,41 +7,56 @@ import Glibc
 
 extension Spool {
     /// Forces the appended data, the acknowledgements and new or removed file names to disk now
-    /// (a graceful stop calls it; the sync thread does the same at its cadence).
+    /// (a graceful stop calls it; the sync thread does the same at its cadence), and writes the
+    /// index file of each sealed segment once its data is synced.
     /// - Throws: ``SpoolError`` for the first failed `fdatasync` or acknowledgement write; what
-    ///   failed stays pending for the next sync.
+    ///   failed stays pending for the next sync. (A failed index write only costs a scan at the
+    ///   next open, and is retried.)
     public func sync() throws(SpoolError) {
         flushing.lock()
         defer { flushing.unlock() }
-        let (files, acks, directories) = state.withLock { state in
+        let (files, lists, directories) = state.withLock { state in
             var files: [(UInt64, SegmentFile)] = []
-            var acks: [(UInt64, String, [UInt32])] = []
-            for (number, segment) in state.segments {
+            var lists: [PendingList] = []
+            for number in state.segments.keys {
+                let segment = state.segments[number]!
+                let name = state.streams[Int(segment.stream)].name
                 if segment.dataDirty, let file = segment.file { files.append((number, file)) }
                 if segment.acksDirty {
-                    acks.append((number, directory.ackPath(state.streams[Int(segment.stream)].name, number), segment.settledOffsets))
+                    lists.append(PendingList(number: number, path: directory.ackPath(name, number), values: segment.settledOffsets, kind: .acknowledgements))
+                    state.setAcksDirty(number, false)
                 }
-                state.setDataDirty(number, false)
-                state.setAcksDirty(number, false)
+                if !segment.writable, !segment.indexed, segment.file != nil {
+                    lists.append(PendingList(number: number, path: directory.indexPath(name, number), values: segment.indexValues, kind: .index))
+                }
+                if segment.dataDirty { state.setDataDirty(number, false) }
             }
             defer { state.unsyncedDirectories = [] }
-            return (files, acks, state.unsyncedDirectories)
+            return (files, lists, state.unsyncedDirectories)
         }
         var failure: SpoolError?
+        var unsynced: Set<UInt64> = []
         for (number, file) in files {
             do throws(SpoolError) { try file.sync() } catch {
                 failure = failure ?? error
+                unsynced.insert(number)
                 state.withLock { $0.setDataDirty(number, true) }
             }
         }
-        for (number, path, offsets) in acks {
-            do throws(SpoolError) { try AckFile.write(offsets, to: path) } catch {
-                failure = failure ?? error
-                state.withLock { $0.setAcksDirty(number, true) }
+        // Acknowledgements first; an index only for a segment whose data is on disk.
+        for list in lists where !(list.kind == .index && unsynced.contains(list.number)) {
+            do throws(SpoolError) {
+                try list.kind.write(list.values, to: list.path)
+                if list.kind == .index { state.withLock { $0.setIndexed(list.number) } }
+            } catch {
+                if list.kind == .acknowledgements {
+                    failure = failure ?? error
+                    state.withLock { $0.setAcksDirty(list.number, true) }
+                }
             }
-            // A segment removed meanwhile must not leave its acknowledgement file behind (its
-            // removal, under the lock, unlinks the file only if it was already there).
-            state.withLock { state in if state.segments[number] == nil { unlink(path) } }
+            // A segment removed meanwhile must not leave this file behind (its removal, under the
+            // lock, unlinks the file only if it was already there).
+            state.withLock { state in if state.segments[list.number] == nil { unlink(list.path) } }
         }
         for path in directories {
             do throws(SpoolError) { try SpoolDirectory.sync(path) } catch {
@@ -60,6 +75,14 @@ extension Spool {
             try? sync()
         }
     }
+}
+
+/// A list file (acknowledgements or index) to write for segment `number`.
+private struct PendingList {
+    var number: UInt64
+    var path: String
+    var values: [UInt32]
+    var kind: ListFile
 }
 
 /// Wakes the sync thread: when a sync is asked for, or for good.

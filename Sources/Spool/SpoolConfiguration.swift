@@ -17,6 +17,8 @@ public struct SpoolConfiguration: Sendable, Equatable {
 
     /// The smallest segment size: smaller ones would only multiply files and syscalls.
     public static let minimumSegmentBytes = 64 * 1024
+    /// The largest segment size: offsets within a segment are 32-bit.
+    public static let maximumSegmentBytes = 1 << 30
 
     /// Creates a configuration.
     /// - Parameters:
@@ -24,8 +26,8 @@ public struct SpoolConfiguration: Sendable, Equatable {
     ///   - maxBytes: The budget of all segment files together.
     ///   - syncInterval: The `fdatasync` cadence; `.zero` syncs every append.
     ///   - maxAge: The age beyond which records are discarded on read.
-    ///   - segmentBytes: The segment size; by default `min(4 MiB, maxBytes / 8)`. Never below
-    ///     ``minimumSegmentBytes``.
+    ///   - segmentBytes: The segment size; by default `min(4 MiB, maxBytes / 8)`. Kept between
+    ///     ``minimumSegmentBytes`` and ``maximumSegmentBytes``.
     public init(
         directory: String, maxBytes: Int, syncInterval: Duration = .milliseconds(1000), maxAge: Duration? = nil,
         segmentBytes: Int? = nil
@@ -34,7 +36,7 @@ public struct SpoolConfiguration: Sendable, Equatable {
         self.maxBytes = maxBytes
         self.syncInterval = syncInterval
         self.maxAge = maxAge
-        self.segmentBytes = max(Self.minimumSegmentBytes, segmentBytes ?? min(4 * 1024 * 1024, maxBytes / 8))
+        self.segmentBytes = min(Self.maximumSegmentBytes, max(Self.minimumSegmentBytes, segmentBytes ?? min(4 * 1024 * 1024, maxBytes / 8)))
     }
 
     /// Whether `name` can name a stream: 1-64 characters of `[A-Za-z0-9._-]`, and not `.` or `..`.

@@ -3,13 +3,14 @@ import Glibc
 #endif
 
 /// The spool's file names and the few directory operations it needs: `<directory>/<stream>/`
-/// holds `<number>.seg` (16 hex digits) and `<number>.ack`.
+/// holds `<number>.seg` (16 hex digits), `<number>.ack` and `<number>.idx`.
 struct SpoolDirectory: Sendable {
     let path: String
 
     func streamPath(_ stream: String) -> String { path + "/" + stream }
     func segmentPath(_ stream: String, _ number: UInt64) -> String { streamPath(stream) + "/" + Self.name(number) + ".seg" }
     func ackPath(_ stream: String, _ number: UInt64) -> String { streamPath(stream) + "/" + Self.name(number) + ".ack" }
+    func indexPath(_ stream: String, _ number: UInt64) -> String { streamPath(stream) + "/" + Self.name(number) + ".idx" }
 
     /// `number` as 16 hex digits, so names sort as numbers do.
     static func name(_ number: UInt64) -> String {

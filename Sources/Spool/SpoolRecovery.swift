@@ -32,23 +32,27 @@ struct SpoolRecovery {
     private mutating func recoverStream(_ name: String, files: [String], _ directory: SpoolDirectory) {
         let stream = state.stream(named: name)
         var segments: [UInt64] = []
-        var acks: Set<UInt64> = []
+        var sidecars: Set<UInt64> = []
         for file in files {
             if let number = SpoolDirectory.number(file, suffix: ".seg") {
                 segments.append(number)
-            } else if let number = SpoolDirectory.number(file, suffix: ".ack") {
-                acks.insert(number)
+            } else if let number = SpoolDirectory.number(file, suffix: ".ack") ?? SpoolDirectory.number(file, suffix: ".idx") {
+                sidecars.insert(number)
             } else if file.hasSuffix(".tmp") {
                 unlink(directory.streamPath(name) + "/" + file)
             }
         }
-        // Numbers of orphaned acknowledgement files count too: a new segment must never take one.
-        state.nextSegment = max(state.nextSegment, (acks.max() ?? 0) + 1)
+        // Numbers of orphaned acknowledgement and index files count too: a new segment must
+        // never take one.
+        state.nextSegment = max(state.nextSegment, (sidecars.max() ?? 0) + 1)
         for number in segments.sorted() {
             recoverSegment(number, stream: stream, name: name, directory)
-            acks.remove(number)
+            sidecars.remove(number)
         }
-        for number in acks { unlink(directory.ackPath(name, number)) }
+        for number in sidecars {
+            unlink(directory.ackPath(name, number))
+            unlink(directory.indexPath(name, number))
+        }
         recovered[name] = state.streams[Int(stream)].unread
     }
 
@@ -59,13 +63,18 @@ struct SpoolRecovery {
             damaged[name, default: 0] += 1
             return
         }
-        let scan = SegmentScanner(file: file, size: size).scan()
-        damaged[name, default: 0] += scan.damagedRegions
-        if scan.validEnd < size, !scan.records.isEmpty { try? file.truncate(to: scan.validEnd) }
-        var segment = SegmentIndex(
-            number: number, stream: stream, file: file, size: scan.records.isEmpty ? size : scan.validEnd, writable: false)
-        for record in scan.records { segment.add(offset: record.offset, length: record.length, state: .unread) }
-        switch AckFile.read(directory.ackPath(name, number)) {
+        var segment: SegmentIndex
+        if let indexed = indexedSegment(number, stream: stream, file: file, size: size, name: name, directory) {
+            segment = indexed
+        } else {
+            let scan = SegmentScanner(file: file, size: size).scan()
+            damaged[name, default: 0] += scan.damagedRegions
+            if scan.validEnd < size, !scan.records.isEmpty { try? file.truncate(to: scan.validEnd) }
+            segment = SegmentIndex(
+                number: number, stream: stream, file: file, size: scan.records.isEmpty ? size : scan.validEnd, writable: false)
+            for record in scan.records { segment.add(offset: record.offset, length: record.length, state: .unread) }
+        }
+        switch ListFile.acknowledgements.read(directory.ackPath(name, number)) {
         case .success(let offsets)?:
             for offset in offsets {
                 if let index = segment.position(of: offset) { segment.set(index, to: .settled) }
@@ -77,8 +86,41 @@ struct SpoolRecovery {
         if segment.live == 0 {
             unlink(path)
             unlink(directory.ackPath(name, number))
+            unlink(directory.indexPath(name, number))
         } else {
             state.add(segment)
         }
+    }
+
+    /// The segment as its index file describes it, if it has a valid one for a file of `size`
+    /// bytes (then no header is read: each is checked when its record is read). A damaged index,
+    /// or one for another size, is removed, and the segment scanned.
+    private mutating func indexedSegment(
+        _ number: UInt64, stream: UInt32, file: SegmentFile, size: Int, name: String, _ directory: SpoolDirectory
+    ) -> SegmentIndex? {
+        let path = directory.indexPath(name, number)
+        guard let read = ListFile.index.read(path) else { return nil }
+        var segment = SegmentIndex(number: number, stream: stream, file: file, size: size, writable: false)
+        segment.indexed = true
+        var valid = false
+        if case .success(let values) = read, values.count % 2 == 1, values.first == UInt32(truncatingIfNeeded: size) {
+            var end = 0
+            valid = true
+            for pair in stride(from: 1, to: values.count, by: 2) {
+                let (offset, length) = (Int(values[pair]), Int(values[pair + 1]))
+                guard offset >= end, length >= RecordHeader.size, offset + length <= size else {
+                    valid = false
+                    break
+                }
+                segment.add(offset: offset, length: length, state: .unread)
+                end = offset + length
+            }
+        }
+        guard valid else {
+            damaged[name, default: 0] += 1
+            unlink(path)
+            return nil
+        }
+        return segment
     }
 }

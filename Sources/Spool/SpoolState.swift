@@ -107,6 +107,9 @@ struct SpoolState {
         segments.keys.filter { $0 != kept }.min()
     }
 
+    /// Bytes the record index holds (the arrays' capacities), for the memory bound's test.
+    var indexBytes: Int { segments.values.reduce(0) { $0 + $1.indexBytes } }
+
     /// Counts `count` records of `stream` discarded for `reason`; returns the report for `onDiscard`.
     mutating func discard(_ reason: SpoolDiscard, stream: UInt32, count: Int) -> Discard {
         discarded[reason, default: 0] += count
@@ -117,6 +120,8 @@ struct SpoolState {
     mutating func setAcksDirty(_ number: UInt64, _ dirty: Bool) { segments[number]?.acksDirty = dirty }
     /// Marks segment `number` synced (or, after a failed sync, not).
     mutating func setDataDirty(_ number: UInt64, _ dirty: Bool) { segments[number]?.dataDirty = dirty }
+    /// Marks segment `number`'s index file written.
+    mutating func setIndexed(_ number: UInt64) { segments[number]?.indexed = true }
     /// Closes segment `number` for appends.
     mutating func seal(_ number: UInt64) {
         segments[number]?.writable = false

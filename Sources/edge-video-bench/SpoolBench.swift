@@ -49,7 +49,8 @@ struct SpoolAppendBench: AsyncParsableCommand {
 }
 
 /// `edge-video-bench spool-recover`: builds a spool of a given size from 5 KB records (unless
-/// `--reuse`), optionally drops the page cache, then times opening it (the recovery scan).
+/// `--reuse`), optionally drops the page cache, then times opening it: from the index files of
+/// sealed segments, or with `--scan` by scanning every header.
 struct SpoolRecoverBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spool-recover", abstract: "Build a spool of N bytes of 5 KB records, then time its recovery scan.")
@@ -60,6 +61,7 @@ struct SpoolRecoverBench: AsyncParsableCommand {
     @Option(help: "Streams, appended round-robin.") var streams = 8
     @Flag(help: "Time the spool already in the directory instead of building one.") var reuse = false
     @Flag(name: .customLong("drop-caches"), help: "Write 3 to /proc/sys/vm/drop_caches before opening (root).") var dropCaches = false
+    @Flag(help: "Remove the index files first, so that every segment is scanned header by header.") var scan = false
 
     func run() async throws {
         let budget = bytes + bytes / 8
@@ -81,6 +83,13 @@ struct SpoolRecoverBench: AsyncParsableCommand {
                 }
             }
         }
+        if scan {
+            for stream in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
+                for file in (try? FileManager.default.contentsOfDirectory(atPath: directory + "/" + stream)) ?? [] where file.hasSuffix(".idx") {
+                    try FileManager.default.removeItem(atPath: directory + "/" + stream + "/" + file)
+                }
+            }
+        }
         if dropCaches {
             sync()
             try "3\n".write(toFile: "/proc/sys/vm/drop_caches", atomically: false, encoding: .utf8)
@@ -92,7 +101,7 @@ struct SpoolRecoverBench: AsyncParsableCommand {
         }
         print(
             "{\"bench\":\"spool-recover\",\"bytes\":\(usage.bytes),\"records\":\(records),\"segments\":\(usage.segments),"
-                + "\"streams\":\(streams),\"cold\":\(dropCaches),\"open_s\":\(round3(opened.seconds))}")
+                + "\"streams\":\(streams),\"cold\":\(dropCaches),\"scan\":\(scan),\"open_s\":\(round3(opened.seconds))}")
     }
 }
 

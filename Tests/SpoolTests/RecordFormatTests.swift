@@ -2,7 +2,7 @@ import Testing
 
 @testable import Spool
 
-/// The checksum, the record header and the acknowledgement file on their own.
+/// The checksum, the record header and the list files (acknowledgements, index) on their own.
 @Suite struct RecordFormatTests {
     @Test func crc32cMatchesTheStandardCheckValues() {
         #expect(CRC32C.update(0, Array("123456789".utf8)) == 0xE306_9283)
@@ -24,14 +24,15 @@ import Testing
         }
     }
 
-    @Test func anAcknowledgementFileRoundTripsAndRefusesDamage() {
+    @Test func aListFileRoundTripsAndRefusesDamageAndTheOtherKind() {
         let offsets: [UInt32] = [0, 5040, 10_080, 99_999]
-        let encoded = AckFile.encode(offsets)
-        #expect(AckFile.decode(encoded) == offsets)
-        #expect(AckFile.decode(Array(encoded.dropLast())) == nil)
+        let encoded = ListFile.acknowledgements.encode(offsets)
+        #expect(ListFile.acknowledgements.decode(encoded) == offsets)
+        #expect(ListFile.acknowledgements.decode(Array(encoded.dropLast())) == nil)
         var flipped = encoded
         flipped[13] ^= 0x10
-        #expect(AckFile.decode(flipped) == nil)
-        #expect(AckFile.decode([]) == nil)
+        #expect(ListFile.acknowledgements.decode(flipped) == nil)
+        #expect(ListFile.acknowledgements.decode([]) == nil)
+        #expect(ListFile.index.decode(encoded) == nil, "an acknowledgement file is no index")
     }
 }

@@ -7,7 +7,8 @@ import Testing
 /// Generated damage: 200 seeded cases, each a spool of a few streams and segments, damaged by one
 /// to three seeded operations, then reopened and drained. Checked by identity: every record that
 /// no damaged byte touches is delivered exactly once with identical bytes; no touched record is
-/// delivered; damage is counted whenever bytes changed.
+/// delivered; damage is counted whenever bytes the spool reads changed (records to deliver,
+/// acknowledgement files, index files, tails).
 @Suite struct SpoolDamageFuzzTests {
     /// What one case wrote: each record, where it lies, and whether it was acknowledged.
     struct Written {
@@ -19,7 +20,7 @@ import Testing
     }
 
     enum Damage: CaseIterable {
-        case overwrite, truncate, zeroLength, appendGarbage, ackGarbage
+        case overwrite, truncate, zeroLength, appendGarbage, ackGarbage, indexGarbage
     }
 
     @Test(.timeLimit(.minutes(2))) func twoHundredSeededDamagesNeverLoseOrCorruptAnUntouchedRecord() async throws {
@@ -61,6 +62,7 @@ import Testing
         for damage in operations { apply(damage, directory.path, &random) }
         let after = snapshot(directory.path)
         let changedAcks = before.keys.filter { $0.hasSuffix(".ack") && after[$0] != before[$0] }
+        let changedIndexes = before.keys.filter { $0.hasSuffix(".idx") && after[$0] != before[$0] }
         let touched = Set(written.indices.filter { index in
             let w = written[index]
             guard let old = before[w.file] else { return false }  // its segment was deleted: all acknowledged
@@ -97,29 +99,33 @@ import Testing
         // Damage must be counted whenever it hit what the spool reads: a record still to deliver,
         // an acknowledgement file, a tail. (A body of an acknowledged record is never read again.)
         let damaged = log.count(.damaged)
-        let mustCount = touched.contains { !written[$0].acknowledged } || grew || !changedAcks.isEmpty
-        let changed = !touched.isEmpty || grew || !changedAcks.isEmpty
+        let mustCount = touched.contains { !written[$0].acknowledged } || grew || !changedAcks.isEmpty || !changedIndexes.isEmpty
+        let changed = !touched.isEmpty || grew || !changedAcks.isEmpty || !changedIndexes.isEmpty
         #expect(!mustCount || damaged > 0, "case \(seed) \(operations): \(touched.count) touched, no damage counted")
         #expect(changed || damaged == 0, "case \(seed) \(operations): nothing changed, damage counted \(damaged)")
-        #expect(damaged <= touched.count + changedAcks.count + (grew ? 1 : 0) + operations.count)
+        #expect(damaged <= touched.count + changedAcks.count + changedIndexes.count + (grew ? 1 : 0) + 2 * operations.count)
     }
 
     /// Every file of the spool, by `stream/name`.
     private func snapshot(_ directory: String) -> [String: [UInt8]] {
         var files: [String: [UInt8]] = [:]
-        for name in segmentFiles(directory) + segmentFiles(directory, suffix: ".ack") {
+        for name in segmentFiles(directory) + segmentFiles(directory, suffix: ".ack") + segmentFiles(directory, suffix: ".idx") {
             files[name] = FileManager.default.contents(atPath: directory + "/" + name).map { Array($0) }
         }
         return files
     }
 
     private func apply(_ damage: Damage, _ directory: String, _ random: inout SplitMix64) {
-        let candidates = damage == .ackGarbage ? segmentFiles(directory, suffix: ".ack") : segmentFiles(directory)
+        let candidates = switch damage {
+        case .ackGarbage: segmentFiles(directory, suffix: ".ack")
+        case .indexGarbage: segmentFiles(directory, suffix: ".idx")
+        default: segmentFiles(directory)
+        }
         guard let name = candidates.randomElement(using: &random) else { return }
         let path = directory + "/" + name
         var bytes = Array(FileManager.default.contents(atPath: path) ?? Data())
         switch damage {
-        case .overwrite, .ackGarbage:
+        case .overwrite, .ackGarbage, .indexGarbage:
             guard !bytes.isEmpty else { return }
             let start = Int.random(in: 0..<bytes.count, using: &random)
             let end = min(bytes.count, start + Int.random(in: 1...300, using: &random))

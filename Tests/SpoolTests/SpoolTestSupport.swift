@@ -45,7 +45,14 @@ final class DiscardLog: Sendable {
 func makeRecord(_ stream: String, _ seq: Int64, bodyBytes: Int = 5000, capturedAt: Int64 = 1_700_000_000_000_000) -> SpoolRecord {
     var random = SplitMix64(seed: UInt64(bitPattern: seq) &* 31 &+ UInt64(stream.utf8.reduce(0) { $0 &* 131 &+ Int($1) }))
     let metadata = Array("id=\(stream)-\(seq)".utf8)
-    let body = (0..<bodyBytes).map { _ in UInt8(truncatingIfNeeded: random.next()) }
+    var body = [UInt8](repeating: 0, count: bodyBytes)
+    body.withUnsafeMutableBytes { raw in
+        for start in stride(from: 0, to: bodyBytes, by: 8) {
+            withUnsafeBytes(of: random.next()) { word in
+                raw.baseAddress!.advanced(by: start).copyMemory(from: word.baseAddress!, byteCount: min(8, bodyBytes - start))
+            }
+        }
+    }
     return SpoolRecord(stream: stream, seq: seq, capturedAtMicros: capturedAt + seq, metadata: metadata, body: body)
 }
 

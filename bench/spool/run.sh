@@ -8,7 +8,8 @@
 #   loop of os.write of the same number of blocks of the same size (one record's bytes) to one
 #   file on the same disk, with fdatasync at the same 1 s cadence; ratio = ours / peer (appends/s);
 # - `spool-recover` of a RECOVER_BYTES spool of 5 KB records, warm (page cache) and, when we may
-#   write /proc/sys/vm/drop_caches, cold.
+#   write /proc/sys/vm/drop_caches, cold; then the same without index files (`--scan`: every
+#   header read), warm and cold.
 # Prints each JSON line, then medians. Files go to bench/out/ (same disk as the repository).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -50,22 +51,26 @@ def peer(count, block, path="bench/out/spool-peer.dat"):
     print(json.dumps(row), flush=True)
     return row
 
-ours, theirs, ratios, warm, cold = [], [], [], [], []
+ours, theirs, ratios, warm, cold, scan_warm, scan_cold = [], [], [], [], [], [], []
 for _ in range(rounds):
     a = run(["spool-append", "--seconds", str(seconds)])
     p = peer(a["count"], a["record_bytes"])
     ours.append(a["appends_per_s"]); theirs.append(p["writes_per_s"]); ratios.append(a["appends_per_s"] / p["writes_per_s"])
-    r = run(["spool-recover", "--bytes", str(recover_bytes)])
-    warm.append(r["open_s"])
+    # Warm first (the build left the spool in the page cache): from the index files, then without
+    # them, every header scanned (the scan's close writes them again); then both cold.
+    warm.append(run(["spool-recover", "--bytes", str(recover_bytes)])["open_s"])
+    scan_warm.append(run(["spool-recover", "--bytes", str(recover_bytes), "--reuse", "--scan"])["open_s"])
     if cold_ok:
-        c = run(["spool-recover", "--bytes", str(recover_bytes), "--reuse", "--drop-caches"])
-        cold.append(c["open_s"])
+        cold.append(run(["spool-recover", "--bytes", str(recover_bytes), "--reuse", "--drop-caches"])["open_s"])
+        scan_cold.append(run(["spool-recover", "--bytes", str(recover_bytes), "--reuse", "--scan", "--drop-caches"])["open_s"])
 subprocess.run(["rm", "-rf", "bench/out/spool-append", "bench/out/spool-recover"], check=True)
 
 summary = {"rounds": rounds, "append_per_s_median": round(statistics.median(ours), 1),
            "peer_writes_per_s_median": round(statistics.median(theirs), 1),
            "append_ratio_median": round(statistics.median(ratios), 3),
            "recover_bytes": recover_bytes, "recover_warm_s_median": round(statistics.median(warm), 3),
-           "recover_cold_s_median": round(statistics.median(cold), 3) if cold else None}
+           "recover_cold_s_median": round(statistics.median(cold), 3) if cold else None,
+           "scan_warm_s_median": round(statistics.median(scan_warm), 3),
+           "scan_cold_s_median": round(statistics.median(scan_cold), 3) if scan_cold else None}
 print(json.dumps(summary))
 PY
