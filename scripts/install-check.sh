@@ -131,7 +131,7 @@ kill -USR1 "$pid"
 for _ in $(seq 1 100); do [ -e "$runtime/status.json" ] && break; sleep 0.1; done
 [ "$(stat -c %a "$runtime/status.json")" = 600 ] || fail "status file mode $(stat -c %a "$runtime/status.json"), not 600"
 [ "$(stat -c %a "$runtime")" = 750 ] || fail "runtime directory mode $(stat -c %a "$runtime"), not 750"
-[ "$(stat -c %a "$state/spool")" = 750 ] || fail "spool directory $state/spool missing or not 750"
+[ "$(stat -c %a "$state/spool")" = 700 ] || fail "spool directory $state/spool missing or not 700 (0750 under the unit's umask 0077)"
 [ "$(stat -c %U "$runtime/status.json")" = "$user" ] || fail "status file not owned by $user"
 step "ran as $user under PR_SET_MDWE: $confirmed frames confirmed, status answered, status file 0600 in a 0750 directory"
 kill -TERM "$pid"

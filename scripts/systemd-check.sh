@@ -219,7 +219,7 @@ grep -q "Status: \".*camera" "$work/status.log" || { cat "$work/status.log" >&2;
 journal_has "$mark" "Failed to set up credentials" && fail "credentials setup failed"
 # The spool opens in the unit's state directory (StateDirectory=edge-video), owned by the service.
 journal_has "$mark" "directory=/var/lib/edge-video/spool" || fail "the spool did not open under /var/lib/edge-video"
-[ "$(ct stat -c '%U %a' /var/lib/edge-video/spool)" = "edge-video 750" ] || fail "spool directory: $(ct stat -c '%U %a' /var/lib/edge-video/spool)"
+[ "$(ct stat -c "%U %a" /var/lib/edge-video/spool)" = "edge-video 700" ] || fail "spool directory: $(ct stat -c '%U %a' /var/lib/edge-video/spool)"
 phase start
 
 # --- The start's journal: no library warnings, pages released -------------------------------------
