@@ -231,8 +231,8 @@ public final class SupervisedFleet: CameraFleet {
         guard spool.mode != .off || spool.problem != nil else { return nil }
         let usage = spool.spool?.usage
         return SpoolStatus(
-            mode: spool.mode.rawValue, bytes: usage?.bytes ?? 0, records: usage?.records ?? 0,
-            damagedAtStart: spool.damagedAtStart, lastError: spool.problem)
+            mode: spool.mode.rawValue, bytes: usage?.bytes ?? 0, records: usage?.records ?? 0, unread: usage?.unread ?? 0,
+            damagedAtStart: spool.damagedAtStart, droppedAtStart: spool.droppedAtStart, lastError: spool.problem)
     }
 
     static func status(of resources: CameraResources, node: SupervisorSnapshot?) -> CameraStatus {
@@ -259,7 +259,10 @@ public final class SupervisedFleet: CameraFleet {
         status.expired = ledger.expired
         status.damaged = ledger.damaged
         status.dropped = ledger.droppedBeforeEncode + ledger.droppedAfterEncode + ledger.spoolDropped
-        status.confirmedIDs = resources.confirmedTrace?.summary
+        if let trace = resources.confirmedTrace {
+            status.confirmedIDs = trace.summary
+            status.containers = ["pending": resources.pendingCount, "queue": resources.encoded.count]
+        }
         status.published = publisher.published
         status.reconnects = publisher.reconnects
         status.restarts = node?.restarts ?? 0

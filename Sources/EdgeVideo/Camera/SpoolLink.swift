@@ -24,9 +24,9 @@ final class SpoolLink: Sendable {
     final class Accounts: Sendable {
         private struct State {
             var ledgers: [String: FrameLedger] = [:]
-            /// Discards of streams without a ledger: damage found by the recovery scan, whose
-            /// records never reached any ledger.
-            var unattributed: [String: Int] = [:]
+            /// Discards of streams without a ledger, by reason: what the recovery scan found damaged
+            /// or had to evict (a smaller budget than before), whose records never reached a ledger.
+            var unattributed: [SpoolDiscard: Int] = [:]
             /// The last failure of the spool, redacted, and whether it still holds.
             var problem: String?
         }
@@ -39,7 +39,7 @@ final class SpoolLink: Sendable {
         func discarded(stream: String, reason: SpoolDiscard, count: Int) {
             let ledger: FrameLedger? = state.withLock { s in
                 if let ledger = s.ledgers[stream] { return ledger }
-                s.unattributed[stream, default: 0] += count
+                s.unattributed[reason, default: 0] += count
                 return nil
             }
             ledger?.spoolDiscarded(count, reason: reason)
@@ -58,7 +58,9 @@ final class SpoolLink: Sendable {
         }
 
         var problem: String? { state.withLock { $0.problem } }
-        var unattributed: Int { state.withLock { $0.unattributed.values.reduce(0, +) } }
+        func unattributed(_ reasons: Set<SpoolDiscard>) -> Int {
+            state.withLock { $0.unattributed.filter { reasons.contains($0.key) }.values.reduce(0, +) }
+        }
     }
 
     init(spool: Spool?, settings: AppConfig.Spool, accounts: Accounts, openFailure: String? = nil) {
@@ -93,6 +95,10 @@ final class SpoolLink: Sendable {
     /// What health and status say about the spool: `nil` while it works (or is off by choice).
     var problem: String? { accounts.problem }
 
-    /// Records the recovery scan found damaged and could not give to any camera.
-    var damagedAtStart: Int { accounts.unattributed }
+    /// Records the recovery scan found damaged, before any camera had them.
+    var damagedAtStart: Int { accounts.unattributed([.damaged]) }
+
+    /// Records dropped at start before any camera had them (over a budget smaller than before, or
+    /// expired).
+    var droppedAtStart: Int { accounts.unattributed([.full, .expired]) }
 }

@@ -15,6 +15,7 @@ extension StatusDocument {
             lines.append("")
             lines.append("spool \(spool.mode)  \(spool.bytes) bytes  \(spool.records) frames"
                 + (spool.damagedAtStart > 0 ? "  damaged at start \(spool.damagedAtStart)" : "")
+                + (spool.droppedAtStart > 0 ? "  dropped at start \(spool.droppedAtStart)" : "")
                 + (spool.lastError.map { "  FAILING: \($0)" } ?? ""))
         }
         if !cameras.isEmpty {

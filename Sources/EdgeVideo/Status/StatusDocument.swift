@@ -175,6 +175,10 @@ public struct CameraStatus: Sendable, Equatable, Codable {
     /// The confirmed frames by `message_id` (`<camera>-<instance>:first-last,…`), only when
     /// `EDGE_VIDEO_LEDGER_TRACE=1` is set (fault tests); absent otherwise.
     public var confirmedIDs: String?
+    /// What the containers behind `queued_for_publish` really hold (`pending`: messages handed
+    /// back by a connection; `queue`: the publish queue in memory), read beside the ledger, only
+    /// with `EDGE_VIDEO_LEDGER_TRACE=1`: at rest the two must agree (fault tests check it).
+    public var containers: [String: Int]?
     /// `basic.publish` calls, republished frames included.
     public var published: Int
     /// Broker connections opened after the first.
@@ -214,7 +218,7 @@ public struct CameraStatus: Sendable, Equatable, Codable {
         case queuedForEncode = "queued_for_encode", queuedForPublish = "queued_for_publish", inFlight = "in_flight"
         case droppedBeforeEncode = "dropped_before_encode", droppedAfterEncode = "dropped_after_encode"
         case lastError = "last_error", brokerProblem = "broker_problem"
-        case recovered, spooled, expired, damaged, spoolDropped = "spool_dropped", confirmedIDs = "confirmed_ids"
+        case recovered, spooled, expired, damaged, spoolDropped = "spool_dropped", confirmedIDs = "confirmed_ids", containers
     }
 
     /// Encodes `last_error` as `null` when there is none, as the contract shows.
@@ -245,6 +249,7 @@ public struct CameraStatus: Sendable, Equatable, Codable {
         try container.encode(restarts, forKey: .restarts)
         try container.encode(lastError, forKey: .lastError)
         try container.encodeIfPresent(confirmedIDs, forKey: .confirmedIDs)
+        try container.encodeIfPresent(containers, forKey: .containers)
     }
 }
 
@@ -256,23 +261,34 @@ public struct SpoolStatus: Sendable, Equatable, Codable {
     public var bytes: Int
     /// Frames on disk not yet settled.
     public var records: Int
+    /// Frames on disk waiting to be read back (every camera); at rest, the sum of the cameras'
+    /// `spooled`.
+    public var unread: Int
     /// Records the start-up scan found damaged and skipped.
     public var damagedAtStart: Int
+    /// Records dropped at start, before any camera had them: over a `max_bytes` smaller than the
+    /// spool found, or older than `max_age_s`.
+    public var droppedAtStart: Int
     /// Why the spool last failed (full disk, read-only or vanished directory), redacted; `null`
     /// while it works.
     public var lastError: String?
 
     /// Creates the object.
-    public init(mode: String, bytes: Int, records: Int, damagedAtStart: Int, lastError: String?) {
+    public init(
+        mode: String, bytes: Int, records: Int, unread: Int = 0, damagedAtStart: Int, droppedAtStart: Int = 0, lastError: String?
+    ) {
         self.mode = mode
         self.bytes = bytes
         self.records = records
+        self.unread = unread
         self.damagedAtStart = damagedAtStart
+        self.droppedAtStart = droppedAtStart
         self.lastError = lastError
     }
 
     enum CodingKeys: String, CodingKey {
-        case mode, bytes, records, damagedAtStart = "damaged_at_start", lastError = "last_error"
+        case mode, bytes, records, unread, damagedAtStart = "damaged_at_start", droppedAtStart = "dropped_at_start"
+        case lastError = "last_error"
     }
 
     /// Encodes `last_error` as `null` when there is none.
@@ -281,7 +297,9 @@ public struct SpoolStatus: Sendable, Equatable, Codable {
         try container.encode(mode, forKey: .mode)
         try container.encode(bytes, forKey: .bytes)
         try container.encode(records, forKey: .records)
+        try container.encode(unread, forKey: .unread)
         try container.encode(damagedAtStart, forKey: .damagedAtStart)
+        try container.encode(droppedAtStart, forKey: .droppedAtStart)
         try container.encode(lastError, forKey: .lastError)
     }
 }

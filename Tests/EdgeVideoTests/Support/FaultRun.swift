@@ -138,7 +138,13 @@ final class FaultRun: Sendable {
         report.duplicates = inQueue.count - inQueue.distinct
         for id in cameraIDs {
             let camera = try #require(final.cameras[id])
-            #expect(camera.inFlight == 0, "\(fault) \(id): in flight after the stop: \(camera)")
+            // After a graceful stop with the broker back, nothing waits anywhere, and the ledger
+            // agrees with what its containers really hold.
+            #expect(camera.inFlight == 0 && camera.queuedForPublish == 0 && camera.spooled == 0,
+                    "\(fault) \(id): not settled after the stop: \(camera)")
+            let containers = camera.containers ?? [:]
+            #expect(camera.queuedForPublish == (containers["pending"] ?? -1) + (containers["queue"] ?? -1),
+                    "\(fault) \(id): queued_for_publish \(camera.queuedForPublish), containers hold \(containers)")
             let seqs = (inQueue.seqs[id] ?? []).filter { $0 >= 0 && $0 < camera.framesEncoded }
             // Frames not in the queue must each be counted somewhere other than `confirmed`.
             let counted = camera.droppedAfterEncode + camera.queuedForPublish + camera.spooled + camera.spoolDropped
@@ -154,6 +160,10 @@ final class FaultRun: Sendable {
             report.encoded += camera.framesEncoded
             report.confirmed += camera.confirmed
             report.lost += lost + absent.count
+        }
+        if let spool = final.spool {
+            let spooled = final.cameras.values.reduce(0) { $0 + $1.spooled }
+            #expect(spool.unread == spooled, "\(fault): the spool holds \(spool.unread) unread frames, the ledgers \(spooled)")
         }
         report.recoveries = recoveries.all
         report.leaks = leaks
