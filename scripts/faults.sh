@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The fault matrix of issue 8 at its repeat counts (outside CI: about an hour on a 2-core machine).
+# The fault matrix (issue 8's faults, and the spool's long outage) at its repeat counts (outside CI: about an hour on a 2-core machine).
 #   scripts/faults.sh            # every fault, the issue's counts
 #   FAULTS_DIVISOR=4 scripts/faults.sh   # every count divided by 4 (at least 1): a quicker pass
 #   scripts/faults.sh stopAppThenStartApp   # only the tests named (Swift Testing filters)
@@ -30,7 +30,11 @@ matrix=(
     "killedNodeFailsOver 10"
     "rtspServerKilledDuringABrokerFault 1"
     "hundredLiveReloadsDuringAReconnectStorm 1"
+    "longOutageLosesNothing 1"
 )
+# The long outage lasts 10 minutes here (60 s in the suite): every frame of 4 cameras goes to the
+# spool and comes back (Tests/EdgeVideoTests/SpoolFaultTests.swift).
+export EDGE_VIDEO_OUTAGE_S=${EDGE_VIDEO_OUTAGE_S:-600}
 if [ $# -gt 0 ]; then
     selected=()
     for entry in "${matrix[@]}"; do

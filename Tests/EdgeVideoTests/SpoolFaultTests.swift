@@ -138,6 +138,43 @@ extension BinaryTests {
             }
         }
 
+        /// Stopped during an outage, edited while stopped: the camera the new configuration no
+        /// longer has still delivers what the spool holds for it, through a `drain:<id>` child.
+        @Test(.timeLimit(.minutes(5))) func framesOfACameraRemovedWhileStoppedArriveAfterTheRestart() async throws {
+            try await ScratchNode.with("orphan") { node in
+                let h = try ApplianceHarness("orphan", scratch: node)
+                let queue = "ev.test.orphan.\(UUID().uuidString.prefix(8))"
+                let cameras = Self.cameras(2)
+                try h.writeConfig(cameras, amqp: Self.amqp)
+                _ = try await h.tap(queue: queue, declareOnly: true)
+                let first = try h.start()
+                _ = try await h.waitForStatus("confirming", app: first) { s in (s.cameras["s1"]?.confirmed ?? 0) >= 5 }
+                try await node.ctl("stop_app")
+                _ = try await h.waitForStatus("frames on disk", app: first) { s in (s.cameras["s1"]?.spooled ?? 0) >= 20 }
+                first.signal(SIGTERM)
+                #expect(try await first.waitForExit(within: .seconds(60)) == 0, "\(first.stderr.suffix(3000))")
+                // The graceful stop wrote what was in memory to the spool too.
+                let stopped = try JSONDecoder().decode(StatusDocument.self, from: Data(contentsOf: URL(fileURLWithPath: h.statusPath)))
+                let s1 = try #require(stopped.cameras["s1"])
+                #expect(s1.queuedForPublish == 0 && s1.inFlight == 0, "everything of s1 on disk at the stop: \(s1)")
+                let prefix = try #require(ConfirmedIDs(summary: s1.confirmedIDs).byPrefix.keys.sorted().first)
+                try h.writeConfig([cameras[0]], amqp: Self.amqp)
+                try await node.ctl("start_app")
+                _ = try await node.waitUntilAccepting()
+                let second = try h.start()
+                _ = try await h.waitForStatus("s1 drained by drain:s1", within: .seconds(120), app: second) { s in
+                    s.cameras["s1"] == nil && s.tree.children?.contains { $0.id == "drain:s1" } == false
+                        && (s.cameras["s0"]?.spooled ?? 1) == 0
+                }
+                #expect(second.stderr.contains("frames found in the spool"), "\(second.stderr.suffix(2000))")
+                second.signal(SIGTERM)
+                #expect(try await second.waitForExit(within: .seconds(60)) == 0, "\(second.stderr.suffix(3000))")
+                let inQueue = try await h.drain(queue: queue)
+                let missing = Set(0..<s1.framesEncoded).subtracting(inQueue.ids.byPrefix[prefix] ?? [])
+                #expect(missing.isEmpty, "frames of the removed camera missing: \(missing.sorted().prefix(20)) of \(s1.framesEncoded)")
+            }
+        }
+
         @Test(.timeLimit(.minutes(5))) func fullDiskDropsAndCountsThenDrains() async throws {
             try await ScratchNode.with("enospc") { node in
                 let h = try ApplianceHarness("enospc", scratch: node)
