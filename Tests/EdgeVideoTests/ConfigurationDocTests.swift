@@ -125,12 +125,12 @@ import Testing
         return data.flatMap { String(data: $0, encoding: .utf8) } ?? "\(value)"
     }
 
-    @Test func theReferenceHasTables() throws {
+    @Test(.timeLimit(.minutes(1))) func theReferenceHasTables() throws {
         // A renamed header would turn every row into prose, and the other tests would pass on nothing.
         #expect(try Self.documentedRows().count >= 50)
     }
 
-    @Test func everySchemaKeyIsDocumented() throws {
+    @Test(.timeLimit(.minutes(1))) func everySchemaKeyIsDocumented() throws {
         let documented = Set(try Self.documentedRows().map(\.key))
         for (key, schemaKey) in try Self.schemaKeys().sorted(by: { $0.key < $1.key }) where !documented.contains(key) {
             let defaultCell = schemaKey.required ? "required" : "`\(Self.json(schemaKey.defaultValue ?? NSNull()))`"
@@ -142,7 +142,7 @@ import Testing
         }
     }
 
-    @Test func everyDocumentedKeyIsInTheSchema() throws {
+    @Test(.timeLimit(.minutes(1))) func everyDocumentedKeyIsInTheSchema() throws {
         let keys = try Self.schemaKeys()
         var seen: Set<String> = []
         for row in try Self.documentedRows() {
@@ -156,7 +156,7 @@ import Testing
         }
     }
 
-    @Test func documentedDefaultsAreTheSchemas() throws {
+    @Test(.timeLimit(.minutes(1))) func documentedDefaultsAreTheSchemas() throws {
         let keys = try Self.schemaKeys()
         for row in try Self.documentedRows() {
             guard let schemaKey = keys[row.key], row.cells.count == Self.header.count else { continue }
