@@ -101,7 +101,7 @@ let package = Package(
             // Linked by the toolchain's lld with packed relative relocations (DT_RELR, glibc 2.36+):
             // the static Swift runtime's 80,000 relocations shrink from 1.9 MiB, all read at every
             // start, to 35 KiB, and fewer pages are dirtied; 8 cameras measured 2 MiB less PSS
-            // (README.md, "Memory and CPU per camera vs one ffmpeg per camera").
+            // (bench/fleet/levers.py, when it was adopted).
             linkerSettings: [
                 .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux]))
             ]

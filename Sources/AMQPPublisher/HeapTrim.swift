@@ -10,7 +10,7 @@ import Glibc
 /// live chunks of other cameras, so RSS sits megabytes above the live heap and wanders with each
 /// generation's layout, although the live heap stays flat. `malloc_trim(0)` releases every free
 /// whole page of every arena (`madvise(MADV_DONTNEED)`), taking each arena's lock briefly.
-/// Measured with `scripts/soak.sh` (README.md, "Soak").
+/// Measured with `scripts/soak.sh` (docs/benchmarks.md, "Soak").
 ///
 /// Thread-safety: call from any thread; it blocks for as long as the walk of the arenas takes, so
 /// only from a dedicated thread (the connection thread calls it once, as it ends, and only if it

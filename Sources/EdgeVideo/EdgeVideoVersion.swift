@@ -4,7 +4,7 @@ public enum EdgeVideoVersion {
     public static let current = "0.1.0"
 }
 
-/// Exit codes of `edge-video run` (README.md, "Running edge-video"), for the executable and the
+/// Exit codes of `edge-video run` (docs/operations.md, "Signals and exit codes"), for the executable and the
 /// service manager.
 public enum ExitStatus {
     /// Stopped on request (SIGTERM/SIGINT).

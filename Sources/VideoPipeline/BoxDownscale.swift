@@ -6,7 +6,7 @@
 /// output size in both directions, the common case of a camera's sub-stream (640x360 → 320x180,
 /// 1920x1080 → 480x270). swscale 5.1's area scaler runs as a general filter and cost more than the
 /// rest of the scaling step together; at a factor of 2 this kernel works on 16 output samples at a
-/// time (README.md, "Memory and CPU per camera vs one ffmpeg per camera", has the figures).
+/// time (the commit that added it has the figures; docs/benchmarks.md the current fleet figures).
 enum BoxDownscale {
     /// Writes `width` x `height` output samples, `outputStride` bytes apart per row, each the mean
     /// of a `factor` x `factor` block of `input` (rows `inputStride` bytes apart), rounded half up.

@@ -5,7 +5,7 @@ import CFFmpeg
 ///
 /// Run on the capture thread right after sampling, so a decoded picture is handed back to the
 /// decoder's pool at once instead of waiting in the capture queue (the pool grows to the most
-/// pictures alive at once and never shrinks; README.md, "Memory and CPU per camera"). A yuv420p
+/// pictures alive at once and never shrinks; docs/benchmarks.md, "Memory and CPU per camera"). A yuv420p
 /// source that is a whole multiple of the output size is averaged down by ``BoxDownscale``; any
 /// other goes through swscale's area scaler. The scaler is reused frame after frame and rebuilt
 /// only when the input's size or format changes. Owns its `SwsContext` and frees it in
@@ -94,7 +94,7 @@ final class FrameScaler {
             return
         }
         // Area averaging: a box filter for downscales (upscales are bilinear), cheaper than bicubic
-        // (ffmpeg's default); README.md's fleet section has the figures.
+        // (ffmpeg's default); the commit that chose it has the figures.
         scaler = sws_getContext(
             frame.pointee.width, frame.pointee.height, source, width, height, AV_PIX_FMT_YUV420P,
             Int32(SWS_AREA), nil, nil, nil)

@@ -3,8 +3,8 @@
 ///
 /// ``FrameScaler`` scales a limited-range source without swscale's range conversion and applies
 /// this to the smaller, scaled picture instead: swscale 5.1 converts the range on every source
-/// line in plain C, which cost more than the whole scale at 640×360 → 320×180 (bench/fleet/run.py
-/// in README.md's "Memory and CPU per camera vs one ffmpeg per camera"). Values outside the
+/// line in plain C, which cost more than the whole scale at 640×360 → 320×180 (bench/fleet/run.py;
+/// the commit that added this has the figures). Values outside the
 /// limited range are clamped to 0 and 255.
 enum RangeExpansion {
     /// Luma: `(y - 16) * 255 / 219`, rounded, clamped.

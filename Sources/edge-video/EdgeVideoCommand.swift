@@ -2,7 +2,7 @@ import ArgumentParser
 import CStartupSignals
 import EdgeVideo
 
-/// `edge-video`: the appliance's command line (README.md, "Running edge-video").
+/// `edge-video`: the appliance's command line (README.md, "Operating it").
 @main
 struct EdgeVideoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

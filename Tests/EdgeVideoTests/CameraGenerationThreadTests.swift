@@ -32,7 +32,7 @@ import VideoPipeline
         guard Self.isChild else {
             // posix_spawn with the output in files (Command), not Foundation's Process: a Process
             // whose pipes libdispatch watches crashed a TSan test runner once inside
-            // _dispatch_event_loop_drain (a toolchain fault, see README "Tests").
+            // _dispatch_event_loop_drain (a toolchain fault).
             let output = try await Command.run(
                 CommandLine.arguments[0],
                 ["--testing-library", "swift-testing", "--filter", "everyThreadOfTheProcessIsAtItsBaselineWhenAGenerationStarts"],

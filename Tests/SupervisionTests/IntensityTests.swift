@@ -74,7 +74,7 @@ struct IntensityTests {
         #expect(root.snapshot().liveTasks == 0)
     }
 
-    /// A departure from OTP on purpose (README, "Checked against Erlang/OTP"): an OTP supervisor
+    /// A departure from OTP on purpose (docs/architecture.md, "Departures from OTP, on purpose"): an OTP supervisor
     /// that gives up exits with `shutdown`, which a `transient` entry in its parent takes as a
     /// normal exit; here giving up is a failure, so the parent restarts it.
     @Test(.timeLimit(.minutes(1)))

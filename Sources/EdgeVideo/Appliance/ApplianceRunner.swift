@@ -8,7 +8,7 @@ import SecretRedaction
 import ServiceLifecycle
 
 /// `edge-video run`: loads the configuration, sets up logging, runs the ``Appliance`` in a
-/// `ServiceGroup` (SIGTERM/SIGINT graceful) and maps the outcome to the exit codes README.md lists
+/// `ServiceGroup` (SIGTERM/SIGINT graceful) and maps the outcome to the exit codes docs/operations.md lists
 /// ("Running edge-video").
 public struct ApplianceRunner: Sendable {
     /// The configuration file.

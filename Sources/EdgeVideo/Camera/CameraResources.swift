@@ -48,7 +48,7 @@ final class CameraResources: Sendable {
     /// 0.7 MiB); an output of 640×360 keeps two frames, 720p or more one. It bounds what a
     /// camera with a large output size can pile up while its encoder stalls. (Before capture
     /// scaled, the queue held the decoder's own pictures, whose pool never shrinks; this bound
-    /// then cut 10 MiB of PSS at 8 cameras: README.md, "Memory and CPU per camera".)
+    /// then cut 10 MiB of PSS at 8 cameras, measured with bench/fleet/levers.py.)
     /// The encoder takes a frame within milliseconds, so this drops frames only when it stalls.
     static let capturedByteLimit = 1 << 20
 

@@ -52,8 +52,8 @@ final class CameraSubtree: Sendable {
                 deliver: { [outbox = resources.outbox] frame in outbox.push(frame) })
             // One thread for the generation's encoder and publisher (with its confirm drainer): the
             // encoder encodes on it, and a JPEG it queues is taken by the publisher on the same
-            // thread, with no cooperative-pool thread woken per frame (README.md, "Memory and CPU
-            // per camera"). It outlives every child of the generation and is joined before the
+            // thread, with no cooperative-pool thread woken per frame (docs/architecture.md,
+            // "Threads"). It outlives every child of the generation and is joined before the
             // scope returns.
             try await DedicatedExecutor.withDedicatedExecutor(name: String("enc-\(name)".prefix(15))) { executor in
                 try await startChildren([

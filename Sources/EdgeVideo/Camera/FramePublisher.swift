@@ -8,7 +8,7 @@ import Synchronization
 import VideoPipeline
 
 /// The publisher child: owns the camera's broker connections, one after the other, and turns
-/// encoded frames into messages (the format of README.md's "Running edge-video", **Messages**),
+/// encoded frames into messages (the format of README.md's "What is published"),
 /// pending messages of earlier connections first.
 ///
 /// A broker outage is not a camera fault: when a connection is refused or lost, this child

@@ -2,7 +2,7 @@ import Foundation
 import Supervision
 
 /// The status snapshot written to the status file on SIGUSR1 and printed by `edge-video status`,
-/// in the shape README.md shows ("Running edge-video": signals, frame ledger).
+/// in the shape docs/operations.md shows ("Status"; the frame ledger in docs/delivery.md).
 public struct StatusDocument: Sendable, Equatable, Codable {
     /// Process id of the running instance.
     public var pid: Int32

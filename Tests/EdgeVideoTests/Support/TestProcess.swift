@@ -168,7 +168,7 @@ final class TestProcess: Sendable {
 /// that already held its data and its end of file when the source was armed (a child as quick as
 /// `systemd-analyze security`, 0.01 s, under ThreadSanitizer's slowdown), nor after the pipe got
 /// the descriptor number of another handle closed while a handler was set; the test then waited
-/// for an end of file that was there all along (README "Tests").
+/// for an end of file that was there all along (docs/testing.md).
 func readToEnd(
     _ handle: FileHandle, thread name: String, _ chunk: @escaping @Sendable (Data) -> Void, atEnd: @escaping @Sendable () -> Void
 ) {

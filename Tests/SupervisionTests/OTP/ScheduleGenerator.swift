@@ -36,7 +36,7 @@ struct ScheduleGenerator {
     private mutating func addSupervisor(id: String, parent: String, depth: Int) {
         let strategy = ["one_for_one", "one_for_all", "rest_for_one"][roll(3)]
         let intensity = [0, 1, 2, 2, 3, 3, 4][roll(7)]
-        // Transient supervisors are left out: giving up is a failure here, `shutdown` in OTP (README).
+        // Transient supervisors are left out: giving up is a failure here, `shutdown` in OTP (docs/architecture.md).
         let restart = roll(4) == 0 ? "temporary" : "permanent"
         nodes.append("N \(id) \(parent) sup \(strategy) \(intensity) \(restart)")
         supervisors.append(id)
