@@ -13,6 +13,19 @@ struct LibavSource {
         // libavdevice's v4l2 packets (and the rawvideo frames decoded from them without a copy)
         // point into the driver's mmap'd buffers, unmapped when the input closes: the sink queues
         // scaled frames of their own, never those.
+        let (input, unused) = try open(sink)
+        if !unused.isEmpty {
+            logger.warning(
+                "unused source options", metadata: ["url": "\(configuration.redactedURL)", "options": "\(unused.joined(separator: ","))"])
+        }
+        try loop(input, &sink)
+    }
+
+    /// Opens the source with the capture's options, the interrupt callback of `sink`'s control
+    /// installed first; the one open path of capture and of ``SourceProbe``.
+    /// - Returns: the input, and the names of the options libav did not use.
+    func open(_ sink: CaptureSink) throws -> (input: LibavInput, unused: [String]) {
+        let configuration = sink.configuration
         let input = try LibavInput(control: sink.control)
         if case .v4l2 = kind, let error = CFFmpeg_load_avdevice() {
             throw PipelineError(.openFailed, "V4L2 needs libavdevice (Debian: libavdevice59): \(String(cString: error))")
@@ -20,11 +33,7 @@ struct LibavSource {
         let unused = try input.open(
             url: openURL, inputFormat: inputFormat, options: options(configuration),
             decoderThreads: configuration.decoderThreads, sink: sink)
-        if !unused.isEmpty {
-            logger.warning(
-                "unused source options", metadata: ["url": "\(configuration.redactedURL)", "options": "\(unused.joined(separator: ","))"])
-        }
-        try loop(input, &sink)
+        return (input, unused)
     }
 
     private var isFile: Bool { if case .file = kind { true } else { false } }
@@ -43,7 +52,8 @@ struct LibavSource {
         return nil
     }
 
-    /// Our defaults for the source kind, overridden by the configured options.
+    /// Our defaults for the source kind, overridden by the configured options: a configured
+    /// `rtsp_transport` (say `udp`) wins over our `tcp`.
     private func options(_ configuration: PipelineConfiguration) -> [String: String] {
         let micros = String(configuration.effectiveStallTimeout.microseconds)
         var defaults: [String: String] = [:]

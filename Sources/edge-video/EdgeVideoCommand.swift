@@ -9,7 +9,7 @@ struct EdgeVideoCommand: AsyncParsableCommand {
         commandName: "edge-video",
         abstract: "Capture frames from IP cameras, JPEG-encode them and publish them to RabbitMQ.",
         version: EdgeVideoVersion.current,
-        subcommands: [RunCommand.self, CheckCommand.self, StatusCommand.self]
+        subcommands: [RunCommand.self, CheckCommand.self, StatusCommand.self, ProbeCommand.self]
     )
 
     /// Runs the command. SIGUSR1 and SIGHUP have been caught since before `main` (see

@@ -1,4 +1,5 @@
 import Foundation
+import Locking
 import Testing
 
 @testable import EdgeVideo
@@ -105,6 +106,68 @@ import Testing
             }
             group.cancelAll()
             try await group.waitForAll()
+        }
+    }
+}
+
+/// The files a configuration names (password and TLS files) are watched too, in their own
+/// directories, and a refresh takes up a new set.
+@Suite struct NamedFilesWatchTests {
+    enum Event: Equatable { case watching, changed }
+
+    @Test(.timeLimit(.minutes(1))) func namedFilesCountAndARefreshTakesUpNewOnes() async throws {
+        let root = NSTemporaryDirectory() + "ev-watch-named-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for sub in ["config", "secrets", "later"] {
+            try FileManager.default.createDirectory(atPath: "\(root)/\(sub)", withIntermediateDirectories: true)
+        }
+        let (first, second) = ("\(root)/secrets/cam.pw", "\(root)/later/broker.pw")
+        let named = NamedFiles([first])
+        let (refreshes, refresh) = AsyncStream.makeStream(of: Void.self)
+        let (events, continuation) = AsyncStream.makeStream(of: Event.self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await ConfigWatcher(path: "\(root)/config/supervision.json", files: { named.files }).run(refreshes: refreshes) {
+                    continuation.yield(.watching)
+                } onChange: {
+                    continuation.yield(.changed)
+                }
+            }
+            var step = 0
+            for await event in events {
+                switch (step, event) {
+                case (0, .watching):
+                    // An atomic rename over the password file, as a rotation does.
+                    try Data("new\n".utf8).write(to: URL(fileURLWithPath: first), options: .atomic)
+                case (1, .changed):
+                    named.files = [second]
+                    refresh.yield()
+                case (2, .watching):
+                    try Data("new\n".utf8).write(to: URL(fileURLWithPath: second))
+                case (3, .changed):
+                    break
+                case (2, .changed):
+                    // The rename of step 0 seen a second time (coalesced changes may call twice).
+                    continue
+                default:
+                    Issue.record("unexpected \(event) at step \(step)")
+                }
+                step += 1
+                if step == 4 { break }
+            }
+            #expect(step == 4)
+            group.cancelAll()
+            try await group.waitForAll()
+        }
+    }
+
+    /// The set a test changes between refreshes.
+    final class NamedFiles: Sendable {
+        private let value: Locked<[String]>
+        init(_ files: [String]) { value = Locked(files) }
+        var files: [String] {
+            get { value.withLock { $0 } }
+            set { value.withLock { $0 = newValue } }
         }
     }
 }

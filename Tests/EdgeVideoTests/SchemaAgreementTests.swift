@@ -1,4 +1,5 @@
 import Foundation
+import SecretRedaction
 import Testing
 
 @testable import EdgeVideo
@@ -49,7 +50,9 @@ import Testing
         var compared = 0
         for (path, properties) in try objectSchemas() where !path.isEmpty {
             var node: Any? = encoded
-            for part in path.split(separator: ".") {
+            // The defaults of camera_defaults are the cameras' own: the encoded configuration has
+            // them merged into each camera.
+            for part in (path == "camera_defaults" ? "cameras[]" : path).split(separator: ".") {
                 node =
                     part.hasSuffix("[]")
                     ? ((node as? [String: Any])?[String(part.dropLast(2))] as? [Any])?.first
@@ -64,8 +67,10 @@ import Testing
                 } else if (schemaDefault as? [String: Any])?.isEmpty == true {
                     #expect(decoded is [String: Any], "\(path).\(key)")
                 } else {
-                    let lhs = try JSONSerialization.data(withJSONObject: [schemaDefault ?? NSNull()], options: .sortedKeys)
-                    let rhs = try JSONSerialization.data(withJSONObject: [decoded ?? NSNull()], options: .sortedKeys)
+                    // The encoded configuration is the printed one: a default URL's password is `***` there.
+                    let schemaText = String(decoding: try JSONSerialization.data(withJSONObject: [schemaDefault ?? NSNull()], options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+                    let lhs = Data(Redaction.redactingSecrets(in: schemaText).utf8)
+                    let rhs = try JSONSerialization.data(withJSONObject: [decoded ?? NSNull()], options: [.sortedKeys, .withoutEscapingSlashes])
                     let equal = (try JSONSerialization.jsonObject(with: lhs) as? NSArray) == (try JSONSerialization.jsonObject(with: rhs) as? NSArray)
                     #expect(equal, "\(path).\(key): schema \(String(describing: schemaDefault)) vs decoder \(String(describing: decoded))")
                 }
@@ -89,6 +94,10 @@ import Testing
             || (issue.path == "supervision.backoff.max_s" && issue.message.hasPrefix("must be >= initial_s"))
             || (issue.path == "http.address" && issue.message.hasPrefix("binds beyond loopback"))
             || (issue.path == "http.auth" && issue.message == "user and password_file go together")
+            || issue.message.hasPrefix("width and height go together once camera_defaults is merged")
+            // Rules on an option's value that depend on the source, or count bytes, not characters.
+            || (issue.path.contains(".input_options.")
+                && (issue.message.hasPrefix("refused: ") || issue.message.hasSuffix(" bytes") || issue.message.contains("NUL")))
     }
 
     /// Each document's verdict from python3-jsonschema (Draft 2020-12).

@@ -91,9 +91,15 @@ extension BinaryTests {
             var round = 0
             while tally.started + tally.refused < 16 {
                 round += 1
-                let (document, mutations) = round % 2 == 0 ? (generator.valid(), []) : generator.nearValid(mutations: 1)
+                var (document, mutations) = round % 2 == 0 ? (generator.valid(), []) : generator.nearValid(mutations: 1)
                 // The harness reads the status from run/status.json: keep that section as generated.
                 if mutations.contains(where: { $0.hasPrefix("status") }) { continue }
+                // Frames go to the exchange the harness bound its sink queue to: on the generated
+                // one no queue takes them, and (amqp.mandatory) they come back unconfirmed.
+                if var amqp = document["amqp"] as? [String: Any], amqp["exchange"] as? String == "ev.gen" {
+                    amqp["exchange"] = h.exchange
+                    document["amqp"] = amqp
+                }
                 try h.writeRaw(try JSONSerialization.data(withJSONObject: document))
                 let check = try TestProcess(ApplianceHarness.binary, ["check", "--config", h.configPath], name: "check")
                 let verdict = try await check.waitForExit(within: .seconds(30))

@@ -75,11 +75,13 @@ extension Appliance {
         }
     }
 
-    /// Requests a reload whenever the configuration file is written or replaced.
-    func watch(requestReload: AsyncStream<Void>.Continuation) async {
+    /// Requests a reload whenever the configuration file, or a password or TLS file it names, is
+    /// written or replaced; the files named are taken up again at each of `refreshes`.
+    func watch(requestReload: AsyncStream<Void>.Continuation, refreshes: AsyncStream<Void>) async {
+        let state = state
         do {
-            try await ConfigWatcher(path: state.path).run {
-                logger.info("configuration file changed: reloading")
+            try await ConfigWatcher(path: state.path, files: { state.current.config.watchedFiles }).run(refreshes: refreshes) {
+                logger.info("configuration file or a file it names changed: reloading")
                 requestReload.yield()
             }
         } catch {

@@ -62,6 +62,8 @@ public struct Appliance: Service {
         defer { PIDFile.remove(at: pidFile) }
         let (reloads, requestReload) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let (stops, stopRequested) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        // After each reload: the watcher takes up the password and TLS files now in force.
+        let (reloaded, reloadDone) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let reloader = Reloader(state: state, fleet: fleet, logger: logger, logSettings: logSettings)
         try await withGracefulShutdownHandler {
             try await withThrowingTaskGroup(of: Ended.self) { group in
@@ -90,11 +92,12 @@ public struct Appliance: Service {
                 group.addTask { await reportStatusLine(); return .helper }
                 group.addTask { await releaseStartupPages(); return .helper }
                 group.addTask { await handle(signals, requestReload: requestReload); return .helper }
-                group.addTask { await watch(requestReload: requestReload); return .helper }
+                group.addTask { await watch(requestReload: requestReload, refreshes: reloaded); return .helper }
                 group.addTask {
                     for await _ in reloads {
                         notify { try notifier.reloading() }
                         await reloader.reload()
+                        reloadDone.yield()
                         notify { try notifier.ready(status: summary()) }
                     }
                     return .helper

@@ -20,11 +20,13 @@ enum CameraSettings {
     }
 
     /// The capture and encoding settings of a camera. `jpeg_quality` 1...100 maps linearly onto
-    /// the encoder's quantiser 31...2 (100 is the best quality).
+    /// the encoder's quantiser 31...2 (100 is the best quality). `input_options` become libav's
+    /// open options, over the capture's defaults for the source (Sources/VideoPipeline/LibavSource.swift).
     static func pipeline(_ camera: AppConfig.Camera) -> PipelineConfiguration {
         PipelineConfiguration(
             url: camera.url, fps: camera.fps, width: camera.width, height: camera.height,
-            quality: quantiser(camera.jpegQuality), stallTimeout: camera.stallTimeoutS.map(Duration.init(secondsSaturating:)), loop: camera.loop)
+            quality: quantiser(camera.jpegQuality), stallTimeout: camera.stallTimeoutS.map(Duration.init(secondsSaturating:)), loop: camera.loop,
+            options: camera.inputOptions)
     }
 
     /// `jpeg_quality` (1...100) as a JPEG quantiser (31...2).

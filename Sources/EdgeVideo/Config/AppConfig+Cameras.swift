@@ -2,8 +2,17 @@ import Foundation
 import VideoPipeline
 
 extension AppConfig {
-    /// Reads `cameras`: each entry's keys, ranges and URL, and that ids are unique.
+    /// Reads `camera_defaults` and `cameras`: each entry's keys, ranges and URL, and that ids are
+    /// unique. Each camera is `camera_defaults` overridden key by key by its own keys
+    /// (`input_options` merged option by option); a problem is reported at the path where the
+    /// offending value was written (`camera_defaults.fps` or `cameras[3].fps`), once.
     static func readCameras(_ top: [String: JSONValue], _ reader: ConfigReader, _ files: ConfigFiles) -> [Camera] {
+        let defaults = reader.object(top["camera_defaults"], at: "camera_defaults", allowed: allowedKeys["camera_defaults"]!)
+        // Read alone first, so a bad default is reported even when every camera overrides it.
+        var template = Camera(id: "", url: "")
+        readSettings(defaults, into: &template, origin: { _ in "camera_defaults" }, reader)
+        let defaultSizeIsAPair = checkSizePair(defaults, at: "camera_defaults", reader)
+        let defaultOptions = readInputOptions(defaults["input_options"], at: "camera_defaults.input_options", reader)
         guard let entries = reader.array(top, "cameras", at: "") else {
             reader.fail("cameras", "required (an array of cameras)")
             return []
@@ -38,26 +47,97 @@ extension AppConfig {
             }
             var camera = Camera(id: id ?? "", url: url ?? "")
             camera.passwordFile = passwordFile
-            camera.fps = reader.number(
-                fields, "fps", at: path, default: camera.fps, .above(0), .atLeast(PipelineConfiguration.minimumFPS), .atMost(120))!
-            camera.width = reader.integer(fields, "width", at: path, default: nil, .atLeast(16), .atMost(7680))
-            camera.height = reader.integer(fields, "height", at: path, default: nil, .atLeast(16), .atMost(4320))
-            for (key, value) in [("width", camera.width), ("height", camera.height)] where (value ?? 0) % 2 != 0 {
-                reader.fail("\(path).\(key)", "must be even")
+            let merged = defaults.merging(fields) { _, own in own }
+            readSettings(merged, into: &camera, origin: { fields[$0] == nil ? "camera_defaults" : path }, reader)
+            if checkSizePair(fields, at: path, reader), defaultSizeIsAPair, (camera.width == nil) != (camera.height == nil) {
+                reader.fail(path, "width and height go together once camera_defaults is merged (override both or neither)")
             }
-            if (camera.width == nil) != (camera.height == nil) {
-                reader.fail(path, "width and height go together")
-            }
-            camera.jpegQuality =
-                reader.integer(fields, "jpeg_quality", at: path, default: camera.jpegQuality, .atLeast(1), .atMost(100))!
-            camera.stallTimeoutS =
-                reader.number(fields, "stall_timeout_s", at: path, default: nil, .above(0), .atLeast(0.1), .atMost(3600))
-            camera.queueCapacity =
-                reader.integer(fields, "queue_capacity", at: path, default: camera.queueCapacity, .atLeast(1), .atMost(1024))!
-            camera.loop = reader.bool(fields, "loop", at: path, default: camera.loop)
+            let own = readInputOptions(fields["input_options"], at: "\(path).input_options", reader)
+            camera.inputOptions = mergedInputOptions(defaultOptions, own, cameraPath: path, url: camera.url, reader)
             cameras.append(camera)
         }
         return cameras
+    }
+
+    /// Reads the settings a camera shares with `camera_defaults` from `fields` into `camera`;
+    /// `origin(key)` is the object a key was written in, for the problems' paths.
+    private static func readSettings(
+        _ fields: [String: JSONValue], into camera: inout Camera, origin: (String) -> String, _ reader: ConfigReader
+    ) {
+        camera.fps = reader.number(
+            fields, "fps", at: origin("fps"), default: camera.fps, .above(0), .atLeast(PipelineConfiguration.minimumFPS), .atMost(120))!
+        camera.width = reader.integer(fields, "width", at: origin("width"), default: nil, .atLeast(16), .atMost(7680))
+        camera.height = reader.integer(fields, "height", at: origin("height"), default: nil, .atLeast(16), .atMost(4320))
+        for (key, value) in [("width", camera.width), ("height", camera.height)] where (value ?? 0) % 2 != 0 {
+            reader.fail("\(origin(key)).\(key)", "must be even")
+        }
+        camera.jpegQuality = reader.integer(
+            fields, "jpeg_quality", at: origin("jpeg_quality"), default: camera.jpegQuality, .atLeast(1), .atMost(100))!
+        camera.stallTimeoutS = reader.number(
+            fields, "stall_timeout_s", at: origin("stall_timeout_s"), default: nil, .above(0), .atLeast(0.1), .atMost(3600))
+        camera.queueCapacity = reader.integer(
+            fields, "queue_capacity", at: origin("queue_capacity"), default: camera.queueCapacity, .atLeast(1), .atMost(1024))!
+        camera.loop = reader.bool(fields, "loop", at: origin("loop"), default: camera.loop)
+    }
+
+    /// The size is a pair: an object that sets one of `width` and `height` sets the other too.
+    /// - Returns: whether it does.
+    private static func checkSizePair(_ fields: [String: JSONValue], at path: String, _ reader: ConfigReader) -> Bool {
+        let given = ["width", "height"].filter { key in fields[key].map { $0 != .null } ?? false }
+        if given.count == 1 { reader.fail(path, "width and height go together") }
+        return given.count != 1
+    }
+
+    /// The `input_options` object at `path`: each name with its value, `nil` for a `null` (which
+    /// in a camera removes an option of `camera_defaults`).
+    private static func readInputOptions(_ value: JSONValue?, at path: String, _ reader: ConfigReader) -> [String: String?] {
+        switch value {
+        case nil, .null?:
+            return [:]
+        case .object(let fields)?:
+            var options: [String: String?] = [:]
+            for (name, value) in fields.sorted(by: { $0.key < $1.key }) {
+                let here = "\(path).\(name)"
+                if let problem = InputOptions.nameProblem(name) {
+                    reader.fail(here, problem)
+                    continue
+                }
+                switch value {
+                case .string(let text):
+                    if let problem = InputOptions.valueProblem(text) { reader.fail(here, problem) } else { options[name] = .some(text) }
+                case .null:
+                    options[name] = .some(nil)
+                default:
+                    reader.fail(here, "must be a string (libav parses it), not \(value.typeName)")
+                }
+            }
+            return options
+        case let other?:
+            reader.fail(path, "must be an object of option names to strings, not \(other.typeName)")
+            return [:]
+        }
+    }
+
+    /// `camera_defaults.input_options` overridden by the camera's own, each checked against the
+    /// camera's source at the path it was written.
+    private static func mergedInputOptions(
+        _ defaults: [String: String?], _ own: [String: String?], cameraPath: String, url: String, _ reader: ConfigReader
+    ) -> [String: String] {
+        var options: [String: String] = [:]
+        var origin: [String: String] = [:]
+        for (name, value) in defaults {
+            if let value { (options[name], origin[name]) = (value, "camera_defaults.input_options") }
+        }
+        for (name, value) in own {
+            options[name] = value
+            origin[name] = "\(cameraPath).input_options"
+        }
+        for (name, value) in options.sorted(by: { $0.key < $1.key }) {
+            if let problem = InputOptions.sourceProblem(name: name, value: value, url: url) {
+                reader.fail("\(origin[name]!).\(name)", problem)
+            }
+        }
+        return options
     }
 
     /// `url` checked by the capture module's own parser, with the password of `password_file` added.

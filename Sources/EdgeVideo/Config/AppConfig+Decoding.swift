@@ -6,7 +6,7 @@ extension AppConfig {
     /// The keys each object of the file may hold, by schema location (`cameras[]` for an entry of
     /// `cameras`). The schema test checks `supervision.schema.json` against this table.
     static let allowedKeys: [String: [String]] = [
-        "": ["$schema", "amqp", "status", "supervision", "logging", "http", "memory", "spool", "cameras"],
+        "": ["$schema", "amqp", "status", "supervision", "logging", "http", "memory", "spool", "camera_defaults", "cameras"],
         "amqp": [
             "urls", "exchange", "exchange_type", "routing_key", "persistent", "mandatory", "heartbeat_s",
             "connect_timeout_s", "confirm_timeout_s", "in_flight_window", "tls", "password_file",
@@ -20,9 +20,13 @@ extension AppConfig {
         "http.auth": ["token_file", "user", "password_file"],
         "memory": ["release_startup_pages"],
         "spool": ["directory", "max_bytes", "mode", "sync_interval_ms", "max_age_s", "replay"],
+        // Every camera key but the three that name one camera.
+        "camera_defaults": [
+            "fps", "width", "height", "jpeg_quality", "stall_timeout_s", "queue_capacity", "loop", "input_options",
+        ],
         "cameras[]": [
             "id", "url", "password_file", "fps", "width", "height", "jpeg_quality", "stall_timeout_s", "queue_capacity",
-            "loop",
+            "loop", "input_options",
         ],
     ]
 
@@ -94,6 +98,7 @@ extension AppConfig {
             memory, "release_startup_pages", at: "memory", default: config.memory.releaseStartupPages)
         config.spool = readSpool(reader.object(top["spool"], at: "spool", allowed: allowedKeys["spool"]!), reader)
         config.cameras = readCameras(top, reader, files)
+        config.watchedFiles = watchedFiles(config, files)
         checkRoutingKeys(config, reader)
         if reader.issues.isEmpty { checkAsTheServiceRuns(config, reader) }
         guard reader.issues.isEmpty else { throw ConfigError(issues: reader.issues) }
@@ -154,7 +159,16 @@ extension AppConfig {
         amqp.tls.caFile = amqp.tls.caFile.map(files.resolve)
         amqp.tls.certFile = amqp.tls.certFile.map(files.resolve)
         amqp.tls.keyFile = amqp.tls.keyFile.map(files.resolve)
+        amqp.tls.fileVersions = [amqp.tls.caFile, amqp.tls.certFile, amqp.tls.keyFile].compactMap { $0 }.map(ConfigFiles.version(of:))
         return amqp
+    }
+
+    /// Every password file and TLS file of `config`, resolved, once each.
+    private static func watchedFiles(_ config: AppConfig, _ files: ConfigFiles) -> [String] {
+        let named = [config.amqp.passwordFile, config.http.auth.tokenFile, config.http.auth.passwordFile] + config.cameras.map(\.passwordFile)
+        let resolved = named.compactMap { $0 }.filter { !$0.isEmpty }.map(files.resolve)
+        let tls = [config.amqp.tls.caFile, config.amqp.tls.certFile, config.amqp.tls.keyFile].compactMap { $0 }
+        return Array(Set(resolved + tls)).sorted()
     }
 
     /// `url` checked by the publisher's own parser, with the password of `password_file` added.

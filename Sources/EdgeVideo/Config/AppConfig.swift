@@ -22,6 +22,14 @@ public struct AppConfig: Sendable, Equatable, Encodable {
     public var spool: Spool
     /// The cameras, in start order.
     public var cameras: [Camera]
+    /// The files this configuration was read from besides itself, resolved: every password file
+    /// (`amqp`, `cameras[]`, `http.auth`) and the TLS files. The running service reloads when one
+    /// changes (``ConfigWatcher``), so a rotated secret takes effect.
+    public internal(set) var watchedFiles: [String] = []
+
+    enum CodingKeys: String, CodingKey {
+        case amqp, status, supervision, logging, http, memory, spool, cameras
+    }
 
     /// The `amqp` section.
     public struct AMQP: Sendable, Equatable, Encodable {
@@ -75,6 +83,10 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         public var verifyPeer = true
         /// Verify that the broker's certificate names its host.
         public var verifyHostname = true
+        /// Which version of each TLS file was on disk when the configuration was read (device,
+        /// inode, size, modification time; never the content), so that replacing a file makes
+        /// the `amqp` section differ and a reload reconnects the cameras one at a time.
+        var fileVersions: [String] = []
 
         enum CodingKeys: String, CodingKey {
             case caFile = "ca_file", certFile = "cert_file", keyFile = "key_file"
@@ -252,6 +264,8 @@ public struct AppConfig: Sendable, Equatable, Encodable {
     }
 
     /// One entry of `cameras`.
+    ///
+    /// Encodes redacted (``AppConfig/Camera/encode(to:)``), the way `edge-video check --print` shows it.
     public struct Camera: Sendable, Equatable, Encodable {
         /// Unique id, 1-64 characters of `[A-Za-z0-9._-]`.
         public var id: String
@@ -276,6 +290,9 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         public var queueCapacity = 8
         /// Loop `file://` sources at their end instead of stopping.
         public var loop = true
+        /// libav options for `avformat_open_input` (``InputOptions``), `camera_defaults`' merged
+        /// key by key with the camera's own; they override the capture's defaults for the source.
+        public var inputOptions: [String: String] = [:]
 
         /// Creates a camera with defaults for everything but its id and URL.
         public init(id: String, url: String) {
@@ -287,7 +304,7 @@ public struct AppConfig: Sendable, Equatable, Encodable {
             case id, url, fps, width, height, loop
             case passwordFile = "password_file"
             case jpegQuality = "jpeg_quality", stallTimeoutS = "stall_timeout_s"
-            case queueCapacity = "queue_capacity"
+            case queueCapacity = "queue_capacity", inputOptions = "input_options"
         }
     }
 

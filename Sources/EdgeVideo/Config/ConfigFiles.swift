@@ -35,6 +35,14 @@ struct ConfigFiles: Sendable {
         return (directory as NSString).appendingPathComponent(name)
     }
 
+    /// Which version of the file at `path` is on disk: device, inode, size and modification time
+    /// (an edit or a rename over it changes it), or `absent`.
+    static func version(of path: String) -> String {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return "\(path): absent" }
+        return "\(path): \(info.st_dev):\(info.st_ino):\(info.st_size):\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)"
+    }
+
     /// The password held by the file `name`: its text without one trailing newline. Problems are
     /// recorded at `path` and never quote the file's content.
     func password(_ name: String, at path: String, _ reader: ConfigReader) -> String? {
@@ -84,6 +92,16 @@ struct ConfigFiles: Sendable {
         if userinfo.isEmpty { return .failure(.noUser) }
         let encoded = percentEncoded(password)
         return .success(String(url[..<at]) + ":" + encoded + String(url[at...]))
+    }
+
+    /// `url` without the password of its userinfo: the inverse of ``insertingPassword(_:into:)``,
+    /// whose percent-encoded password holds no `:`, `@` or `/`.
+    static func removingPassword(from url: String) -> String {
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let afterScheme = url[schemeEnd.upperBound...]
+        let authority = afterScheme.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + String(url[at...])
     }
 
     /// Why a password could not be put into a URL.

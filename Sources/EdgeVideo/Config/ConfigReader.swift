@@ -3,6 +3,9 @@
 final class ConfigReader {
     /// The problems found so far, in document order.
     private(set) var issues: [ConfigIssue] = []
+    /// Issues already recorded: a bad value in `camera_defaults` is read once per camera and
+    /// reported once.
+    private var recorded: Set<String> = []
 
     /// An inclusive or exclusive numeric bound used in range checks.
     enum Bound {
@@ -15,6 +18,7 @@ final class ConfigReader {
 
     /// Records a problem at `path`.
     func fail(_ path: String, _ message: String) {
+        guard recorded.insert("\(path)\u{0}\(message)").inserted else { return }
         issues.append(ConfigIssue(path: path, message: message))
     }
 

@@ -39,7 +39,7 @@ struct ConfigGenerator {
     private mutating func pick<T>(_ values: [T]) -> T { values[Int(random.next() % UInt64(values.count))] }
     private mutating func chance(_ percent: UInt64) -> Bool { random.next() % 100 < percent }
 
-    /// A valid document with 1-3 cameras.
+    /// A valid document with 1-3 cameras, some of their settings in `camera_defaults`.
     mutating func valid() -> [String: Any] {
         var cameras: [[String: Any]] = []
         for index in 0..<Int(1 + random.next() % 3) {
@@ -48,14 +48,42 @@ struct ConfigGenerator {
             if chance(30) { (camera["width"], camera["height"]) = (160, 90) }
             if chance(30) { camera["jpeg_quality"] = pick([1, 50, 100]) }
             if chance(20) { camera["stall_timeout_s"] = pick([1, 5, 30]) }
+            if chance(20) { camera["input_options"] = inputOptions() }
             cameras.append(camera)
         }
-        return [
+        var document: [String: Any] = [
             "amqp": ["urls": [brokerURL], "exchange": "ev.gen", "heartbeat_s": 5, "confirm_timeout_s": 20] as [String: Any],
             "status": ["file": "run/status.json"],
             "supervision": ["backoff": ["initial_s": 0.1, "max_s": 1] as [String: Any]] as [String: Any],
             "cameras": cameras,
         ]
+        if chance(40) { document["camera_defaults"] = cameraDefaults() }
+        return document
+    }
+
+    /// A valid `camera_defaults`: a few camera settings, maybe some libav options.
+    mutating func cameraDefaults() -> [String: Any] {
+        var defaults: [String: Any] = [:]
+        if chance(60) { defaults["fps"] = pick([0.5, 2, 8]) }
+        if chance(40) { (defaults["width"], defaults["height"]) = pick([(320, 180), (64, 36)]) }
+        if chance(40) { defaults["jpeg_quality"] = pick([10, 70, 95]) }
+        if chance(30) { defaults["queue_capacity"] = pick([2, 16]) }
+        if chance(30) { defaults["loop"] = false }
+        if chance(40) { defaults["input_options"] = inputOptions() }
+        return defaults
+    }
+
+    /// Valid libav options, one of them a secret (shown as `***`).
+    mutating func inputOptions() -> [String: Any] {
+        var options: [String: Any] = [:]
+        for _ in 0..<Int(1 + random.next() % 3) {
+            let (name, value) = pick([
+                ("rtsp_transport", "udp"), ("timeout", "5000000"), ("buffer_size", "1048576"), ("user_agent", "edge-video gen"),
+                ("headers", "X-Token: s3cr3t-\(random.next() % 1000)\r\n"), ("auth_type", "basic"),
+            ])
+            options[name] = value
+        }
+        return options
     }
 
     /// A document with `count` mutations applied to a valid one; returns it with their names.
@@ -75,13 +103,14 @@ struct ConfigGenerator {
         var supervision = document["supervision"] as? [String: Any] ?? [:]
         var backoff = supervision["backoff"] as? [String: Any] ?? [:]
         var cameras = document["cameras"] as? [[String: Any]] ?? []
+        var defaults = document["camera_defaults"] as? [String: Any] ?? [:]
         let index = cameras.isEmpty ? 0 : Int(random.next() % UInt64(cameras.count))
         let description: String
         func camera(_ key: String, _ value: Any) -> String {
             if !cameras.isEmpty { cameras[index][key] = value }
             return "cameras[\(index)].\(key)=\(value)"
         }
-        switch random.next() % 27 {
+        switch random.next() % 31 {
         case 0: description = camera("url", pick(Self.cameraURLs))
         case 1: description = camera("fps", pick([0, -1, 1e-300, 1e-4, 0.0009, 0.001, 0.01, 120, 120.5, 121, 1000, 1e300] as [Double]))
         case 2:
@@ -154,10 +183,37 @@ struct ConfigGenerator {
             let value = pick([true, false, "true", 1, 0, NSNull(), [true], ["on": true]] as [Any])
             document["memory"] = pick([["release_startup_pages": value], ["release_startup_pages": value, "swap": true]] as [[String: Any]])
             description = "memory \(document["memory"]!)"
+        case 27:
+            let key = pick(["fps", "jpeg_quality", "stall_timeout_s", "queue_capacity", "loop"])
+            defaults[key] = pick([0, -1, 101, 1e-12, 1025, "5", true, NSNull()] as [Any])
+            description = "camera_defaults.\(key)=\(defaults[key]!)"
+        case 28:
+            let key = pick(["id", "url", "password_file", "widht", "width"])
+            defaults[key] = pick(["testsrc:", 320, "cam"] as [Any])
+            description = "camera_defaults.\(key)"
+        case 29:
+            let name = pick(["rtsp_transport", "Bad", "", String(repeating: "o", count: 64), String(repeating: "o", count: 65), "listen", "a-b"])
+            let value = pick(["udp", 5, NSNull(), String(repeating: "v", count: 1024), String(repeating: "v", count: 1025),
+                              String(repeating: "é", count: 600), ["x": 1]] as [Any])
+            var options = [name: value]
+            if chance(50), !cameras.isEmpty {
+                cameras[index]["input_options"] = pick([options, "udp", NSNull()] as [Any])
+                description = "cameras[\(index)].input_options \(name)"
+            } else {
+                options.merge(defaults["input_options"] as? [String: Any] ?? [:]) { mine, _ in mine }
+                defaults["input_options"] = options
+                description = "camera_defaults.input_options \(name)"
+            }
+        case 30:
+            let option = pick([("rtsp_flags", "listen"), ("rtsp_flags", "prefer_tcp"), ("protocol_whitelist", "file,http"),
+                               ("protocol_whitelist", "tcp,udp")])
+            if !cameras.isEmpty { cameras[index]["input_options"] = [option.0: option.1] }
+            description = "cameras[\(index)].input_options.\(option.0)=\(option.1)"
         default:
             if !cameras.isEmpty { cameras[index]["widht"] = 320 }
             description = "unknown camera key"
         }
+        if !defaults.isEmpty { document["camera_defaults"] = defaults }
         supervision["backoff"] = backoff
         document["amqp"] = amqp
         document["status"] = status
@@ -204,12 +260,20 @@ enum RuntimeModel {
         // Backoff and RestartIntensity trap on these (preconditions): a refusal.
         if !(multiplier >= 1 && (0...1).contains(jitter) && intensity >= 0) { return false }
         var ids = Set<String>()
-        for fields in cameraList {
+        let defaults = document["camera_defaults"] as? [String: Any] ?? [:]
+        for own in cameraList {
+            let fields = defaults.merging(own) { _, mine in mine }
             guard let id = fields["id"] as? String, let url = fields["url"] as? String,
                 let fps = number(fields["fps"], 5), let quality = number(fields["jpeg_quality"], 80),
                 let capacity = number(fields["queue_capacity"], 8)
             else { return nil }
             var camera = AppConfig.Camera(id: id, url: url)
+            // Options are strings the service hands to libav; a testsrc: camera opens no libav input.
+            for options in [defaults["input_options"], own["input_options"]] {
+                if let options, !(options is NSNull) {
+                    guard let strings = options as? [String: Any], strings.values.allSatisfy({ $0 is String || $0 is NSNull }) else { return nil }
+                }
+            }
             camera.fps = fps
             camera.jpegQuality = Int(exactly: quality) ?? 80
             camera.queueCapacity = Int(exactly: capacity) ?? 8
