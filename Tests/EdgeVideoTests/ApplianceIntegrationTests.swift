@@ -70,7 +70,7 @@ extension BinaryTests {
                 FileManager.default.contents(atPath: h.statusPath)
             }
             let json = try #require(JSONSerialization.jsonObject(with: raw) as? [String: Any])
-            #expect(Set(json.keys) == ["pid", "version", "uptime_s", "live_tasks", "config", "tree", "cameras"])
+            #expect(Set(json.keys) == ["pid", "version", "uptime_s", "live_tasks", "config", "tree", "cameras", "spool"])
             #expect(json["pid"] as? Int == Int(app.pid) && json["version"] as? String == "0.1.0")
             let tree = try #require(json["tree"] as? [String: Any])
             #expect(tree["id"] as? String == "root" && tree["strategy"] as? String == "one_for_one")
