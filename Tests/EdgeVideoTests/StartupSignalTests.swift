@@ -9,7 +9,7 @@ import Testing
 /// moments, from the build directory and from the package. docs/operations.md, "Signals in the
 /// first moments of a start", explains the guarantee and holds the figures.
 ///
-/// `EDGE_VIDEO_STARTUP_SPAWNS` sets the spawns per test (default 100; 500 for the figures).
+/// `EDGE_VIDEO_STARTUP_SPAWNS` sets the spawns per test case (default 200; 500 for the figures).
 @Suite struct StartupSignalTests {
     /// Where the command comes from.
     enum Source: String, CustomTestStringConvertible, Sendable {
@@ -27,7 +27,13 @@ import Testing
     /// The command and the real binary it execs.
     private struct Command {
         let command: String
+        /// Without symbolic links (`.build/debug` is one), as `/proc/PID/exe` names it.
         let real: String
+
+        init(command: String, real: String) {
+            self.command = command
+            self.real = URL(fileURLWithPath: real).resolvingSymlinksInPath().path
+        }
     }
 
     /// How one signalled start went.
@@ -51,7 +57,7 @@ import Testing
     }
 
     private static var spawns: Int {
-        ProcessInfo.processInfo.environment["EDGE_VIDEO_STARTUP_SPAWNS"].flatMap(Int.init) ?? 100
+        ProcessInfo.processInfo.environment["EDGE_VIDEO_STARTUP_SPAWNS"].flatMap(Int.init) ?? 200
     }
 
     private static func command(_ source: Source, in directory: String) async throws -> Command {
