@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "edge-video", targets: ["edge-video"]),
+        .executable(name: "edge-video-launcher", targets: ["edge-video-launcher"]),
         .executable(name: "edge-video-bench", targets: ["edge-video-bench"]),
         .library(name: "Supervision", targets: ["Supervision"]),
         .library(name: "SupervisionTestKit", targets: ["SupervisionTestKit"]),
@@ -105,6 +106,12 @@ let package = Package(
             linkerSettings: [
                 .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux]))
             ]
+        ),
+        // Installed as the `edge-video` command: blocks SIGUSR1/SIGHUP, then execs the real binary
+        // (Sources/edge-video-launcher/main.c). Static, so that no dynamic loader runs before it blocks.
+        .executableTarget(
+            name: "edge-video-launcher",
+            linkerSettings: [.unsafeFlags(["-static-executable", "-nostartfiles"], .when(platforms: [.linux]))]
         ),
         .executableTarget(
             name: "edge-video-bench",

@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds dist/edge-video_<version>_<arch>.deb: the edge-video binary built with the Swift runtime
 # linked in (--static-swift-stdlib), so the appliance needs no Swift toolchain, only the runtime
-# libraries dpkg-shlibdeps finds (librabbitmq4, libavformat59, ...). Also: the unit, sysusers.d and
-# tmpfiles.d entries, the schema, an example configuration and the install notes.
+# libraries dpkg-shlibdeps finds (librabbitmq4, libavformat59, ...), installed as
+# /usr/lib/edge-video/edge-video; the `edge-video` command, /usr/bin/edge-video, is the static
+# launcher that blocks SIGUSR1/SIGHUP and execs it (docs/operations.md, "Signals in the first
+# moments of a start"). Also: the unit, sysusers.d and tmpfiles.d entries, the schema, an example
+# configuration and the install notes.
 #
 #   scripts/package-deb.sh [OUTPUT_DIR]       (default dist/; prints the .deb's path last)
 #
@@ -17,17 +20,26 @@ version=$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/EdgeVideo/Ed
 arch=$(dpkg --print-architecture)
 [ -n "$version" ] || { echo "package-deb: no version in Sources/EdgeVideo/EdgeVideoVersion.swift" >&2; exit 1; }
 
-swift build -c release -j "${EDGE_VIDEO_BUILD_JOBS:-1}" --static-swift-stdlib --product edge-video >&2
-binary="$(swift build -c release --static-swift-stdlib --show-bin-path)/edge-video"
+for product in edge-video edge-video-launcher; do
+    swift build -c release -j "${EDGE_VIDEO_BUILD_JOBS:-1}" --static-swift-stdlib --product "$product" >&2
+done
+bin="$(swift build -c release --static-swift-stdlib --show-bin-path)"
 
 stage=$(mktemp -d)
 trap 'rm -rf "$stage"' EXIT
 root="$stage/edge-video_${version}_${arch}"
 doc="$root/usr/share/doc/edge-video"
-install -d "$root/DEBIAN" "$root/usr/bin" "$root/lib/systemd/system" "$root/usr/lib/sysusers.d" \
+install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/lib/edge-video" "$root/lib/systemd/system" "$root/usr/lib/sysusers.d" \
     "$root/usr/lib/tmpfiles.d" "$root/usr/share/edge-video" "$doc/examples" "$root/usr/share/man/man1"
-install -m 0755 "$binary" "$root/usr/bin/edge-video"
-strip --strip-unneeded --remove-section=.comment --remove-section=.note "$root/usr/bin/edge-video"
+real="$root/usr/lib/edge-video/edge-video"
+install -m 0755 "$bin/edge-video" "$real"
+install -m 0755 "$bin/edge-video-launcher" "$root/usr/bin/edge-video"
+strip --strip-unneeded --remove-section=.comment --remove-section=.note "$real" "$root/usr/bin/edge-video"
+# The launcher is static on purpose (no dynamic loader before it blocks the signals).
+install -D -m 0644 /dev/stdin "$root/usr/share/lintian/overrides/edge-video" <<'OVERRIDES'
+# The launcher blocks SIGUSR1/SIGHUP before the real binary's dynamic loader runs: static on purpose.
+edge-video: statically-linked-binary [usr/bin/edge-video]
+OVERRIDES
 
 # The manual-install unit (deploy/INSTALL.md), adapted: the packaged binary's path, documentation
 # this package installs, and the static user of the sysusers.d entry instead of DynamicUser=, so
@@ -75,17 +87,18 @@ printf 'edge-video (%s) unstable; urgency=medium\n\n  * Built by scripts/package
     "$version" "$maintainer" "$(date -R -u -d "@${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct 2>/dev/null || date +%s)}")" \
     | gzip -9n > "$doc/changelog.gz"
 
-# Runtime dependencies: the shared libraries the binary links, as Debian packages.
+# Runtime dependencies: the shared libraries the real binary links, as Debian packages (the
+# launcher links none).
 shlib=$(mktemp -d)
 mkdir -p "$shlib/debian"
 printf 'Source: edge-video\n\nPackage: edge-video\nArchitecture: any\n' > "$shlib/debian/control"
-depends=$(cd "$shlib" && dpkg-shlibdeps -O "$root/usr/bin/edge-video" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
+depends=$(cd "$shlib" && dpkg-shlibdeps -O "$real" 2>/dev/null | sed -n 's/^shlibs:Depends=//p')
 rm -rf "$shlib"
 [ -n "$depends" ] || { echo "package-deb: dpkg-shlibdeps found no dependencies" >&2; exit 1; }
 if grep -q 'swift' <<< "$depends"; then echo "package-deb: depends on a Swift package: $depends" >&2; exit 1; fi
 # Packed relative relocations (Package.swift links edge-video with -z pack-relative-relocs) need
 # glibc 2.36; dpkg-shlibdeps sees only symbols, not that version need.
-if readelf -V "$root/usr/bin/edge-video" | grep -q GLIBC_ABI_DT_RELR; then
+if readelf -V "$real" | grep -q GLIBC_ABI_DT_RELR; then
     depends=$(sed -E 's/libc6 \(>= [0-9.]+\)/libc6 (>= 2.36)/' <<< "$depends")
 fi
 

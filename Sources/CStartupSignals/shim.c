@@ -28,6 +28,16 @@ static void CStartupSignals_install(int argc, char **argv, char **envp) {
     action.sa_flags = SA_RESTART;
     sigemptyset(&action.sa_mask);
     CStartupSignals_ok = sigaction(SIGUSR1, &action, NULL) == 0 && sigaction(SIGHUP, &action, NULL) == 0;
+    // Started by the launcher (Sources/edge-video-launcher/main.c), both arrive blocked: one sent
+    // since it ran is pending, and reaches the recording handler here. Only with the handler in
+    // (without it, `main` stops at its precondition).
+    if (CStartupSignals_ok) {
+        sigset_t startup;
+        sigemptyset(&startup);
+        sigaddset(&startup, SIGUSR1);
+        sigaddset(&startup, SIGHUP);
+        sigprocmask(SIG_UNBLOCK, &startup, NULL);
+    }
 }
 
 // `.preinit_array` runs before every shared library's constructors (the Swift runtime's,

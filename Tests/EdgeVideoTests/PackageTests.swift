@@ -30,7 +30,7 @@ extension BinaryTests {
             #expect(!depends.lowercased().contains("swift"), "\(depends)")
             let contents = try await run("/usr/bin/dpkg-deb", ["-c", deb])
             for path in [
-                "./usr/bin/edge-video", "./lib/systemd/system/edge-video.service", "./usr/lib/sysusers.d/edge-video.conf",
+                "./usr/bin/edge-video", "./usr/lib/edge-video/edge-video", "./lib/systemd/system/edge-video.service", "./usr/lib/sysusers.d/edge-video.conf",
                 "./usr/lib/tmpfiles.d/edge-video.conf", "./usr/share/edge-video/supervision.schema.json",
                 "./usr/share/doc/edge-video/examples/supervision.json", "./usr/share/doc/edge-video/README.Debian",
                 "./usr/share/man/man1/edge-video.1.gz",
@@ -41,9 +41,12 @@ extension BinaryTests {
             _ = try await run("/usr/bin/dpkg", ["-i", deb])
             defer { _ = try? Process.run(URL(fileURLWithPath: "/usr/bin/dpkg"), arguments: ["-r", "edge-video"]).waitUntilExit() }
             #expect(FileManager.default.isExecutableFile(atPath: "/usr/bin/edge-video"))
-            // The binary needs no Swift runtime from a toolchain.
-            let ldd = try await run("/usr/bin/ldd", ["/usr/bin/edge-video"])
+            // The real binary needs no Swift runtime from a toolchain; the command is the static
+            // launcher that execs it (docs/operations.md, "Signals in the first moments of a start").
+            let ldd = try await run("/usr/bin/ldd", ["/usr/lib/edge-video/edge-video"])
             #expect(!ldd.contains("libswift") && !ldd.contains("libFoundation") && !ldd.contains("not found"), "\(ldd)")
+            let headers = try await run("/usr/bin/readelf", ["--program-headers", "--wide", "/usr/bin/edge-video"])
+            #expect(!headers.contains("INTERP") && !headers.contains("DYNAMIC"), "/usr/bin/edge-video is not static:\n\(headers)")
             _ = try await run("/usr/bin/getent", ["passwd", "edge-video"])
             _ = try await run("/usr/bin/systemd-analyze", ["verify", "/lib/systemd/system/edge-video.service"])
 
