@@ -18,8 +18,16 @@ extension Spool {
         let (files, lists, directories) = state.withLock { state in
             var files: [(UInt64, SegmentFile)] = []
             var lists: [PendingList] = []
-            for number in state.segments.keys {
+            for number in Array(state.segments.keys) {
                 let segment = state.segments[number]!
+                // A segment still open for appends whose records are all settled, and that took no
+                // append since the last turn, is closed and removed: after an outage drains, the
+                // spool holds no file and no descriptor until the next one. (While frames keep
+                // coming, as in `always` mode, it stays open: no file is made per frame.)
+                if segment.writable, segment.live == 0, !segment.dataDirty {
+                    removeSegment(&state, number)
+                    continue
+                }
                 let name = state.streams[Int(segment.stream)].name
                 if segment.dataDirty, let file = segment.file { files.append((number, file)) }
                 if segment.acksDirty {

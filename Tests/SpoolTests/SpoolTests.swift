@@ -94,6 +94,14 @@ import Testing
             #expect(spool.usage.segments == 1, "the segment being written stays")
             #expect(segmentFiles(directory.path).count == 1)
             #expect(spool.usage.bytes == segmentBytesOnDisk(directory.path))
+            // Once a sync turn passes with no append, the settled segment being written goes too:
+            // after an outage drains, the spool holds no file (and no descriptor).
+            try spool.sync()
+            #expect(spool.usage.segments == 1, "appended to since the last turn: kept")
+            try spool.sync()
+            #expect(spool.usage.segments == 0 && segmentFiles(directory.path).isEmpty)
+            try spool.append(makeRecord("s", 100), unread: true)
+            #expect(try drain(spool, "s").map(\.record.seq) == [100], "a new segment is made for the next append")
         }
     }
 
