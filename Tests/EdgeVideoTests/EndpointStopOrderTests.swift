@@ -17,6 +17,9 @@ extension BinaryTests {
             let cameraNodeID = "camera:\(camera.id)"
             var config = AppConfig(cameras: [camera])
             config.amqp.exchange = "ev.test.order.\(unique)"
+            // No queue is bound (this test is about stop order): without mandatory the broker
+            // confirms what it routes nowhere, and a confirm is the event waited on below.
+            config.amqp.mandatory = false
             let fleet = SupervisedFleet(config: config, logger: Logger(label: "test"))
             let run = Task { try await fleet.run() }
             // What the tree looked like when the service was asked to stop.
