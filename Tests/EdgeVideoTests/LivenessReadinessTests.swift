@@ -18,6 +18,9 @@ extension BinaryTests {
                 try h.writeConfig(
                     [ApplianceHarness.camera("cam", "testsrc:?size=320x180&rate=10", fps: 5)],
                     amqp: ["heartbeat_s": 2, "confirm_timeout_s": 8, "connect_timeout_s": 3])
+                // Frames are published mandatory: a bound queue makes them confirmed, not returned
+                // (an unroutable frame is a readiness problem of its own).
+                _ = try await h.tap(queue: "ev.test.readyz.\(UUID().uuidString.prefix(8))", declareOnly: true, queueArguments: ["x-max-length=100"])
                 let socket = try NotifySocket()
                 let app = try TestProcess(
                     ApplianceHarness.binary, ["run", "--config", h.configPath], name: "edge-video",
