@@ -31,10 +31,10 @@ final class PublishQueue: Sendable {
     /// memory (in `always` mode) and frames handed to the publisher, by `message_id`.
     private let onDisk = Locked<[String: SpoolRecordID]>([:])
 
-    /// A frame for the publisher, with its spool record when it has one.
+    /// A frame for the publisher, with the identity of its message; its disk copy, if it has one,
+    /// is released by ``settled(_:)`` with that `message_id`.
     struct Item: Sendable {
         var frame: SpooledFrame
-        var record: SpoolRecordID?
     }
 
     init(
@@ -78,7 +78,7 @@ final class PublishQueue: Sendable {
 
     /// Writes a frame that is queued for publish to the spool (it leaves memory), or counts it as
     /// dropped when there is no spool or the spool cannot take it.
-    func keepOnDisk(_ frame: SpooledFrame) {
+    private func keepOnDisk(_ frame: SpooledFrame) {
         guard link.mode != .off else {
             ledger.frameDroppedAfterEncode()
             return
@@ -115,8 +115,7 @@ final class PublishQueue: Sendable {
     /// The item of a frame taken from memory.
     func item(fromMemory frame: EncodedFrame) -> Item {
         let (messageID, routingKey) = identity(frame)
-        let record = link.mode == .always ? onDisk.withLock { $0[messageID] } : nil
-        return Item(frame: SpooledFrame(frame: frame, messageID: messageID, routingKey: routingKey), record: record)
+        return Item(frame: SpooledFrame(frame: frame, messageID: messageID, routingKey: routingKey))
     }
 
     /// The oldest unread frame of the stream on disk (expired and damaged ones are skipped and
@@ -132,7 +131,7 @@ final class PublishQueue: Sendable {
             }
             ledger.unspooled()
             onDisk.withLock { $0[frame.messageID] = id }
-            return Item(frame: frame, record: id)
+            return Item(frame: frame)
         }
         return nil
     }
