@@ -4,9 +4,10 @@
 Usage: /usr/bin/python3 bench/fleet/levers.py [--cameras 8] [--rounds 3] [--seconds 15] [--warmup 10]
            VARIANT [VARIANT ...]
 
-A VARIANT is NAME=BINARY[,ENV=VALUE...][,camera.KEY=JSON...], for example
+A VARIANT is NAME=BINARY[,ENV=VALUE...][,camera.KEY=JSON...][,spool.KEY=JSON...], for example
     base=/tmp/old/edge-video  arenas=.build/release/edge-video,MALLOC_ARENA_MAX=8
     queue2=.build/release/edge-video,camera.queue_capacity=2
+    always=.build/release/edge-video,spool.mode="always"
 
 The cameras, the broker side and a live (pika) consumer are those of bench/fleet/run.py (one RTSP
 server, 640x360 H.264 at 10 fps; 320x180 JPEG at 5 fps, every frame published with confirms).
@@ -62,11 +63,13 @@ class Consumer(threading.Thread):
 def parse_variant(text):
     name, _, rest = text.partition("=")
     parts = rest.split(",")
-    variant = {"name": name, "binary": parts[0], "env": {}, "camera": {}}
+    variant = {"name": name, "binary": parts[0], "env": {}, "camera": {}, "settings": []}
     for part in parts[1:]:
         key, _, value = part.partition("=")
         if key.startswith("camera."):
             variant["camera"][key[len("camera."):]] = json.loads(value)
+        elif key.startswith("spool."):
+            variant["settings"].append((key, json.loads(value)))
         else:
             variant["env"][key] = value
     return variant
@@ -77,7 +80,8 @@ def run_variant(args, variant, rtsp):
     consumer = Consumer(args.url, exchange)
     consumer.start()
     directory = tempfile.mkdtemp(prefix="ev-levers-")
-    path = fleet.write_config(directory, args.url, exchange, rtsp, args.cameras, variant["camera"])
+    path = fleet.write_config(directory, args.url, exchange, rtsp, args.cameras, variant["camera"],
+                              settings=variant["settings"])
     env = dict(os.environ, **variant["env"])
     app = subprocess.Popen([variant["binary"], "run", "--config", path], stderr=subprocess.DEVNULL, env=env)
     try:
@@ -103,7 +107,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--warmup", type=float, default=10)
     parser.add_argument("--url", default="amqp://guest:guest@127.0.0.1:5672/%2f")
-    parser.add_argument("variants", nargs="+", help="NAME=BINARY[,ENV=VALUE...][,camera.KEY=JSON...]")
+    parser.add_argument("variants", nargs="+", help="NAME=BINARY[,ENV=VALUE...][,camera.KEY=JSON...][,spool.KEY=JSON...]")
     args = parser.parse_args()
     variants = [parse_variant(v) for v in args.variants]
 
