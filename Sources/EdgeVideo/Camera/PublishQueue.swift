@@ -93,7 +93,13 @@ final class PublishQueue: Sendable {
     /// The next frame to publish, waiting for one.
     /// - Throws: `CancellationError` when the calling task is cancelled while waiting.
     func next() async throws -> Item {
-        if let item = nextNow() { return item }
+        if let item = nextNow() {
+            // While a backlog drains, the publisher would take frame after frame without
+            // suspending, and the encoder, which shares its thread, would wait for the whole
+            // backlog: between two backlog frames it gets its turn.
+            if link.spool?.hasUnread(stream: stream) == true { await Task.yield() }
+            return item
+        }
         // Nothing on disk and nothing in memory: the spool gains frames only from a full queue,
         // which cannot fill while this waits on it empty.
         return item(fromMemory: try await memory.next())
