@@ -11,13 +11,7 @@ import Testing
     }
 
     private func issues(_ document: [String: Any]) throws -> [String] {
-        let data = try JSONSerialization.data(withJSONObject: document)
-        do {
-            _ = try AppConfig.decode(data, directory: "/nonexistent", environment: [:])
-            return []
-        } catch {
-            return error.issues.map(\.description)
-        }
+        try AppConfig.issues(decoding: document)
     }
 
     @Test func camerasTakeTheDefaultsAndOverrideThemKeyByKey() throws {

@@ -12,13 +12,7 @@ import Testing
             inDefaults
             ? ["camera_defaults": ["input_options": options], "cameras": [camera]]
             : ["cameras": [camera.merging(["input_options": options]) { $1 }]]
-        let data = try JSONSerialization.data(withJSONObject: document)
-        do {
-            _ = try AppConfig.decode(data, directory: "/nonexistent", environment: [:])
-            return []
-        } catch {
-            return error.issues.map(\.description)
-        }
+        return try AppConfig.issues(decoding: document)
     }
 
     @Test func namesAndValues() throws {
