@@ -24,7 +24,8 @@ struct BrokerStateTests {
         let received = try await withBroker(port: broker.port) { b in try b.drain(queue) }
         let ids = Set(received.map(\.messageID))
         let confirmed = source.ids(.confirmed)
-        #expect(confirmed.count == source.produced, "every produced message ends confirmed")
+        #expect(confirmed.count == source.produced,
+                "every produced message ends confirmed; \(source.ids(.returned).count) returned, \(source.ids(.nacked).count) nacked")
         #expect(confirmed.isSubset(of: ids), "missing: \(confirmed.subtracting(ids).prefix(5))")
         let duplicates = received.count - ids.count
         #expect(duplicates <= window * max(reconnects, 1), "\(duplicates) duplicates for \(reconnects) reconnects")
@@ -134,7 +135,7 @@ struct BrokerStateTests {
             #expect(await left.isEmpty)
             let final = counters.snapshot()
             #expect(final.inFlight == 0 && final.republished >= atKill.inFlight - window, "\(atKill) → \(final)")
-            print("SIGKILL with \(atKill.inFlight) in flight: \(final.confirmed) confirmed, \(final.republished) republished")
+            print("SIGKILL with \(atKill.inFlight) in flight: \(atKill) → \(final)")
             // Every produced message is confirmed, and every confirmed one is in the queue.
             try await checkQueue(broker, queue, source, window: window, reconnects: final.reconnects)
         }
