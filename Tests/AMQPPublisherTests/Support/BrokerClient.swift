@@ -54,10 +54,17 @@ final class BrokerClient {
         let arena = CArena()
         amqp_queue_declare(state, 1, arena.bytes(name), 0, 1, 0, 0, arena.headers(arguments))
         try check(amqp_get_rpc_reply(state), "queue.declare")
-        amqp_queue_bind(state, 1, arena.bytes(name), arena.bytes(exchange), arena.bytes(key), amqp_empty_table)
-        try check(amqp_get_rpc_reply(state), "queue.bind")
+        try bind(name, exchange: exchange, key: key)
         amqp_queue_purge(state, 1, arena.bytes(name))
         try check(amqp_get_rpc_reply(state), "queue.purge")
+    }
+
+    /// Binds `queue` to `exchange` with `key` again (an idempotent `queue.bind`, as a consumer
+    /// does when it reconnects).
+    func bind(_ queue: String, exchange: String, key: String) throws {
+        let arena = CArena()
+        amqp_queue_bind(state, 1, arena.bytes(queue), arena.bytes(exchange), arena.bytes(key), amqp_empty_table)
+        try check(amqp_get_rpc_reply(state), "queue.bind")
     }
 
     /// Deletes the queue (if named) and the exchange.

@@ -11,17 +11,22 @@ final class MessageSource: Sendable {
         var putBack: [OutgoingMessage] = []
         var outcomes: [String: PublishOutcome] = [:]
         var settlements = 0
+        var refusedAndRetried = 0
     }
 
     let routingKey: String
     let size: Int
     let limit: Int?
+    /// Whether a message the broker refused (`basic.nack`, or returned as unroutable) goes back to
+    /// be published again, as an application that must deliver everything would do.
+    let retriesRefused: Bool
     let record = Locked(Record())
 
-    init(routingKey: String, size: Int = 64, limit: Int? = nil) {
+    init(routingKey: String, size: Int = 64, limit: Int? = nil, retriesRefused: Bool = false) {
         self.routingKey = routingKey
         self.size = size
         self.limit = limit
+        self.retriesRefused = retriesRefused
     }
 
     /// The next message, or `nil` once `limit` messages were produced.
@@ -47,11 +52,20 @@ final class MessageSource: Sendable {
             messageID: "m-\(seq)", contentType: "application/octet-stream", timestamp: 1_700_000_000 + Int64(seq),
             headers: [("camera_id", .string("cam-test")), ("seq", .int64(Int64(seq))), ("width", .int32(640))],
             // Weak: a message put back sits in `record`, so a strong capture would be a cycle.
-            onSettled: { [weak self] s in self?.record.withLock { r in
-                r.outcomes[s.messageID] = s.outcome
-                r.settlements += 1
-            } })
+            onSettled: { [weak self] s in
+                guard let self else { return }
+                let retry = retriesRefused && s.outcome != .confirmed
+                record.withLock { r in
+                    r.outcomes[s.messageID] = s.outcome
+                    r.settlements += 1
+                    if retry { r.refusedAndRetried += 1 }
+                }
+                if retry { putBack(message(seq)) }
+            })
     }
+
+    /// How many settlements were refusals that went back to be published again.
+    var refusedAndRetried: Int { record.withLock { $0.refusedAndRetried } }
 
     var produced: Int { record.withLock { $0.next } }
 

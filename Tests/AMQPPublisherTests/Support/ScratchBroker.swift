@@ -38,6 +38,19 @@ struct ScratchBroker: Sendable {
         }
     }
 
+    /// What a failed test wants to know about the node: its queues and bindings, and the error
+    /// reports and crashes in its log.
+    func diagnostics() async -> String {
+        let queues = (try? await Rabbitmqctl.ctl(node: node, "list_queues", "name", "messages", "state")) ?? "(list_queues failed)"
+        let bindings = (try? await Rabbitmqctl.ctl(node: node, "list_bindings")) ?? "(list_bindings failed)"
+        let logs = (try? FileManager.default.contentsOfDirectory(atPath: directory + "/log")) ?? []
+        let problems = logs.filter { $0.hasSuffix(".log") }.flatMap { name in
+            ((try? String(contentsOfFile: directory + "/log/" + name, encoding: .utf8)) ?? "")
+                .split(separator: "\n").filter { $0.contains("[error]") || $0.contains("crash") }.suffix(20)
+        }
+        return "queues:\n\(queues)\nbindings:\n\(bindings)\nlog errors:\n\(problems.joined(separator: "\n"))"
+    }
+
     /// Stops the node and removes its directory.
     func stop() async {
         _ = try? await Rabbitmqctl.run(Self.scriptPath, ["stop", node, directory])
