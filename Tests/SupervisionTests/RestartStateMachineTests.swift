@@ -63,10 +63,21 @@ struct RestartStateMachineTests {
         m.started(id: "a")
         #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(5)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
         m.started(id: "a")
-        // The restart at 0 s has left the window at 10 s, so this is the 2nd in the window.
-        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(10)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
+        // The restart at 0 s has left the window at 11 s, so this is the 2nd in the window.
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(11)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
         m.started(id: "a")
-        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(11)) == .escalate)
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(12)) == .escalate)
+    }
+
+    /// OTP keeps a restart exactly one period old in the window.
+    @Test func intensityWindowIncludesARestartExactlyOnePeriodOld() {
+        var m = machine(.oneForOne, [("a", .permanent)], intensity: RestartIntensity(maxRestarts: 2, period: .seconds(10)))
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(0)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
+        m.started(id: "a")
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(5)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
+        m.started(id: "a")
+        // At 10 s the restart at 0 s is still in the window: this is the 3rd.
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(10)) == .escalate)
     }
 
     @Test func zeroIntensityEscalatesAtTheFirstRestart() {
