@@ -69,7 +69,8 @@ struct RestartStateMachineTests {
         #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(12)) == .escalate)
     }
 
-    /// OTP keeps a restart exactly one period old in the window.
+    /// OTP keeps a restart exactly one period old in the window (the differential compares this
+    /// boundary: Tests/SupervisionTests/OTP/ScheduleGenerator.swift, short-period schedules).
     @Test func intensityWindowIncludesARestartExactlyOnePeriodOld() {
         var m = machine(.oneForOne, [("a", .permanent)], intensity: RestartIntensity(maxRestarts: 2, period: .seconds(10)))
         #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(0)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
