@@ -21,6 +21,13 @@ struct TraceHarness {
     private let clock = ManualClock()
     private var supervisors: [String: Supervisor] = [:]
 
+    /// Whether the schedule can make a nested supervisor handle a crash at start while its parent
+    /// is still starting the siblings after it, which both sides run concurrently
+    /// (docs/architecture.md, "The OTP differential"): a worker armed to crash at start has a
+    /// nested supervisor above it with a later sibling (in the tree, or added to its parent).
+    /// Only such a schedule may match OTP ``perSupervisor(_:)`` instead of line for line.
+    let nestedStartCase: Bool
+
     /// Parses one schedule (the lines from `S` to `E`).
     init(_ text: Substring) {
         var number = ""
@@ -45,6 +52,29 @@ struct TraceHarness {
         self.number = number
         self.nodes = nodes
         self.operations = operations
+        self.nestedStartCase = Self.hasNestedStartCase(nodes, operations)
+    }
+
+    private static func hasNestedStartCase(_ nodes: [Node], _ operations: [[String]]) -> Bool {
+        var parent: [String: String] = [:]
+        var children: [String: [String]] = [:]
+        for node in nodes {
+            switch node {
+            case .supervisor(let id, let p?, _, _, _, _), .worker(let id, let p, _, _):
+                parent[id] = p
+                children[p, default: []].append(id)
+            case .supervisor: continue
+            }
+        }
+        let addedTo = Set(operations.filter { $0[0] == "add" }.map { $0[1] })
+        for armed in operations where armed[0] == "arm" {
+            var nested = parent[armed[1]]
+            while let id = nested, let above = parent[id] {
+                if children[above]!.last != id || addedTo.contains(above) { return true }
+                nested = above
+            }
+        }
+        return false
     }
 
     /// The trace with the events between two quiescent points grouped by the supervisor they
