@@ -81,6 +81,18 @@ struct RestartStateMachineTests {
         #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(10)) == .escalate)
     }
 
+    /// A departure from OTP on purpose (docs/architecture.md, "Departures from OTP, on purpose"):
+    /// OTP reads its clock in whole seconds, so restarts at 0.1 s and 1.9 s are 0 s and 1 s there,
+    /// both in a 1 s window; here the window is measured exactly, and 0.1 s has left it at 1.9 s.
+    @Test func intensityWindowIsMeasuredExactlyNotInWholeSeconds() {
+        var m = machine(.oneForOne, [("a", .permanent)], intensity: RestartIntensity(maxRestarts: 1, period: .seconds(1)))
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .milliseconds(100)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
+        m.started(id: "a")
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .milliseconds(1900)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
+        m.started(id: "a")
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .milliseconds(2000)) == .escalate)
+    }
+
     @Test func zeroIntensityEscalatesAtTheFirstRestart() {
         var m = machine(.oneForAll, [("a", .permanent)], intensity: RestartIntensity(maxRestarts: 0, period: .seconds(1)))
         #expect(m.exited(id: "a", reason: .normal, now: .zero) == .escalate)
