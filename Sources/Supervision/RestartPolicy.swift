@@ -11,6 +11,8 @@ public enum RestartStrategy: String, Sendable, Hashable, Encodable {
 }
 
 /// At most `maxRestarts` restarts in any sliding `period`; one more and the supervisor gives up.
+///
+/// The window includes its start: a restart exactly `period` before the current one still counts.
 public struct RestartIntensity: Sendable, Hashable {
     /// Restarts allowed in one period; `nil` means unlimited.
     public let maxRestarts: Int?

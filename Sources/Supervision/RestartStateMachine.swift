@@ -117,8 +117,10 @@ struct RestartStateMachine: Sendable {
     /// Counts a restart against the intensity; returns the backoff delay, or `nil` to escalate.
     private mutating func recordRestart(now: Duration) -> Duration? {
         if let max = intensity.maxRestarts {
+            // A restart exactly one period ago is still in the window, as in OTP's supervisor
+            // (held against it at the boundary by Tests/SupervisionTests/OTP/OTPDifferentialTests.swift).
             let threshold = now - intensity.period
-            restartTimes.removeAll { $0 <= threshold }
+            restartTimes.removeAll { $0 < threshold }
             restartTimes.append(now)
             if restartTimes.count > max { return nil }
         }

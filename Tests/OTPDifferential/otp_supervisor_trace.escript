@@ -6,28 +6,35 @@
 %%
 %% Schedule file (one schedule after another):
 %%   S <n>
-%%   N <id> <parent|-> sup <strategy> <intensity> <restart>    (tree in start order)
+%%   N <id> <parent|-> sup <strategy> <intensity> <period> <restart>    (tree in start order)
 %%   N <id> <parent> worker <restart> <crash_on_stop 0|1>
 %%   O crash <id> | O finish <id> | O arm <id> <count>
 %%   O add <sup> <id> <restart> | O del <sup> <id>
+%%   O tick <seconds>                                          (advances the virtual clock)
 %%   E
 %% Trace: `S n`, then `start <id>`, `stop <id>`, `escalate <sup>`, each operation as its `O ...`
 %% line (followed by `= skip`, `= duplicate` or `= notfound` when it did nothing), a `T <tree>`
 %% dump at each quiescent point (`+` running, `-` not running), and `E`.
+%%
+%% Time: `supervisor` reads the clock in one place, `erlang:monotonic_time(1)` when it counts a
+%% restart against its intensity. The script loads a copy of the installed `supervisor`, compiled
+%% from that module's own abstract code with only that call redirected to a virtual clock in whole
+%% seconds (`monotonic_time/1` below). Each schedule starts it at 0, and only `O tick` moves it, so
+%% the restart window is compared at its boundary without sleeping.
 -module(otp_supervisor_trace).
 -mode(compile).
 -behaviour(supervisor).
--export([main/1, init/1, start_sup/1, start_worker/1, log/2]).
-
--define(PERIOD, 3600).
+-export([main/1, init/1, start_sup/1, start_worker/1, log/2, monotonic_time/1]).
 
 main([In, Out]) ->
+    ok = load_supervisor_on_virtual_clock(),
     ok = logger:remove_handler(default),
     ok = logger:add_handler(trace_escalations, ?MODULE, #{level => all}),
     process_flag(trap_exit, true),
     ets:new(trace, [named_table, public, ordered_set]),
     ets:new(conf, [named_table, public, set]),
     ets:new(arm, [named_table, public, set]),
+    ets:new(clock, [named_table, public, set]),
     {ok, Bin} = file:read_file(In),
     Lines = [string:split(binary_to_list(L), " ", all) || L <- binary:split(Bin, <<"\n">>, [global, trim_all])],
     {ok, F} = file:open(Out, [write]),
@@ -53,6 +60,7 @@ run_schedule(N, Nodes, Ops, F) ->
     ets:delete_all_objects(trace),
     ets:delete_all_objects(conf),
     ets:delete_all_objects(arm),
+    ets:insert(clock, {now, 0}),
     [Root | _] = [list_to_atom(Id) || [Id, "-" | _] <- Nodes],
     lists:foreach(fun(Node) -> configure(Node, Nodes) end, Nodes),
     trace(["S ", N]),
@@ -74,13 +82,14 @@ run_schedule(N, Nodes, Ops, F) ->
     [io:put_chars(F, [Line, $\n]) || {_, Line} <- ets:tab2list(trace)],
     ok.
 
-configure([Id, _Parent, "sup", Strategy, Intensity, _Restart], Nodes) ->
+configure([Id, _Parent, "sup", Strategy, Intensity, Period, _Restart], Nodes) ->
     Children = [child_spec(Node) || Node = [_, P | _] <- Nodes, P =:= Id],
-    ets:insert(conf, {list_to_atom(Id), {sup, list_to_atom(Strategy), list_to_integer(Intensity), Children}});
+    ets:insert(conf, {list_to_atom(Id), {sup, list_to_atom(Strategy), list_to_integer(Intensity),
+                                         list_to_integer(Period), Children}});
 configure([Id, _Parent, "worker", _Restart, CrashOnStop], _Nodes) ->
     ets:insert(conf, {list_to_atom(Id), {worker, CrashOnStop =:= "1"}}).
 
-child_spec([Id, _, "sup", _, _, Restart]) ->
+child_spec([Id, _, "sup", _, _, _, Restart]) ->
     A = list_to_atom(Id),
     #{id => A, start => {?MODULE, start_sup, [A]}, restart => list_to_atom(Restart),
       shutdown => infinity, type => supervisor};
@@ -109,6 +118,9 @@ op(["crash", Id], _Tree) -> signal_worker(list_to_atom(Id), crash);
 op(["finish", Id], _Tree) -> signal_worker(list_to_atom(Id), finish);
 op(["arm", Id, Count], _Tree) ->
     ets:insert(arm, {list_to_atom(Id), list_to_integer(Count)}),
+    ok;
+op(["tick", Seconds], _Tree) ->
+    ets:update_counter(clock, now, list_to_integer(Seconds)),
     ok;
 op(["add", Sup, Id, Restart], _Tree) ->
     with_sup(list_to_atom(Sup), fun(Pid) ->
@@ -200,8 +212,8 @@ start_sup(Id) ->
     supervisor:start_link({local, Id}, ?MODULE, Id).
 
 init(Id) ->
-    [{_, {sup, Strategy, Intensity, Children}}] = ets:lookup(conf, Id),
-    {ok, {#{strategy => Strategy, intensity => Intensity, period => ?PERIOD}, Children}}.
+    [{_, {sup, Strategy, Intensity, Period, Children}}] = ets:lookup(conf, Id),
+    {ok, {#{strategy => Strategy, intensity => Intensity, period => Period}, Children}}.
 
 %% Called in the supervisor: an armed worker dies right after it started, before the supervisor
 %% handles any other message (its exit is already queued when this returns).
@@ -236,6 +248,35 @@ worker(Id, Parent, CrashOnStop) ->
         crash -> exit(crash);
         finish -> exit(normal)
     end.
+
+%% ---- the virtual clock ----
+
+%% What `supervisor` calls instead of `erlang:monotonic_time/1`: the schedule's virtual seconds.
+monotonic_time(Unit) when Unit =:= 1; Unit =:= second ->
+    ets:lookup_element(clock, now, 2).
+
+%% Recompiles the installed `supervisor` from its own abstract code, with its calls to
+%% `erlang:monotonic_time/1` (exactly one is expected) calling `monotonic_time/1` above, and loads
+%% it in place of the original before any schedule runs.
+load_supervisor_on_virtual_clock() ->
+    File = code:which(supervisor),
+    {ok, {supervisor, [{abstract_code, {raw_abstract_v1, Forms}}]}} = beam_lib:chunks(File, [abstract_code]),
+    {Rewritten, Calls} = lists:mapfoldl(fun redirect_clock/2, 0, Forms),
+    Calls =:= 1 orelse error({supervisor_reads_the_clock, Calls, times}),
+    {ok, supervisor, Beam} = compile:forms(Rewritten, [binary, return_errors]),
+    _ = code:unstick_mod(supervisor),
+    {module, supervisor} = code:load_binary(supervisor, File, Beam),
+    ok.
+
+redirect_clock({call, A, {remote, R, {atom, M, erlang}, {atom, F, monotonic_time}}, [Arg]}, Calls) ->
+    {{call, A, {remote, R, {atom, M, ?MODULE}, {atom, F, monotonic_time}}, [Arg]}, Calls + 1};
+redirect_clock(Tuple, Calls) when is_tuple(Tuple) ->
+    {List, Calls1} = redirect_clock(tuple_to_list(Tuple), Calls),
+    {list_to_tuple(List), Calls1};
+redirect_clock(List, Calls) when is_list(List) ->
+    lists:mapfoldl(fun redirect_clock/2, Calls, List);
+redirect_clock(Term, Calls) ->
+    {Term, Calls}.
 
 %% ---- trace ----
 

@@ -6,6 +6,8 @@ import Testing
 struct BackoffTests {
     let backoff = Backoff(initial: .seconds(1), maximum: .seconds(8), multiplier: 2, jitter: 0, resetAfter: .seconds(30))
 
+    /// A departure from OTP on purpose (docs/architecture.md, "Departures from OTP, on purpose"): OTP
+    /// restarts at once; here a ``Backoff`` waits between restarts (`.none` restarts at once).
     @Test(.timeLimit(.minutes(1)))
     func delayGrowsIsVisibleAndResetsAfterAQuietSpell() async throws {
         let probe = Probe()

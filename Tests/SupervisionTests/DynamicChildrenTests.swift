@@ -19,6 +19,8 @@ struct DynamicChildrenTests {
         try result.get()
     }
 
+    /// Also pins a departure from OTP on purpose (docs/architecture.md, "Departures from OTP, on
+    /// purpose"): OTP's `terminate_child` keeps the spec until `delete_child`; `terminateChild` removes it.
     @Test(.timeLimit(.minutes(1)))
     func addAndRemoveUnderLoadTouchOnlyTheirOwnChild() async throws {
         let statics = Probe()

@@ -74,6 +74,27 @@ struct IntensityTests {
         #expect(root.snapshot().liveTasks == 0)
     }
 
+    /// A departure from OTP on purpose (docs/architecture.md, "Departures from OTP, on purpose"): an
+    /// OTP start function can fail, and the supervisor retries it apart from its restarts; here
+    /// starting cannot fail, and a body that throws at once is an ordinary exit, restarted and
+    /// counted against the intensity like any other.
+    @Test(.timeLimit(.minutes(1)))
+    func aChildThrowingAtStartIsAnOrdinaryExit() async throws {
+        let probe = Probe()
+        var events = EventReader(probe)
+        let sup = Supervisor(
+            id: "root", strategy: .oneForOne, intensity: RestartIntensity(maxRestarts: 2, period: .seconds(60)),
+            backoff: .none, logger: quietLogger, children: [probe.child("a", behaviour: .crashAtStart)]
+        )
+        await #expect {
+            try await sup.run()
+        } throws: { ($0 as? SupervisorError)?.code == .intensityExceeded }
+        #expect(
+            await events.next(6) == ["a#1 started", "a#1 failed", "a#2 started", "a#2 failed", "a#3 started", "a#3 failed"]
+        )
+        #expect(sup.snapshot().lastExit == "a: crash at start")
+    }
+
     /// A departure from OTP on purpose (docs/architecture.md, "Departures from OTP, on purpose"): an OTP supervisor
     /// that gives up exits with `shutdown`, which a `transient` entry in its parent takes as a
     /// normal exit; here giving up is a failure, so the parent restarts it.

@@ -63,10 +63,34 @@ struct RestartStateMachineTests {
         m.started(id: "a")
         #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(5)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
         m.started(id: "a")
-        // The restart at 0 s has left the window at 10 s, so this is the 2nd in the window.
-        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(10)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
+        // The restart at 0 s has left the window at 11 s, so this is the 2nd in the window.
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(11)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
         m.started(id: "a")
-        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(11)) == .escalate)
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(12)) == .escalate)
+    }
+
+    /// OTP keeps a restart exactly one period old in the window (the differential compares this
+    /// boundary: Tests/SupervisionTests/OTP/ScheduleGenerator.swift, short-period schedules).
+    @Test func intensityWindowIncludesARestartExactlyOnePeriodOld() {
+        var m = machine(.oneForOne, [("a", .permanent)], intensity: RestartIntensity(maxRestarts: 2, period: .seconds(10)))
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(0)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
+        m.started(id: "a")
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(5)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
+        m.started(id: "a")
+        // At 10 s the restart at 0 s is still in the window: this is the 3rd.
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .seconds(10)) == .escalate)
+    }
+
+    /// A departure from OTP on purpose (docs/architecture.md, "Departures from OTP, on purpose"):
+    /// OTP reads its clock in whole seconds, so restarts at 0.1 s and 1.9 s are 0 s and 1 s there,
+    /// both in a 1 s window; here the window is measured exactly, and 0.1 s has left it at 1.9 s.
+    @Test func intensityWindowIsMeasuredExactlyNotInWholeSeconds() {
+        var m = machine(.oneForOne, [("a", .permanent)], intensity: RestartIntensity(maxRestarts: 1, period: .seconds(1)))
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .milliseconds(100)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
+        m.started(id: "a")
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .milliseconds(1900)) == .restart(stop: [], forget: [], start: ["a"], delay: .zero))
+        m.started(id: "a")
+        #expect(m.exited(id: "a", reason: .failure("x"), now: .milliseconds(2000)) == .escalate)
     }
 
     @Test func zeroIntensityEscalatesAtTheFirstRestart() {

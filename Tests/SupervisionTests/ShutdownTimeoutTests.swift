@@ -4,6 +4,8 @@ import Testing
 
 @Suite("Shutdown timeouts")
 struct ShutdownTimeoutTests {
+    /// A departure from OTP on purpose (docs/architecture.md, "Departures from OTP, on purpose"): OTP
+    /// kills a child past its shutdown timeout; here it is reported overdue and still awaited.
     @Test(.timeLimit(.minutes(1)))
     func childIgnoringCancellationIsReportedByPathAndStillAwaited() async throws {
         let probe = Probe()

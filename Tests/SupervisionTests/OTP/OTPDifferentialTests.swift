@@ -5,9 +5,11 @@ import Testing
 
 /// Random trees and fault schedules, run on Erlang/OTP's `supervisor` (by
 /// `Tests/OTPDifferential/otp_supervisor_trace.escript`) and on `Supervision` (by ``TraceHarness``):
-/// both traces must be equal line for line, or, where a nested supervisor handles exits while its
-/// parent is still starting its siblings (both sides run them concurrently), equal for every
-/// supervisor between two quiescent points. `SUPERVISION_OTP_SCHEDULES` (default 1000) and
+/// both traces must be equal line for line. Only a schedule where a nested supervisor can handle a
+/// crash at start while its parent is still starting its siblings (both sides run them
+/// concurrently; ``TraceHarness/nestedStartCase``) may instead be equal for every supervisor
+/// between two quiescent points; those uses are counted and bounded, since that comparison drops
+/// the order across supervisors. `SUPERVISION_OTP_SCHEDULES` (default 1000) and
 /// `SUPERVISION_OTP_SEED` change the run; `scripts/otp-diff.sh` runs a larger one.
 @Suite("Differential: Supervision against Erlang/OTP's supervisor")
 struct OTPDifferentialTests {
@@ -22,15 +24,20 @@ struct OTPDifferentialTests {
         let otp = try await runOTP(schedules.joined())
         #expect(otp.count == count, "OTP traced \(otp.count) of \(count) schedules")
         var differences = 0
+        var nestedStartCases = 0
         var interleaved = 0
+        var reorderedElsewhere = 0
         for (schedule, expected) in zip(schedules, otp) {
             var harness = TraceHarness(Substring(schedule))
+            if harness.nestedStartCase { nestedStartCases += 1 }
             let actual = await harness.run()
             guard actual != expected else { continue }
-            if harness.perSupervisor(actual) == harness.perSupervisor(expected) {
+            let samePerSupervisor = harness.perSupervisor(actual) == harness.perSupervisor(expected)
+            if samePerSupervisor && harness.nestedStartCase {
                 interleaved += 1  // the same events of every supervisor, in another interleaving
                 continue
             }
+            if samePerSupervisor { reorderedElsewhere += 1 }
             differences += 1
             if differences <= 3 {
                 let line = zip(actual, expected).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(actual.count, expected.count)
@@ -48,7 +55,13 @@ struct OTPDifferentialTests {
             }
         }
         #expect(differences == 0, "\(differences) of \(count) schedules differ")
-        print("OTP differential: \(count) schedules, \(count - differences - interleaved) identical, \(interleaved) equal per supervisor, \(differences) different")
+        #expect(reorderedElsewhere == 0, "\(reorderedElsewhere) schedules without a nested start differ in order across supervisors")
+        // The regrouping is a fallback for a race, not a second way to pass: at most 1 in 20 schedules.
+        #expect(interleaved * 20 <= count, "\(interleaved) of \(count) schedules equal OTP's only per supervisor")
+        print(
+            "OTP differential: \(count) schedules, \(count - differences - interleaved) identical, "
+                + "\(interleaved) equal per supervisor (of \(nestedStartCases) with a nested start), \(differences) different"
+        )
     }
 
     /// Runs every schedule through one escript; returns each schedule's trace lines.

@@ -5,8 +5,13 @@
 /// supervisors of every strategy, intensities 0–4, workers of every restart type, some crashing
 /// when stopped) and a list of operations (crashes, normal exits, crashes armed for the next
 /// starts, dynamic `startChild` / `terminateChild`).
+///
+/// Every other schedule is a short-period one: its supervisors have periods of 1–3 s, and `tick`
+/// operations move both sides' virtual clock by 1–4 whole seconds, so that a restart falls inside,
+/// exactly on, or past the edge of an earlier one's window. The others keep a one-hour period.
 struct ScheduleGenerator {
     private var rng: SplitMix64
+    private var shortPeriods = false
     private var nextID = 0
     private var nodes: [String] = []
     private var workers: [String] = []
@@ -25,6 +30,7 @@ struct ScheduleGenerator {
         supervisors = []
         childrenOf = [:]
         nextID = 0
+        shortPeriods = n % 2 == 0
         addSupervisor(id: "root", parent: "-", depth: 0)
         armable = pick(workers)
         var lines = ["S \(n)"] + nodes
@@ -36,9 +42,10 @@ struct ScheduleGenerator {
     private mutating func addSupervisor(id: String, parent: String, depth: Int) {
         let strategy = ["one_for_one", "one_for_all", "rest_for_one"][roll(3)]
         let intensity = [0, 1, 2, 2, 3, 3, 4][roll(7)]
+        let period = shortPeriods ? 1 + roll(3) : 3600
         // Transient supervisors are left out: giving up is a failure here, `shutdown` in OTP (docs/architecture.md).
         let restart = roll(4) == 0 ? "temporary" : "permanent"
-        nodes.append("N \(id) \(parent) sup \(strategy) \(intensity) \(restart)")
+        nodes.append("N \(id) \(parent) sup \(strategy) \(intensity) \(period) \(restart)")
         supervisors.append(id)
         for _ in 0..<(1 + roll(4)) {
             if depth < 2 && roll(4) == 0 {
@@ -55,6 +62,7 @@ struct ScheduleGenerator {
     }
 
     private mutating func operation() -> String {
+        if shortPeriods && roll(4) == 0 { return "tick \(1 + roll(4))" }
         let kind = roll(100)
         switch kind {
         case ..<35: return "crash \(pick(workers))"

@@ -1,14 +1,16 @@
 import Logging
 import Locking
+import SupervisionTestKit
 
 @testable import Supervision
 
-/// Runs one schedule of ``ScheduleGenerator`` on `Supervision` (no backoff, an hour-long period)
-/// and returns the same normalised trace that `Tests/OTPDifferential/otp_supervisor_trace.escript`
-/// prints for Erlang/OTP's `supervisor`.
+/// Runs one schedule of ``ScheduleGenerator`` on `Supervision` (no backoff) and returns the same
+/// normalised trace that `Tests/OTPDifferential/otp_supervisor_trace.escript` prints for
+/// Erlang/OTP's `supervisor`. Every supervisor reads one ``ManualClock``, at zero when the
+/// schedule starts and moved only by `tick` operations, as the script's virtual clock is.
 struct TraceHarness {
     private enum Node {
-        case supervisor(id: String, parent: String?, strategy: RestartStrategy, intensity: Int, restart: ChildSpec.Restart)
+        case supervisor(id: String, parent: String?, strategy: RestartStrategy, intensity: Int, period: Int, restart: ChildSpec.Restart)
         case worker(id: String, parent: String, restart: ChildSpec.Restart, crashOnStop: Bool)
     }
 
@@ -16,7 +18,15 @@ struct TraceHarness {
     private let nodes: [Node]
     private let operations: [[String]]
     private let world = World()
+    private let clock = ManualClock()
     private var supervisors: [String: Supervisor] = [:]
+
+    /// Whether the schedule can make a nested supervisor handle a crash at start while its parent
+    /// is still starting the siblings after it, which both sides run concurrently
+    /// (docs/architecture.md, "The OTP differential"): a worker armed to crash at start has a
+    /// nested supervisor above it with a later sibling (in the tree, or added to its parent).
+    /// Only such a schedule may match OTP ``perSupervisor(_:)`` instead of line for line.
+    let nestedStartCase: Bool
 
     /// Parses one schedule (the lines from `S` to `E`).
     init(_ text: Substring) {
@@ -31,7 +41,7 @@ struct TraceHarness {
                 nodes.append(
                     .supervisor(
                         id: f[1], parent: f[2] == "-" ? nil : f[2], strategy: RestartStrategy(rawValue: f[4])!,
-                        intensity: Int(f[5])!, restart: ChildSpec.Restart(rawValue: f[6])!))
+                        intensity: Int(f[5])!, period: Int(f[6])!, restart: ChildSpec.Restart(rawValue: f[7])!))
             case "N":
                 nodes.append(
                     .worker(id: f[1], parent: f[2], restart: ChildSpec.Restart(rawValue: f[4])!, crashOnStop: f[5] == "1"))
@@ -42,6 +52,29 @@ struct TraceHarness {
         self.number = number
         self.nodes = nodes
         self.operations = operations
+        self.nestedStartCase = Self.hasNestedStartCase(nodes, operations)
+    }
+
+    private static func hasNestedStartCase(_ nodes: [Node], _ operations: [[String]]) -> Bool {
+        var parent: [String: String] = [:]
+        var children: [String: [String]] = [:]
+        for node in nodes {
+            switch node {
+            case .supervisor(let id, let p?, _, _, _, _), .worker(let id, let p, _, _):
+                parent[id] = p
+                children[p, default: []].append(id)
+            case .supervisor: continue
+            }
+        }
+        let addedTo = Set(operations.filter { $0[0] == "add" }.map { $0[1] })
+        for armed in operations where armed[0] == "arm" {
+            var nested = parent[armed[1]]
+            while let id = nested, let above = parent[id] {
+                if children[above]!.last != id || addedTo.contains(above) { return true }
+                nested = above
+            }
+        }
+        return false
     }
 
     /// The trace with the events between two quiescent points grouped by the supervisor they
@@ -51,7 +84,7 @@ struct TraceHarness {
         var parent: [String: String] = [:]
         for node in nodes {
             switch node {
-            case .supervisor(let id, let p, _, _, _): parent[id] = p ?? ""
+            case .supervisor(let id, let p, _, _, _, _): parent[id] = p ?? ""
             case .worker(let id, let p, _, _): parent[id] = p
             }
         }
@@ -98,17 +131,17 @@ struct TraceHarness {
     private mutating func build(logger: Logger) -> Supervisor {
         var built: [String: Supervisor] = [:]
         for node in nodes.reversed() {
-            guard case .supervisor(let id, _, let strategy, let intensity, _) = node else { continue }
+            guard case .supervisor(let id, _, let strategy, let intensity, let period, _) = node else { continue }
             let children = nodes.compactMap { child -> ChildSpec? in
                 switch child {
-                case .supervisor(let cid, id, _, _, let restart): .supervisor(built[cid]!, restart: restart)
+                case .supervisor(let cid, id, _, _, _, let restart): .supervisor(built[cid]!, restart: restart)
                 case .worker(let cid, id, let restart, let crashOnStop): world.worker(cid, restart: restart, crashOnStop: crashOnStop)
                 default: nil
                 }
             }
             built[id] = Supervisor(
-                id: id, strategy: strategy, intensity: RestartIntensity(maxRestarts: intensity, period: .seconds(3600)),
-                backoff: .none, logger: logger, seed: 1, children: children)
+                id: id, strategy: strategy, intensity: RestartIntensity(maxRestarts: intensity, period: .seconds(period)),
+                backoff: .none, clock: clock, logger: logger, seed: 1, children: children)
         }
         supervisors = built
         return built["root"]!
@@ -122,6 +155,8 @@ struct TraceHarness {
             result = await world.signal(op[1], crash: op[0] == "crash") ? nil : "skip"
         case "arm":
             world.arm(op[1], Int(op[2])!)
+        case "tick":
+            clock.advance(by: .seconds(Int(op[1])!))
         case "add":
             result = await command(op[1]) {
                 try await $0.startChild(world.worker(op[2], restart: ChildSpec.Restart(rawValue: op[3])!, crashOnStop: false))
