@@ -53,6 +53,12 @@ import Testing
         #expect(record.startTime == ProcessIdentity.startTime(of: app.pid))
         #expect(try await runStatusCommand(config: place.config).code == 0)
 
+        // A frozen instance never replaces the file: status gives up at its timeout and says so.
+        app.signal(SIGSTOP)
+        let frozen = try await runStatusCommand(config: place.config, timeout: 2)
+        #expect(frozen.code == 1)
+        #expect(frozen.stderr.contains("pid \(app.pid) did not write"), "\(frozen.stderr)")
+
         app.signal(SIGKILL)
         _ = try await app.waitForExit(within: .seconds(30))
         #expect(PIDFile.read(at: place.pidFile) == record, "SIGKILL runs no cleanup")

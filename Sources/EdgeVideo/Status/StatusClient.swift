@@ -68,29 +68,49 @@ public struct StatusClient: Sendable {
 
     /// Sends SIGUSR1 to the instance and returns the raw JSON of the status file it then writes.
     ///
-    /// Polls the file (an external process writes it) until it has been replaced since the
-    /// signal, up to ``timeout``.
+    /// Watches the file's directory (``ConfigWatcher``, inotify) from before the signal, so the
+    /// instance's atomic replace wakes this at once; gives up after ``timeout``.
     public func requestJSON() async throws -> Data {
         let pid = try instancePID()
-        let before = Self.identity(of: paths.statusFile)
-        // Marks this SIGUSR1 as ours (no echo of the tree into the instance's log). Best effort:
-        // without the file the instance still answers, it only echoes.
-        let request = open(paths.requestFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        if request >= 0 { close(request) }
-        guard kill(pid, SIGUSR1) == 0 else {
-            unlink(paths.requestFile)
-            throw Failure(description: "cannot signal pid \(pid): \(String(cString: strerror(errno)))")
+        let (path, requestFile, timeout) = (paths.statusFile, paths.requestFile, timeout)
+        let before = Self.identity(of: path)
+        let fresh: @Sendable () -> Data? = {
+            guard let now = Self.identity(of: path), now != before else { return nil }
+            return FileManager.default.contents(atPath: path)
         }
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let now = Self.identity(of: paths.statusFile), now != before,
-                let data = FileManager.default.contents(atPath: paths.statusFile)
-            {
-                return data
+        let (watching, watched) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let (changes, changed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        return try await withThrowingTaskGroup(of: Data?.self) { group in
+            group.addTask {
+                try await ConfigWatcher(path: path).run(onWatching: { watched.yield() }) { changed.yield() }
+                return nil
             }
-            try await Task.sleep(for: .milliseconds(20))
+            group.addTask {
+                for await _ in watching { break }
+                // Marks this SIGUSR1 as ours (no echo of the tree into the instance's log). Best
+                // effort: without the file the instance still answers, it only echoes.
+                let request = open(requestFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+                if request >= 0 { close(request) }
+                guard kill(pid, SIGUSR1) == 0 else {
+                    unlink(requestFile)
+                    throw Failure(description: "cannot signal pid \(pid): \(String(cString: strerror(errno)))")
+                }
+                if let data = fresh() { return data }
+                for await _ in changes {
+                    if let data = fresh() { return data }
+                }
+                return nil
+            }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw Failure(description: "pid \(pid) did not write \(path) within \(timeout)")
+            }
+            defer { group.cancelAll() }
+            while let result = try await group.next() {
+                if let result { return result }
+            }
+            throw CancellationError()
         }
-        throw Failure(description: "pid \(pid) did not write \(paths.statusFile) within \(timeout)")
     }
 
     /// Like ``requestJSON()``, decoded.
