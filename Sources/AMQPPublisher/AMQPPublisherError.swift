@@ -62,7 +62,11 @@ public struct AMQPPublisherError: Error, CustomStringConvertible, Sendable, Equa
     public let brokerClose: BrokerClose?
 
     /// Creates an error.
-    /// - Parameter brokerClose: the broker's close, when the broker ended the connection.
+    /// - Parameters:
+    ///   - code: What kind of failure this is.
+    ///   - message: A human-readable explanation; redact every URL in it (it must never hold a
+    ///     password).
+    ///   - brokerClose: The broker's close, when the broker ended the connection.
     public init(_ code: Code, _ message: String, brokerClose: BrokerClose? = nil) {
         self.code = code
         self.message = message

@@ -80,7 +80,15 @@ public final class Supervisor: Sendable {
 
     /// Creates a supervisor whose children are built anew for every generation by `scope`.
     ///
-    /// - Parameters: as ``init(id:strategy:intensity:backoff:clock:logger:seed:children:)``, and
+    /// - Parameters:
+    ///   - id: Its id, and its child id when nested with ``ChildSpec/supervisor(_:restart:shutdownTimeout:)``.
+    ///   - strategy: Which children restart together; `.oneForAll` by default, since the children
+    ///     share the scope's resource.
+    ///   - intensity: At most this many restarts per period; `.unlimited` never gives up.
+    ///   - backoff: Delay between restarts; `.none` restarts at once.
+    ///   - clock: Drives backoff and shutdown timeouts (a manual clock in tests).
+    ///   - logger: Gets one line per restart, warnings for overdue children, errors on give-up.
+    ///   - seed: Seeds the backoff jitter; random when `nil`.
     ///   - scope: Opens a per-generation resource, starts the children, closes it (see ``GenerationScope``).
     public convenience init(
         id: String,
