@@ -12,6 +12,9 @@ swift build --build-tests
 # The Debian package (release build, --static-swift-stdlib) for the package test; built here
 # because `swift test` holds the build directory's lock. Its release objects also serve the benches.
 scripts/package-deb.sh dist >/dev/null
+# The DocC catalogs of the two public libraries, with warnings as errors (a broken symbol link
+# fails the run); in a build folder of their own, so the test build above stays as it is.
+scripts/docs.sh >/dev/null
 # One test at a time: several integration tests check latency bounds the issues set (a stall
 # surfaces within stall_timeout + 1 s, cancellation returns within 1 s) while others load both
 # cores on purpose (4K encoding, 200 reconnects); side by side on a 2-core machine they measure the
