@@ -204,7 +204,7 @@ public final class SupervisedFleet: CameraFleet {
         while ContinuousClock.now < deadline {
             let state = subtree.supervisor.snapshot().state
             let link = subtree.resources.link.snapshot
-            if state == .running && (link.connected || link.lastError != nil) || state == .backingOff || state == .failed {
+            if state == .running && link.connection != .disconnected(lastError: nil) || state == .backingOff || state == .failed {
                 return
             }
             do { try await Task.sleep(for: .milliseconds(50)) } catch { return }
@@ -240,7 +240,7 @@ public final class SupervisedFleet: CameraFleet {
         let publisher = resources.publisher.snapshot()
         let link = resources.link.snapshot
         var status = CameraStatus(state: node?.state ?? .starting)
-        status.broker = link.connected ? "connected" : "disconnected"
+        status.broker = link.connection == .connected ? .connected : .disconnected
         status.brokerProblem = link.problem.map { Redaction.redactingSecrets(in: $0.description) }
         status.framesCaptured = ledger.captured
         status.framesEncoded = ledger.encoded

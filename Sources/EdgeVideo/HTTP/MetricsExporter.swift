@@ -112,7 +112,7 @@ final class MetricsExporter: Sendable {
             gauge(MetricNames.queuedForEncode, Double(status.queuedForEncode))
             gauge(MetricNames.queuedForPublish, Double(status.queuedForPublish))
             gauge(MetricNames.inFlight, Double(status.inFlight))
-            gauge(MetricNames.brokerConnected, status.broker == "connected" ? 1 : 0)
+            gauge(MetricNames.brokerConnected, status.broker == .connected ? 1 : 0)
             counter(MetricNames.reconnects, status.reconnects)
             counter(MetricNames.restarts, status.restarts)
             for state in MetricNames.states {
