@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// The appliance configuration (`supervision.json`), with every default filled in.
 ///
@@ -146,9 +147,9 @@ public struct AppConfig: Sendable, Equatable, Encodable {
     /// The `logging` section.
     public struct Logging: Sendable, Equatable, Encodable {
         /// Lowest level logged: trace, debug, info, notice, warning, error or critical.
-        public var level = "info"
+        public var level = Logger.Level.info
         /// Line format: `text` (journald priority prefixes when stderr is the journal) or `json`.
-        public var format = "text"
+        public var format = LogSettings.Format.text
     }
 
     /// The `http` section: the endpoint serving the status page `/`, `/metrics`, `/livez`,
