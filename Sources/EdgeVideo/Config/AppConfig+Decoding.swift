@@ -121,10 +121,7 @@ extension AppConfig {
         if amqp.exchange.isEmpty || amqp.exchange.utf8.count > 255 || amqp.exchange.hasPrefix("amq.") {
             reader.fail("amqp.exchange", "must be 1-255 bytes and not start with amq.")
         }
-        amqp.exchangeType = reader.string(fields, "exchange_type", at: path, default: amqp.exchangeType) ?? "topic"
-        if !["topic", "direct", "fanout", "headers"].contains(amqp.exchangeType) {
-            reader.fail("amqp.exchange_type", "must be one of topic, direct, fanout, headers")
-        }
+        amqp.exchangeType = reader.choice(fields, "exchange_type", at: path, default: amqp.exchangeType)
         amqp.routingKey = reader.string(fields, "routing_key", at: path, default: amqp.routingKey) ?? amqp.routingKey
         if amqp.routingKey.utf8.count > 200 { reader.fail("amqp.routing_key", "must be at most 200 bytes") }
         amqp.persistent = reader.bool(fields, "persistent", at: path, default: amqp.persistent)

@@ -1,3 +1,4 @@
+import AMQPPublisher
 import Foundation
 import Logging
 
@@ -39,7 +40,7 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         /// Exchange the frames are published to; declared durable.
         public var exchange = "edge.video"
         /// Exchange type: `topic`, `direct`, `fanout` or `headers`.
-        public var exchangeType = "topic"
+        public var exchangeType = AMQPConfiguration.ExchangeType.topic
         /// Routing key template; `{id}` is replaced by the camera id.
         public var routingKey = "camera.{id}.frame"
         /// Publish with delivery mode 2 (persistent) when true, 1 otherwise.
