@@ -36,8 +36,8 @@ public struct AMQPConfiguration: Sendable {
     public var tls: TLS
     /// The exchange messages are published to; declared on connect. Empty means the default exchange (not declared).
     public var exchange: String
-    /// The exchange type (`topic`, `direct`, `fanout`, `headers`).
-    public var exchangeType: String
+    /// The exchange type.
+    public var exchangeType: ExchangeType
     /// Declare the exchange durable.
     public var exchangeDurable: Bool
     /// The heartbeat asked of the broker; `.zero` disables heartbeats.
@@ -64,8 +64,20 @@ public struct AMQPConfiguration: Sendable {
     /// The connection thread's name (first 15 bytes kept); `nil` uses ``connectionName``.
     public var threadName: String?
 
+    /// An AMQP 0-9-1 exchange type; the raw value is its name on the wire.
+    public enum ExchangeType: String, Sendable, Hashable, CaseIterable {
+        /// `topic`: routed by pattern on the routing key.
+        case topic
+        /// `direct`: routed by the exact routing key.
+        case direct
+        /// `fanout`: routed to every bound queue.
+        case fanout
+        /// `headers`: routed by the message's headers.
+        case headers
+    }
+
     /// Creates a configuration with the defaults of edge-video.
-    public init(urls: [String], exchange: String, exchangeType: String = "topic", exchangeDurable: Bool = true,
+    public init(urls: [String], exchange: String, exchangeType: ExchangeType = .topic, exchangeDurable: Bool = true,
                 tls: TLS = TLS(), heartbeat: Duration = .seconds(10), connectTimeout: Duration = .seconds(5),
                 handshakeTimeout: Duration = .seconds(10), rpcTimeout: Duration = .seconds(10),
                 confirmTimeout: Duration = .seconds(30), windowCount: Int = 64, windowBytes: Int = 64 << 20,
@@ -114,9 +126,6 @@ public struct AMQPConfiguration: Sendable {
             do { endpoints.append(try AMQPEndpoint(url: url)) } catch let error as AMQPPublisherError {
                 problems.append(error.message)
             }
-        }
-        if !["topic", "direct", "fanout", "headers"].contains(exchangeType) {
-            problems.append("exchange type \"\(exchangeType)\" is not topic, direct, fanout or headers")
         }
         if heartbeat != .zero && !(Self.minimumHeartbeat...Self.maximumHeartbeat).contains(heartbeat) {
             problems.append("heartbeat must be 0 (off) or 1...65535 s")

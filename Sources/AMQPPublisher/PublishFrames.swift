@@ -17,9 +17,17 @@ import Glibc
 ///
 /// Used on the connection thread only.
 final class PublishFrames {
-    /// A run of the wire bytes: of the buffer (`message == -1`) or of a message's body.
+    /// A run of the wire bytes: of the buffer or of a message's body.
     private struct Piece {
-        var message: Int
+        /// Where a run's bytes are.
+        enum Source {
+            /// In the buffer (frame headers, methods, properties, frame ends).
+            case buffer
+            /// In the body of the message appended at this index.
+            case body(Int)
+        }
+
+        var source: Source
         var offset: Int
         var count: Int
     }
@@ -117,7 +125,7 @@ final class PublishFrames {
             reserve(8)
             writeFrameHeader(type: UInt8(AMQP_FRAME_BODY), size: count, at: buffer + used)
             appendBuffered(7)
-            pieces.append(Piece(message: index, offset: offset, count: count))
+            pieces.append(Piece(source: .body(index), offset: offset, count: count))
             byteCount += count
             (buffer + used).storeBytes(of: UInt8(AMQP_FRAME_END), as: UInt8.self)
             appendBuffered(1)
@@ -138,7 +146,10 @@ final class PublishFrames {
                 vectors = .allocate(capacity: vectorCapacity)
             }
             for (i, piece) in pieces.enumerated() {
-                let base = piece.message < 0 ? UnsafeRawPointer(buffer) : bodyPointers[piece.message]!
+                let base = switch piece.source {
+                case .buffer: UnsafeRawPointer(buffer)
+                case .body(let message): bodyPointers[message]!
+                }
                 vectors[i] = iovec(iov_base: UnsafeMutableRawPointer(mutating: base + piece.offset), iov_len: piece.count)
             }
             return try body(vectors, pieces.count)
@@ -194,10 +205,10 @@ final class PublishFrames {
 
     /// Counts `count` bytes just written at the end of the buffer as wire bytes.
     private func appendBuffered(_ count: Int) {
-        if let last = pieces.last, last.message < 0, last.offset + last.count == used {
+        if let last = pieces.last, case .buffer = last.source, last.offset + last.count == used {
             pieces[pieces.count - 1].count += count
         } else {
-            pieces.append(Piece(message: -1, offset: used, count: count))
+            pieces.append(Piece(source: .buffer, offset: used, count: count))
         }
         used += count
         byteCount += count

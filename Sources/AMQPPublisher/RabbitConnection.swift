@@ -94,7 +94,7 @@ final class RabbitConnection {
         amqp_confirm_select(state, Self.channel)
         try check(amqp_get_rpc_reply(state), .brokerRefused, "confirm.select")
         if !configuration.exchange.isEmpty {
-            let type = properties.bytes(configuration.exchangeType)
+            let type = properties.bytes(configuration.exchangeType.rawValue)
             amqp_exchange_declare(state, Self.channel, exchangeBytes, type,
                                   0, configuration.exchangeDurable ? 1 : 0, 0, 0, amqp_empty_table)
             try check(amqp_get_rpc_reply(state), .brokerRefused, "declaring exchange \"\(configuration.exchange)\"")

@@ -5,15 +5,18 @@ import Locking
 ///
 /// Thread-safety: lock-protected; any method from any task.
 final class ChildHandle: Sendable {
-    private struct State {
-        var stopRequested = false
-        var done = false
-        var waiter: UnsafeContinuation<Void, Never>?
+    private enum State {
+        /// The body runs; `waiter` is the slot waiting for a stop request or the body's end.
+        case running(waiter: UnsafeContinuation<Void, Never>?)
+        /// A stop was requested while the body ran.
+        case stopRequested
+        /// The body returned (a stop requested before or after changes nothing).
+        case done
     }
 
     /// Identifies this incarnation of the child (stale exits are ignored by serial).
     let serial: Int
-    private let state = Locked(State())
+    private let state = Locked(State.running(waiter: nil))
 
     init(serial: Int) {
         self.serial = serial
@@ -22,9 +25,9 @@ final class ChildHandle: Sendable {
     /// Asks the slot to stop its body.
     func requestStop() {
         let waiter = state.withLock { state -> UnsafeContinuation<Void, Never>? in
-            state.stopRequested = true
-            defer { state.waiter = nil }
-            return state.waiter
+            guard case .running(let waiter) = state else { return nil }
+            state = .stopRequested
+            return waiter
         }
         waiter?.resume()
     }
@@ -32,9 +35,9 @@ final class ChildHandle: Sendable {
     /// Called by the body's task when it has returned.
     func bodyDone() {
         let waiter = state.withLock { state -> UnsafeContinuation<Void, Never>? in
-            state.done = true
-            defer { state.waiter = nil }
-            return state.waiter
+            defer { state = .done }
+            guard case .running(let waiter) = state else { return nil }
+            return waiter
         }
         waiter?.resume()
     }
@@ -45,8 +48,8 @@ final class ChildHandle: Sendable {
         await withTaskCancellationHandler {
             await withUnsafeContinuation { continuation in
                 let ready = state.withLock { state -> Bool in
-                    if state.stopRequested || state.done { return true }
-                    state.waiter = continuation
+                    guard case .running = state else { return true }
+                    state = .running(waiter: continuation)
                     return false
                 }
                 if ready { continuation.resume() }
@@ -54,6 +57,9 @@ final class ChildHandle: Sendable {
         } onCancel: {
             requestStop()
         }
-        return state.withLock { $0.stopRequested && !$0.done }
+        return state.withLock { state in
+            guard case .stopRequested = state else { return false }
+            return true
+        }
     }
 }

@@ -64,7 +64,7 @@ extension BinaryTests {
                     // The old connections die of missed heartbeats; the new attempts hang in the AMQP
                     // handshake (the kernel still completes TCP connects to a frozen broker).
                     _ = try await h.waitForStatus("every camera disconnected", app: run.app) { status in
-                        status.cameras.values.allSatisfy { $0.broker == "disconnected" }
+                        status.cameras.values.allSatisfy { $0.broker == .disconnected }
                     }
                     _ = try await eventually(within: .seconds(30), "every camera in a handshake", poll: .milliseconds(20)) {
                         try Sockets.established(pid: run.app.pid, toPort: node.port) >= run.cameraIDs.count ? true : nil
@@ -87,7 +87,7 @@ extension BinaryTests {
                 for _ in 0..<runs {
                     try await node.ctl("stop_app")
                     _ = try await h.waitForStatus("every camera disconnected", app: run.app) { status in
-                        status.cameras.values.allSatisfy { $0.broker == "disconnected" }
+                        status.cameras.values.allSatisfy { $0.broker == .disconnected }
                     }
                     async let started = node.ctl("start_app")
                     let accepted = try await node.waitUntilAccepting()
@@ -106,7 +106,7 @@ extension BinaryTests {
                 for _ in 0..<runs {
                     try node.signal(SIGSTOP)
                     _ = try await h.waitForStatus("every camera disconnected", app: run.app) { status in
-                        status.cameras.values.allSatisfy { $0.broker == "disconnected" }
+                        status.cameras.values.allSatisfy { $0.broker == .disconnected }
                     }
                     try node.signal(SIGCONT)
                     try await run.waitForRecovery(acceptedAt: Date())
@@ -131,7 +131,7 @@ extension BinaryTests {
                         try await Task.sleep(for: .seconds(10))  // the alarm's length, not a synchronisation
                         let during = try await h.status()
                         // Blocked, not disconnected: the cameras kept capturing and their queues bounded the backlog.
-                        #expect(during.cameras.values.allSatisfy { $0.broker == "connected" && $0.restarts == 0 })
+                        #expect(during.cameras.values.allSatisfy { $0.broker == .connected && $0.restarts == 0 })
                         #expect(during.cameras.allSatisfy { id, camera in camera.framesCaptured > (blocked.cameras[id]?.framesCaptured ?? 0) })
                         try await Command.run("/usr/sbin/rabbitmqctl", ["-n", node.node, "-q"] + alarm.lift)
                         let lifted = Date()

@@ -31,7 +31,7 @@ import Testing
     @Test func aRefusalStaysTheLinksProblemUntilAFrameIsConfirmed() {
         let link = BrokerLinkState()
         let refused = Self.error(.channel, .accessRefused, text: "ACCESS_REFUSED - access to exchange 'x' in vhost 'v' refused for user 'guest'")
-        link.disconnected(refused, newOutage: true)
+        link.disconnected(refused)
         link.connected()
         #expect(link.snapshot.problem == .refused(refused.brokerClose!), "a connection that opens does not end the refusal")
         #expect(link.snapshot.problem?.description == "broker refused: 403 ACCESS_REFUSED - access to exchange 'x' in vhost 'v' refused for user 'guest'")
@@ -41,16 +41,30 @@ import Testing
         // An operator's close, a lost socket and a poison frame are not refusals of the link.
         for error in [Self.error(.connection, .connectionForced), AMQPPublisherError(.connectionLost, "socket closed"),
                       Self.error(.channel, .preconditionFailed)] {
-            link.disconnected(error, newOutage: true)
+            link.disconnected(error)
             #expect(link.snapshot.problem == nil, "\(error)")
         }
-        link.disconnected(Self.error(.connection, .internalError), newOutage: true)
+        link.disconnected(Self.error(.connection, .internalError))
         #expect(link.snapshot.problem == .refused(Self.error(.connection, .internalError).brokerClose!))
+    }
+
+    @Test func theLinkIsConnectedOrDownWithItsLastError() {
+        let link = BrokerLinkState()
+        #expect(link.snapshot.connection == .disconnected(lastError: nil) && link.snapshot.lastError == nil)
+        let lost = AMQPPublisherError(.connectionLost, "socket closed")
+        link.disconnected(lost)
+        #expect(link.snapshot.connection == .disconnected(lastError: lost.description) && link.snapshot.lastError == lost.description)
+        link.stopped()
+        #expect(link.snapshot.lastError == lost.description, "a stop keeps why the link is down")
+        link.connected()
+        #expect(link.snapshot.connection == .connected && link.snapshot.lastError == nil)
+        link.stopped()
+        #expect(link.snapshot.connection == .disconnected(lastError: nil))
     }
 
     @Test func returnedFramesAreCountedUntilOneIsConfirmed() {
         let link = BrokerLinkState()
-        link.disconnected(Self.error(.channel, .notFound), newOutage: true)
+        link.disconnected(Self.error(.channel, .notFound))
         for _ in 0..<3 { link.returned(exchange: "edge.video", routingKey: "camera.a.frame") }
         #expect(link.snapshot.problem == .unroutable(frames: 3, exchange: "edge.video", routingKey: "camera.a.frame"), "a return ends a refusal")
         #expect(link.snapshot.problem?.description == #"3 frames returned unroutable: no queue bound to exchange "edge.video" with key "camera.a.frame""#)
@@ -61,11 +75,11 @@ import Testing
 
     @Test func healthNamesTheBrokersProblemOfARunningCamera() {
         var refused = CameraStatus(state: .running)
-        refused.broker = "disconnected"
+        refused.broker = .disconnected
         refused.lastError = "broker refused: channel closed by broker amqp://x: 403 ACCESS_REFUSED - no"
         refused.brokerProblem = "broker refused: 403 ACCESS_REFUSED - no"
         var unroutable = CameraStatus(state: .running)
-        unroutable.broker = "connected"
+        unroutable.broker = .connected
         unroutable.brokerProblem = #"4 frames returned unroutable: no queue bound to exchange "e" with key "k""#
         let snapshot = FleetSnapshot(
             tree: StatusNode(id: "root", kind: "supervisor", state: .running), liveTasks: 8, cameras: ["a": refused, "b": unroutable])

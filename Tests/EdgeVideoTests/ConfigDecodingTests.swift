@@ -18,7 +18,7 @@ import VideoPipeline
         let config = try AppConfig.decode(Data(#"{"cameras":[{"id":"a","url":"testsrc:"}]}"#.utf8))
         #expect(config.amqp.urls == ["amqp://guest:guest@127.0.0.1:5672/%2f"])
         #expect(config.amqp.exchange == "edge.video")
-        #expect(config.amqp.exchangeType == "topic")
+        #expect(config.amqp.exchangeType == .topic)
         #expect(config.amqp.routingKey == "camera.{id}.frame")
         #expect(config.cameras[0].routingKey(template: config.amqp.routingKey) == "camera.a.frame")
         #expect(config.cameras[0].fps == 5 && config.cameras[0].width == nil && config.cameras[0].jpegQuality == 80)

@@ -42,6 +42,6 @@ import Testing
         var new = old
         new.supervision.intensity = 1
         let diff = ConfigDiff(from: old, to: new)
-        #expect(diff.isEmpty && diff.needsRestart == ["supervision"])
+        #expect(diff.isEmpty && diff.needsRestart == [.supervision])
     }
 }

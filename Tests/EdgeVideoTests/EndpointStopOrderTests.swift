@@ -14,7 +14,7 @@ extension BinaryTests {
             let unique = UUID().uuidString.prefix(8).lowercased()
             var camera = AppConfig.Camera(id: "order-\(unique)", url: "testsrc:?size=160x90&rate=10")
             camera.fps = 5
-            let cameraNodeID = "camera:\(camera.id)"
+            let cameraNodeID = FleetChild.camera(camera.id).id
             var config = AppConfig(cameras: [camera])
             config.amqp.exchange = "ev.test.order.\(unique)"
             // No queue is bound (this test is about stop order): without mandatory the broker

@@ -38,7 +38,7 @@ import Testing
 
     @Test func healthNamesEveryCameraThatIsNotRunningOrHasNoBroker() {
         var connected = CameraStatus(state: .running)
-        connected.broker = "connected"
+        connected.broker = .connected
         var broken = CameraStatus(state: .backingOff)
         broken.lastError = "capture: open failed"
         var outage = CameraStatus(state: .running)
@@ -58,7 +58,7 @@ import Testing
 
     @Test func everyLedgerPlaceAndTheBrokerLinkAreMetrics() throws {
         var camera = CameraStatus(state: .running)
-        camera.broker = "connected"
+        camera.broker = .connected
         (camera.framesCaptured, camera.framesEncoded, camera.queuedForEncode, camera.droppedBeforeEncode) = (100, 90, 4, 6)
         (camera.confirmed, camera.inFlight, camera.queuedForPublish, camera.droppedAfterEncode) = (70, 5, 3, 2)
         (camera.nacked, camera.returned, camera.rejected, camera.published) = (4, 5, 1, 85)

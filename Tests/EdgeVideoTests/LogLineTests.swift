@@ -64,10 +64,10 @@ import Testing
         let settings = LogSettings(journal: false, descriptor: -1)
         var logger = Logger(label: "t", factory: { LogLineHandler(label: $0, settings: settings) })
         #expect(logger.logLevel == .info)
-        settings.apply(AppConfig.Logging(level: "debug", format: "json"))
+        settings.apply(AppConfig.Logging(level: .debug, format: .json))
         #expect(logger.logLevel == .debug && settings.format == .json)
         logger.logLevel = .error
-        settings.apply(AppConfig.Logging(level: "trace", format: "text"))
+        settings.apply(AppConfig.Logging(level: .trace, format: .text))
         #expect(logger.logLevel == .error, "a logger's own level wins")
     }
 }

@@ -45,7 +45,7 @@ extension BinaryTests {
                 case .blackHole:
                     try await proxy.command("blackhole")
                     _ = try await h.waitForStatus("every camera disconnected", app: run.app) { status in
-                        status.cameras.values.allSatisfy { $0.broker == "disconnected" }
+                        status.cameras.values.allSatisfy { $0.broker == .disconnected }
                     }
                     try await proxy.command("pass")
                     try await run.waitForRecovery(acceptedAt: Date())
@@ -72,7 +72,7 @@ extension BinaryTests {
                 case .proxyGone:
                     try await proxy.command("down")
                     _ = try await h.waitForStatus("every camera disconnected", app: run.app) { status in
-                        status.cameras.values.allSatisfy { $0.broker == "disconnected" }
+                        status.cameras.values.allSatisfy { $0.broker == .disconnected }
                     }
                     try await Task.sleep(for: .seconds(3))  // the outage's length, not a synchronisation
                     try await proxy.command("up")
@@ -88,7 +88,7 @@ extension BinaryTests {
                 "nacks (x-overflow reject-publish)", harness: h, cameras: BrokerFaultTests.cameras(), amqp: Self.amqp,
                 queueArguments: ["x-max-length=60", "x-overflow=reject-publish"])
             _ = try await h.waitForStatus("nacks counted", app: run.app) { status in
-                status.cameras.values.allSatisfy { $0.nacked >= 10 && $0.restarts == 0 && $0.broker == "connected" }
+                status.cameras.values.allSatisfy { $0.nacked >= 10 && $0.restarts == 0 && $0.broker == .connected }
             }
             try await run.finish(runs: 1, leaks: try await run.leaks(), maxRecovery: nil)
             #expect(run.app.stderr.contains("broker nacked a frame"))
@@ -111,7 +111,7 @@ extension BinaryTests {
                 rtsp = nil
                 _ = try await h.waitForStatus("RTSP camera failed, broker away", app: run.app) { status in
                     (status.cameras["rtsp"]?.restarts ?? 0) > (before.cameras["rtsp"]?.restarts ?? 0)
-                        && status.cameras.values.allSatisfy { $0.broker == "disconnected" }
+                        && status.cameras.values.allSatisfy { $0.broker == .disconnected }
                 }
                 rtsp = try await RTSPServer(mounts: ["/cam"], port: rtspPort)
                 try node.signal(SIGCONT)

@@ -70,7 +70,7 @@ final class RecordingFleet: CameraFleet {
         let reloader = Reloader(state: state, fleet: RecordingFleet(), logger: Logger(label: "test"))
 
         try write(#"{"status":{"file":"second.json"},"cameras":[{"id":"a","url":"testsrc:"}]}"#, to: path)
-        #expect(await reloader.reload()?.needsRestart == ["status"])
+        #expect(await reloader.reload()?.needsRestart == [.status])
         #expect(state.current.config.status.file == "second.json")
         reporter.write(echo: false)
         #expect(FileManager.default.fileExists(atPath: dir + "/first.json"))

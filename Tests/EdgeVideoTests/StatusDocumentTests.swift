@@ -6,7 +6,7 @@ import Testing
 @Suite struct StatusDocumentTests {
     static func sample() -> StatusDocument {
         var camera = CameraStatus(state: .running)
-        camera.broker = "connected"
+        camera.broker = .connected
         (camera.framesCaptured, camera.framesEncoded, camera.queuedForEncode, camera.droppedBeforeEncode) = (120, 60, 2, 58)
         (camera.confirmed, camera.inFlight, camera.queuedForPublish, camera.droppedAfterEncode) = (52, 1, 2, 1)
         (camera.nacked, camera.returned, camera.rejected, camera.dropped) = (2, 1, 1, 59)

@@ -38,8 +38,8 @@ extension FleetSnapshot {
                 reasons.append("camera \(id) is \(camera.state.rawValue)" + why)
             } else if let problem = camera.brokerProblem {
                 reasons.append("camera \(id): \(problem)")
-            } else if camera.broker != "connected" {
-                reasons.append("camera \(id) broker \(camera.broker)" + why)
+            } else if camera.broker != .connected {
+                reasons.append("camera \(id) broker \(camera.broker.rawValue)" + why)
             }
         }
         if let problem = spool?.lastError { reasons.append("spool: \(problem) (frames beyond the publish queue are dropped)") }

@@ -46,8 +46,8 @@ public struct Reloader: Sendable {
         }
         let diff = ConfigDiff(from: old, to: new)
         for section in diff.needsRestart {
-            let when = section == "supervision" ? "at the next start (cameras restarted meanwhile take it up)" : "at the next start"
-            logger.warning("configuration section changed; it applies \(when)", metadata: ["section": "\(section)"])
+            let when = section == .supervision ? "at the next start (cameras restarted meanwhile take it up)" : "at the next start"
+            logger.warning("configuration section changed; it applies \(when)", metadata: ["section": "\(section.rawValue)"])
         }
         logger.info(
             "applying configuration",

@@ -103,7 +103,7 @@ public final class SupervisedFleet: CameraFleet {
             let routingKey = camera.routingKey(template: config.amqp.routingKey)
             let resources: CameraResources
             if let left = drains[camera.id] {
-                try? await root.terminateChild(id: ChildName.drain(camera.id))
+                try? await root.terminateChild(id: FleetChild.drain(camera.id).id)
                 drains.remove(camera.id)
                 resources = CameraResources(camera: camera, reusing: left, routingKey: routingKey)
             } else {
@@ -116,7 +116,7 @@ public final class SupervisedFleet: CameraFleet {
             try await root.startChild(subtree.spec)
             logger.info("camera added", metadata: ["camera": "\(camera.id)"])
         case .stop(let id):
-            try await root.terminateChild(id: ChildName.camera(id))
+            try await root.terminateChild(id: FleetChild.camera(id).id)
             guard let removed = cameras.withLock({ $0.removeValue(forKey: id) }) else { return }
             removed.resources.observations.destroy()
             let resources = removed.resources
@@ -133,7 +133,7 @@ public final class SupervisedFleet: CameraFleet {
             guard let old = cameras.withLock({ $0[camera.id] }) else {
                 return try await apply(.start(camera), config: config)
             }
-            try await root.terminateChild(id: ChildName.camera(camera.id))
+            try await root.terminateChild(id: FleetChild.camera(camera.id).id)
             let subtree = CameraSubtree(
                 resources: CameraResources(
                     camera: camera, reusing: old.resources, routingKey: camera.routingKey(template: config.amqp.routingKey)),
@@ -204,7 +204,7 @@ public final class SupervisedFleet: CameraFleet {
         while ContinuousClock.now < deadline {
             let state = subtree.supervisor.snapshot().state
             let link = subtree.resources.link.snapshot
-            if state == .running && (link.connected || link.lastError != nil) || state == .backingOff || state == .failed {
+            if state == .running && link.connection != .disconnected(lastError: nil) || state == .backingOff || state == .failed {
                 return
             }
             do { try await Task.sleep(for: .milliseconds(50)) } catch { return }
@@ -214,12 +214,14 @@ public final class SupervisedFleet: CameraFleet {
     /// The tree and counters now.
     public func snapshot() -> FleetSnapshot {
         let tree = root.snapshot()
+        let nodes = Dictionary(
+            tree.children.compactMap { node in FleetChild(id: node.id).map { ($0, node) } }, uniquingKeysWith: { first, _ in first })
         var statuses: [String: CameraStatus] = [:]
         for (id, resources) in drains.all {
-            statuses[id] = Self.status(of: resources, node: tree.children.first { $0.id == ChildName.drain(id) })
+            statuses[id] = Self.status(of: resources, node: nodes[.drain(id)])
         }
         for (id, subtree) in cameras.withLock({ $0 }) {
-            statuses[id] = Self.status(of: subtree.resources, node: tree.children.first { $0.id == ChildName.camera(id) })
+            statuses[id] = Self.status(of: subtree.resources, node: nodes[.camera(id)])
         }
         return FleetSnapshot(
             tree: Self.node(tree), liveTasks: tree.liveTasks, cameras: statuses,
@@ -240,7 +242,7 @@ public final class SupervisedFleet: CameraFleet {
         let publisher = resources.publisher.snapshot()
         let link = resources.link.snapshot
         var status = CameraStatus(state: node?.state ?? .starting)
-        status.broker = link.connected ? "connected" : "disconnected"
+        status.broker = link.connection == .connected ? .connected : .disconnected
         status.brokerProblem = link.problem.map { Redaction.redactingSecrets(in: $0.description) }
         status.framesCaptured = ledger.captured
         status.framesEncoded = ledger.encoded

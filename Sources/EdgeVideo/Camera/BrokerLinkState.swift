@@ -9,15 +9,26 @@ import Locking
 final class BrokerLinkState: Sendable {
     /// A copy at one instant.
     struct Snapshot: Sendable, Hashable {
-        /// A connection is open and publishing.
-        var connected = false
-        /// Why the last connection ended or the last attempt failed (redacted), while not connected.
-        var lastError: String?
-        /// Broker outages survived so far (connections lost or refused after one had worked).
-        var outages = 0
+        /// Whether a connection is open, and if not, why.
+        var connection: Connection = .disconnected(lastError: nil)
         /// Why frames do not get through although connections open; kept until the broker
         /// confirms a frame again.
         var problem: Problem?
+
+        /// Why the last connection ended or the last attempt failed, while not connected.
+        var lastError: String? {
+            guard case .disconnected(let lastError) = connection else { return nil }
+            return lastError
+        }
+    }
+
+    /// Whether a connection is open and publishing.
+    enum Connection: Sendable, Hashable {
+        /// A connection is open and publishing.
+        case connected
+        /// No connection is open: why the last one ended or the last attempt failed (redacted),
+        /// or `nil` when none failed (not tried yet, or the publisher stopped a working one).
+        case disconnected(lastError: String?)
     }
 
     /// Why the broker does not take the camera's frames, when connecting is not the trouble.
@@ -56,19 +67,14 @@ final class BrokerLinkState: Sendable {
 
     /// A connection opened.
     func connected() {
-        state.withLock { s in
-            s.connected = true
-            s.lastError = nil
-        }
+        state.withLock { $0.connection = .connected }
     }
 
-    /// The connection ended or an attempt failed; `newOutage` when it had been connected. A
-    /// refusal (``Problem/refusal(in:)``) becomes the link's problem.
-    func disconnected(_ error: AMQPPublisherError, newOutage: Bool) {
+    /// The connection ended or an attempt failed. A refusal (``Problem/refusal(in:)``) becomes
+    /// the link's problem.
+    func disconnected(_ error: AMQPPublisherError) {
         state.withLock { s in
-            s.connected = false
-            s.lastError = error.description
-            if newOutage { s.outages += 1 }
+            s.connection = .disconnected(lastError: error.description)
             if let close = Problem.refusal(in: error) { s.problem = .refused(close) }
         }
     }
@@ -93,8 +99,11 @@ final class BrokerLinkState: Sendable {
         }
     }
 
-    /// The publisher stopped (the subtree is stopping or restarting).
+    /// The publisher stopped (the subtree is stopping or restarting): an open connection is
+    /// gone; the last failure, if the link was down, stays.
     func stopped() {
-        state.withLock { $0.connected = false }
+        state.withLock { s in
+            if s.connection == .connected { s.connection = .disconnected(lastError: nil) }
+        }
     }
 }

@@ -33,7 +33,7 @@ final class CameraSubtree: Sendable {
         let persistent = config.amqp.persistent
         let name = resources.camera.id
         supervisor = Supervisor(
-            id: ChildName.camera(resources.camera.id), strategy: .oneForAll, intensity: .unlimited,
+            id: FleetChild.camera(resources.camera.id).id, strategy: .oneForAll, intensity: .unlimited,
             backoff: CameraSettings.backoff(config.supervision.backoff), logger: logger
         ) { [resources, logger] generation, startChildren in
             generationStarted(generation)
@@ -92,7 +92,7 @@ final class CameraSubtree: Sendable {
             untilDrained: true)
         let backoff = CameraSettings.backoff(config.supervision.backoff)
         let name = String("drn-\(resources.camera.id)".prefix(15))
-        return ChildSpec(id: ChildName.drain(resources.camera.id), restart: .temporary, shutdownTimeout: shutdown) { [logger] in
+        return ChildSpec(id: FleetChild.drain(resources.camera.id).id, restart: .temporary, shutdownTimeout: shutdown) { [logger] in
             try await DedicatedExecutor.withDedicatedExecutor(name: name) { executor in
                 try await withTaskExecutorPreference(executor) {
                     var retry = BackoffSchedule(backoff)
@@ -112,11 +112,4 @@ final class CameraSubtree: Sendable {
             drained()
         }
     }
-}
-
-/// The root's child ids for cameras: `camera:<id>` for a running camera, `drain:<id>` for what a
-/// camera left behind.
-enum ChildName {
-    static func camera(_ id: String) -> String { "camera:\(id)" }
-    static func drain(_ id: String) -> String { "drain:\(id)" }
 }

@@ -102,7 +102,7 @@ struct FramePublisher: Sendable {
                     logger.warning("broker unreachable; retrying (capture goes on)", metadata: ["error": "\(error)"])
                 }
                 outage?.attempts += 1
-                resources.link.disconnected(error, newOutage: connected)
+                resources.link.disconnected(error)
             }
             do {
                 try await Task.sleep(for: retry.nextDelay())

@@ -84,14 +84,8 @@ extension AppConfig {
         config.supervision = readSupervision(
             reader.object(top["supervision"], at: "supervision", allowed: allowedKeys["supervision"]!), reader)
         let logging = reader.object(top["logging"], at: "logging", allowed: allowedKeys["logging"]!)
-        config.logging.level = reader.string(logging, "level", at: "logging", default: "info") ?? "info"
-        if !["trace", "debug", "info", "notice", "warning", "error", "critical"].contains(config.logging.level) {
-            reader.fail("logging.level", "must be one of trace, debug, info, notice, warning, error, critical")
-        }
-        config.logging.format = reader.string(logging, "format", at: "logging", default: "text") ?? "text"
-        if !["text", "json"].contains(config.logging.format) {
-            reader.fail("logging.format", "must be one of text, json")
-        }
+        config.logging.level = reader.choice(logging, "level", at: "logging", default: config.logging.level)
+        config.logging.format = reader.choice(logging, "format", at: "logging", default: config.logging.format)
         config.http = readHTTP(reader.object(top["http"], at: "http", allowed: allowedKeys["http"]!), reader, files)
         let memory = reader.object(top["memory"], at: "memory", allowed: allowedKeys["memory"]!)
         config.memory.releaseStartupPages = reader.bool(
@@ -127,10 +121,7 @@ extension AppConfig {
         if amqp.exchange.isEmpty || amqp.exchange.utf8.count > 255 || amqp.exchange.hasPrefix("amq.") {
             reader.fail("amqp.exchange", "must be 1-255 bytes and not start with amq.")
         }
-        amqp.exchangeType = reader.string(fields, "exchange_type", at: path, default: amqp.exchangeType) ?? "topic"
-        if !["topic", "direct", "fanout", "headers"].contains(amqp.exchangeType) {
-            reader.fail("amqp.exchange_type", "must be one of topic, direct, fanout, headers")
-        }
+        amqp.exchangeType = reader.choice(fields, "exchange_type", at: path, default: amqp.exchangeType)
         amqp.routingKey = reader.string(fields, "routing_key", at: path, default: amqp.routingKey) ?? amqp.routingKey
         if amqp.routingKey.utf8.count > 200 { reader.fail("amqp.routing_key", "must be at most 200 bytes") }
         amqp.persistent = reader.bool(fields, "persistent", at: path, default: amqp.persistent)
@@ -248,14 +239,8 @@ extension AppConfig {
         if spool.directory?.isEmpty == true { reader.fail("spool.directory", "must name a directory") }
         spool.maxBytes = reader.integer(
             fields, "max_bytes", at: path, default: spool.maxBytes, .atLeast(1_048_576), .atMost(1_125_899_906_842_624))!
-        let mode = reader.string(fields, "mode", at: path, default: spool.mode.rawValue) ?? spool.mode.rawValue
-        if let known = Spool.Mode(rawValue: mode) { spool.mode = known } else {
-            reader.fail("spool.mode", "must be one of \(Spool.Mode.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        let replay = reader.string(fields, "replay", at: path, default: spool.replay.rawValue) ?? spool.replay.rawValue
-        if let known = Spool.Replay(rawValue: replay) { spool.replay = known } else {
-            reader.fail("spool.replay", "must be one of \(Spool.Replay.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        spool.mode = reader.choice(fields, "mode", at: path, default: spool.mode)
+        spool.replay = reader.choice(fields, "replay", at: path, default: spool.replay)
         spool.syncIntervalMs = reader.integer(
             fields, "sync_interval_ms", at: path, default: spool.syncIntervalMs, .atLeast(0), .atMost(60_000))!
         spool.maxAgeS = reader.number(fields, "max_age_s", at: path, default: nil, .above(0), .atMost(365 * 86400))

@@ -49,7 +49,7 @@ extension AppConfig.AMQP {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(urls.map { AppConfig.shownURL($0, passwordFile: passwordFile) }, forKey: .urls)
         try container.encode(exchange, forKey: .exchange)
-        try container.encode(exchangeType, forKey: .exchangeType)
+        try container.encode(exchangeType.rawValue, forKey: .exchangeType)
         try container.encode(routingKey, forKey: .routingKey)
         try container.encode(persistent, forKey: .persistent)
         try container.encode(mandatory, forKey: .mandatory)

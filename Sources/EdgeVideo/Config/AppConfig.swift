@@ -1,4 +1,6 @@
+import AMQPPublisher
 import Foundation
+import Logging
 
 /// The appliance configuration (`supervision.json`), with every default filled in.
 ///
@@ -38,7 +40,7 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         /// Exchange the frames are published to; declared durable.
         public var exchange = "edge.video"
         /// Exchange type: `topic`, `direct`, `fanout` or `headers`.
-        public var exchangeType = "topic"
+        public var exchangeType = AMQPConfiguration.ExchangeType.topic
         /// Routing key template; `{id}` is replaced by the camera id.
         public var routingKey = "camera.{id}.frame"
         /// Publish with delivery mode 2 (persistent) when true, 1 otherwise.
@@ -146,9 +148,9 @@ public struct AppConfig: Sendable, Equatable, Encodable {
     /// The `logging` section.
     public struct Logging: Sendable, Equatable, Encodable {
         /// Lowest level logged: trace, debug, info, notice, warning, error or critical.
-        public var level = "info"
+        public var level = Logger.Level.info
         /// Line format: `text` (journald priority prefixes when stderr is the journal) or `json`.
-        public var format = "text"
+        public var format = LogSettings.Format.text
     }
 
     /// The `http` section: the endpoint serving the status page `/`, `/metrics`, `/livez`,

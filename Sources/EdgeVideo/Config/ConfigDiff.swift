@@ -14,7 +14,19 @@ public struct ConfigDiff: Sendable, Equatable {
     /// the next start; of `supervision`, the root's intensity and backoff apply at the next start,
     /// while camera subtrees started or restarted from now on, and the graceful stop, use the new
     /// backoff and shutdown timeout. `logging` applies live (the reloader hands it to ``LogSettings``).
-    public var needsRestart: [String]
+    public var needsRestart: [Section]
+
+    /// A section of the configuration that the running tree does not take up live.
+    public enum Section: String, Sendable, Equatable {
+        /// `supervision`.
+        case supervision
+        /// `status`.
+        case status
+        /// `http`.
+        case http
+        /// `spool`.
+        case spool
+    }
 
     /// Compares the running configuration with a newly loaded one.
     public init(from old: AppConfig, to new: AppConfig) {
@@ -26,10 +38,10 @@ public struct ConfigDiff: Sendable, Equatable {
         unchanged = new.cameras.filter { oldByID[$0.id] == $0 }.map(\.id)
         amqpChanged = old.amqp != new.amqp
         needsRestart = [
-            old.supervision != new.supervision ? "supervision" : nil,
-            old.status != new.status ? "status" : nil,
-            old.http != new.http ? "http" : nil,
-            old.spool != new.spool ? "spool" : nil,
+            old.supervision != new.supervision ? .supervision : nil,
+            old.status != new.status ? .status : nil,
+            old.http != new.http ? .http : nil,
+            old.spool != new.spool ? .spool : nil,
         ].compactMap { $0 }
     }
 

@@ -60,6 +60,19 @@ final class ConfigReader {
         }
     }
 
+    /// The case of `Choice` named by the string at `fields[key]`, `fallback` when absent; a name
+    /// that is not one of `Choice`'s raw values is a problem listing them, and gives `fallback`.
+    func choice<Choice: RawRepresentable & CaseIterable>(
+        _ fields: [String: JSONValue], _ key: String, at path: String, default fallback: Choice
+    ) -> Choice where Choice.RawValue == String {
+        let name = string(fields, key, at: path, default: fallback.rawValue) ?? fallback.rawValue
+        guard let known = Choice(rawValue: name) else {
+            fail(Self.join(path, key), "must be one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
+            return fallback
+        }
+        return known
+    }
+
     /// The boolean at `fields[key]`, `fallback` when absent.
     func bool(_ fields: [String: JSONValue], _ key: String, at path: String, default fallback: Bool) -> Bool {
         switch fields[key] {

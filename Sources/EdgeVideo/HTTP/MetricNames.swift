@@ -1,5 +1,4 @@
 import Prometheus
-import Supervision
 
 /// Every metric edge-video exposes: its name (units in the name, Prometheus conventions) and help.
 /// One table, so a name always carries the same help text (the registry insists on it).
@@ -33,9 +32,6 @@ enum MetricNames {
     static let threads = "process_threads"
     static let openFDs = "process_open_fds"
     static let residentMemory = "process_resident_memory_bytes"
-
-    /// The states a camera subtree can be in (`edge_video_camera_state` has one series each).
-    static let states = SupervisorSnapshot.State.allCases.map(\.rawValue)
 
     /// Help text by name.
     static let help: [String: String] = [

@@ -1,5 +1,6 @@
 import Foundation
 import Prometheus
+import Supervision
 import Locking
 
 /// Renders `/metrics`: copies the tree's counters and gauges (status snapshot with the frame
@@ -112,11 +113,11 @@ final class MetricsExporter: Sendable {
             gauge(MetricNames.queuedForEncode, Double(status.queuedForEncode))
             gauge(MetricNames.queuedForPublish, Double(status.queuedForPublish))
             gauge(MetricNames.inFlight, Double(status.inFlight))
-            gauge(MetricNames.brokerConnected, status.broker == "connected" ? 1 : 0)
+            gauge(MetricNames.brokerConnected, status.broker == .connected ? 1 : 0)
             counter(MetricNames.reconnects, status.reconnects)
             counter(MetricNames.restarts, status.restarts)
-            for state in MetricNames.states {
-                gauge(MetricNames.cameraState, status.state.rawValue == state ? 1 : 0, [("state", state)])
+            for state in SupervisorSnapshot.State.allCases {
+                gauge(MetricNames.cameraState, status.state == state ? 1 : 0, [("state", state.rawValue)])
             }
             guard let detail = details[id] else { continue }
             counter(MetricNames.frames, Int(detail.pipeline.framesDecoded), [("stage", "decoded")])

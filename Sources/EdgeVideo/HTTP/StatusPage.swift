@@ -103,7 +103,7 @@ enum StatusPage {
             html += """
                 <article class="camera" data-camera="\(shownID)">
                 <h3><span class="camera-id">\(shownID)</span> <span class="state state-\(camera.state.rawValue)">\(camera.state.rawValue)</span> \
-                broker <span class="broker broker-\(escaped(camera.broker))">\(escaped(camera.broker))</span></h3>
+                broker <span class="broker broker-\(escaped(camera.broker.rawValue))">\(escaped(camera.broker.rawValue))</span></h3>
                 <img class="thumb" src="\(thumbnail)" data-src="\(thumbnail)" alt="latest frame of \(shownID)" width="320" height="180">
                 <table class="ledger"><tbody>
 

@@ -13,7 +13,7 @@ import Glibc
 /// Thread-safety: the level and format sit behind a `Locked`; writes of whole lines are serialised.
 public final class LogSettings: Sendable {
     /// The line format (`logging.format`).
-    public enum Format: String, Sendable, CaseIterable {
+    public enum Format: String, Sendable, Encodable, CaseIterable {
         /// `2026-11-30T10:17:12.345Z info edge-video: message key=value`; under journald,
         /// `<6>edge-video: message key=value` (journald adds the time itself).
         case text
@@ -58,9 +58,7 @@ public final class LogSettings: Sendable {
 
     /// Applies a `logging` section (at start and on every live reload).
     public func apply(_ logging: AppConfig.Logging) {
-        let level = Logger.Level(rawValue: logging.level) ?? .info
-        let format = Format(rawValue: logging.format) ?? .text
-        state.withLock { $0 = State(level: level, format: format) }
+        state.withLock { $0 = State(level: logging.level, format: logging.format) }
     }
 
     /// Whether `descriptor` is the journal's stream, as systemd documents it: `JOURNAL_STREAM`

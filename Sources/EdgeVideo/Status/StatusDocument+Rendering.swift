@@ -23,7 +23,7 @@ extension StatusDocument {
             let width = cameras.keys.map(\.count).max() ?? 0
             for id in cameras.keys.sorted() {
                 let c = cameras[id]!
-                var line = id.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + c.state.rawValue + "  broker " + c.broker
+                var line = id.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + c.state.rawValue + "  broker " + c.broker.rawValue
                 line += "  captured \(c.framesCaptured) = encoded \(c.framesEncoded) + dropped \(c.droppedBeforeEncode)"
                 line += " + queued \(c.queuedForEncode)"
                 line += c.recovered > 0 ? "  encoded + recovered \(c.recovered)" : "  encoded"

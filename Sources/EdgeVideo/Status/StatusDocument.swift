@@ -132,7 +132,7 @@ public struct CameraStatus: Sendable, Equatable, Codable {
     public var state: SupervisorSnapshot.State
     /// `connected` while a broker connection is open, else `disconnected` (during an outage the
     /// camera goes on capturing; see `last_error`).
-    public var broker: String
+    public var broker: Broker
     /// Why the broker does not take the camera's frames although it can be reached: `broker
     /// refused: 403 ACCESS_REFUSED - ...` or `N frames returned unroutable: no queue bound to
     /// exchange "X" with key "Y"`; `null` when none (cleared by the next confirmed frame).
@@ -188,10 +188,18 @@ public struct CameraStatus: Sendable, Equatable, Codable {
     /// The last failure, redacted; `null` when none.
     public var lastError: String?
 
+    /// Whether the camera's broker connection is open; the raw value is the document's word.
+    public enum Broker: String, Sendable, Codable, CaseIterable {
+        /// A broker connection is open and publishing.
+        case connected
+        /// No broker connection is open.
+        case disconnected
+    }
+
     /// Creates a camera status with all counters at zero.
     public init(state: SupervisorSnapshot.State) {
         self.state = state
-        broker = "disconnected"
+        broker = .disconnected
         (framesCaptured, framesEncoded, queuedForEncode, queuedForPublish, inFlight, confirmed) = (0, 0, 0, 0, 0, 0)
         (droppedBeforeEncode, droppedAfterEncode, nacked, returned, rejected, dropped) = (0, 0, 0, 0, 0, 0)
         (recovered, spooled, spoolDropped, expired, damaged) = (0, 0, 0, 0, 0)

@@ -63,7 +63,7 @@ final class FaultRun: Sendable {
         app = try harness.start()
         let ids = cameraIDs
         _ = try await harness.waitForStatus("every camera confirming", app: app) { status in
-            ids.allSatisfy { status.cameras[$0]?.broker == "connected" && (status.cameras[$0]?.confirmed ?? 0) >= 5 }
+            ids.allSatisfy { status.cameras[$0]?.broker == .connected && (status.cameras[$0]?.confirmed ?? 0) >= 5 }
         }
         // Start-up is over once its pages are released (on a thread of its own, for a moment:
         // Sources/EdgeVideo/System/StartupPages.swift); the baseline is taken after that.
@@ -100,7 +100,7 @@ final class FaultRun: Sendable {
         let before = try await harness.status()
         _ = try await harness.waitForStatus("\(fault): every camera confirming again", within: timeout, app: app) { status in
             ids.allSatisfy { id in
-                status.cameras[id]?.broker == "connected" && (status.cameras[id]?.confirmed ?? 0) > (before.cameras[id]?.confirmed ?? 0)
+                status.cameras[id]?.broker == .connected && (status.cameras[id]?.confirmed ?? 0) > (before.cameras[id]?.confirmed ?? 0)
             }
         }
         lastConnections.withLock { $0 = connections }

@@ -32,7 +32,7 @@ final class StaticFleet: CameraFleet {
     /// A camera running with its broker connected and some frames through.
     static func delivering(confirmed: Int = 10) -> CameraStatus {
         var camera = CameraStatus(state: .running)
-        camera.broker = "connected"
+        camera.broker = .connected
         (camera.framesCaptured, camera.framesEncoded, camera.published, camera.confirmed) = (confirmed, confirmed, confirmed, confirmed)
         return camera
     }
