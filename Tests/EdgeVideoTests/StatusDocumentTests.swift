@@ -9,7 +9,7 @@ import Testing
         camera.broker = "connected"
         (camera.framesCaptured, camera.framesEncoded, camera.queuedForEncode, camera.droppedBeforeEncode) = (120, 60, 2, 58)
         (camera.confirmed, camera.inFlight, camera.queuedForPublish, camera.droppedAfterEncode) = (52, 1, 2, 1)
-        (camera.nacked, camera.returned, camera.rejected, camera.dropped) = (2, 1, 1, 59)
+        (camera.nacked, camera.returned, camera.rejected) = (2, 1, 1)
         (camera.published, camera.reconnects, camera.restarts) = (60, 1, 1)
         let publisher = StatusNode(id: "publisher", kind: "worker", state: .running, restarts: 1)
         let subtree = StatusNode(

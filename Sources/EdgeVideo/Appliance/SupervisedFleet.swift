@@ -184,9 +184,10 @@ public final class SupervisedFleet: CameraFleet {
     public func cameraDetails() -> [String: CameraDetail] {
         cameras.withLock { $0 }.mapValues { subtree in
             let resources = subtree.resources
+            let pipeline = resources.pipeline.snapshot()
             return CameraDetail(
-                pipeline: resources.pipeline.snapshot(), publisher: resources.publisher.snapshot(),
-                captureQueueDepth: resources.captured.count, encodeQueueDepth: resources.encoded.count,
+                framesDecoded: pipeline.framesDecoded, lastFrameAtMicros: pipeline.lastFrameAtMicros,
+                republished: resources.publisher.snapshot().republished, captureQueueDepth: resources.captured.count, encodeQueueDepth: resources.encoded.count,
                 pending: resources.pendingCount)
         }
     }
@@ -258,7 +259,6 @@ public final class SupervisedFleet: CameraFleet {
         status.spoolDropped = ledger.spoolDropped
         status.expired = ledger.expired
         status.damaged = ledger.damaged
-        status.dropped = ledger.droppedBeforeEncode + ledger.droppedAfterEncode + ledger.spoolDropped
         if let trace = resources.confirmedTrace {
             status.confirmedIDs = trace.summary
             status.containers = ["pending": resources.pendingCount, "queue": resources.encoded.count]

@@ -171,7 +171,7 @@ public struct CameraStatus: Sendable, Equatable, Codable {
     /// Spooled frames found damaged on disk (checksum), skipped.
     public var damaged: Int
     /// `dropped_before_encode + dropped_after_encode + spool_dropped`.
-    public var dropped: Int
+    public var dropped: Int { droppedBeforeEncode + droppedAfterEncode + spoolDropped }
     /// The confirmed frames by `message_id` (`<camera>-<instance>:first-last,…`), only when
     /// `EDGE_VIDEO_LEDGER_TRACE=1` is set (fault tests); absent otherwise.
     public var confirmedIDs: String?
@@ -193,7 +193,7 @@ public struct CameraStatus: Sendable, Equatable, Codable {
         self.state = state
         broker = "disconnected"
         (framesCaptured, framesEncoded, queuedForEncode, queuedForPublish, inFlight, confirmed) = (0, 0, 0, 0, 0, 0)
-        (droppedBeforeEncode, droppedAfterEncode, nacked, returned, rejected, dropped) = (0, 0, 0, 0, 0, 0)
+        (droppedBeforeEncode, droppedAfterEncode, nacked, returned, rejected) = (0, 0, 0, 0, 0)
         (recovered, spooled, spoolDropped, expired, damaged) = (0, 0, 0, 0, 0)
         (published, reconnects, restarts) = (0, 0, 0)
     }
@@ -219,6 +219,25 @@ public struct CameraStatus: Sendable, Equatable, Codable {
         case droppedBeforeEncode = "dropped_before_encode", droppedAfterEncode = "dropped_after_encode"
         case lastError = "last_error", brokerProblem = "broker_problem"
         case recovered, spooled, expired, damaged, spoolDropped = "spool_dropped", confirmedIDs = "confirmed_ids", containers
+    }
+
+    /// Decodes a status; `dropped` is not read, it is the sum of its parts.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func count(_ key: CodingKeys) throws -> Int { try container.decode(Int.self, forKey: key) }
+        self.init(state: try container.decode(SupervisorSnapshot.State.self, forKey: .state))
+        broker = try container.decode(String.self, forKey: .broker)
+        brokerProblem = try container.decodeIfPresent(String.self, forKey: .brokerProblem)
+        (framesCaptured, framesEncoded, queuedForEncode) = (try count(.framesCaptured), try count(.framesEncoded), try count(.queuedForEncode))
+        (queuedForPublish, inFlight, confirmed) = (try count(.queuedForPublish), try count(.inFlight), try count(.confirmed))
+        (droppedBeforeEncode, droppedAfterEncode) = (try count(.droppedBeforeEncode), try count(.droppedAfterEncode))
+        (nacked, returned, rejected) = (try count(.nacked), try count(.returned), try count(.rejected))
+        (recovered, spooled, spoolDropped) = (try count(.recovered), try count(.spooled), try count(.spoolDropped))
+        (expired, damaged) = (try count(.expired), try count(.damaged))
+        (published, reconnects, restarts) = (try count(.published), try count(.reconnects), try count(.restarts))
+        lastError = try container.decodeIfPresent(String.self, forKey: .lastError)
+        confirmedIDs = try container.decodeIfPresent(String.self, forKey: .confirmedIDs)
+        containers = try container.decodeIfPresent([String: Int].self, forKey: .containers)
     }
 
     /// Encodes `last_error` as `null` when there is none, as the contract shows.
