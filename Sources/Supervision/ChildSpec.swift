@@ -16,7 +16,7 @@ public struct ChildSpec: Sendable {
     }
 
     /// Whether the child is a worker or a nested supervisor.
-    public enum Kind: String, Sendable, Hashable, Encodable {
+    public enum Kind: String, Sendable, Hashable, Codable {
         /// A plain async closure.
         case worker
         /// A nested ``Supervisor``.

@@ -83,7 +83,7 @@ public enum LatestFrame: Sendable {
 /// A moment's view of the camera tree.
 public struct FleetSnapshot: Sendable, Equatable {
     /// The root node with its subtrees.
-    public var tree: StatusNode
+    public var tree: SupervisorSnapshot
     /// Tasks the tree started that have not returned (measured by the supervisor).
     public var liveTasks: Int
     /// Counters and state by camera id.
@@ -95,7 +95,7 @@ public struct FleetSnapshot: Sendable, Equatable {
 
     /// Creates a snapshot.
     public init(
-        tree: StatusNode, liveTasks: Int, cameras: [String: CameraStatus], overdue: [String] = [], spool: SpoolStatus? = nil
+        tree: SupervisorSnapshot, liveTasks: Int, cameras: [String: CameraStatus], overdue: [String] = [], spool: SpoolStatus? = nil
     ) {
         self.tree = tree
         self.liveTasks = liveTasks

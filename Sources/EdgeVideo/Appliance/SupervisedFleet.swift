@@ -223,7 +223,7 @@ public final class SupervisedFleet: CameraFleet {
             statuses[id] = Self.status(of: subtree.resources, node: tree.children.first { $0.id == ChildName.camera(id) })
         }
         return FleetSnapshot(
-            tree: Self.node(tree), liveTasks: tree.liveTasks, cameras: statuses,
+            tree: tree.mappingLastExits(Redaction.redactingSecrets(in:)), liveTasks: tree.liveTasks, cameras: statuses,
             overdue: tree.overdueShutdownPaths(), spool: spoolStatus())
     }
 
@@ -270,16 +270,6 @@ public final class SupervisedFleet: CameraFleet {
         let error = (node?.state == .running ? link.lastError : nil) ?? node?.lastExit
         status.lastError = error.map(Redaction.redactingSecrets(in:))
         return status
-    }
-
-    /// The supervision snapshot in the status document's node shape.
-    static func node(_ snapshot: SupervisorSnapshot) -> StatusNode {
-        let isSupervisor = snapshot.kind == .supervisor
-        return StatusNode(
-            id: snapshot.id, kind: snapshot.kind.rawValue, strategy: snapshot.strategy?.rawValue,
-            state: snapshot.state, restarts: snapshot.restarts,
-            lastExit: snapshot.lastExit.map(Redaction.redactingSecrets(in:)), liveTasks: isSupervisor ? snapshot.liveTasks : nil,
-            children: isSupervisor ? snapshot.children.map(node) : nil)
     }
 }
 

@@ -14,8 +14,8 @@ public struct StatusDocument: Sendable, Equatable, Codable {
     public var liveTasks: Int
     /// The configuration in use.
     public var config: ConfigState
-    /// The supervision tree.
-    public var tree: StatusNode
+    /// The supervision tree (last exits redacted).
+    public var tree: SupervisorSnapshot
     /// Per-camera counters, by camera id.
     public var cameras: [String: CameraStatus]
     /// The spool's figures; absent without a spool.
@@ -52,7 +52,7 @@ public struct StatusDocument: Sendable, Equatable, Codable {
 
     /// Creates a document.
     public init(
-        pid: Int32, version: String, uptimeS: Double, liveTasks: Int, config: ConfigState, tree: StatusNode,
+        pid: Int32, version: String, uptimeS: Double, liveTasks: Int, config: ConfigState, tree: SupervisorSnapshot,
         cameras: [String: CameraStatus], spool: SpoolStatus? = nil
     ) {
         self.pid = pid
@@ -77,47 +77,6 @@ public struct StatusDocument: Sendable, Equatable, Codable {
         var data = try encoder.encode(self)
         data.append(UInt8(ascii: "\n"))
         return data
-    }
-}
-
-/// One node of the supervision tree in the status document.
-public struct StatusNode: Sendable, Equatable, Codable {
-    /// Child id (`root`, `camera:cam-1`, `publisher`, ...).
-    public var id: String
-    /// `supervisor` or `worker`.
-    public var kind: String
-    /// `one_for_one`, `one_for_all` or `rest_for_one`, for supervisors.
-    public var strategy: String?
-    /// The node's state (encoded `starting`, `running`, `restarting`, `backing_off`, `stopping`,
-    /// `stopped` or `failed`).
-    public var state: SupervisorSnapshot.State
-    /// Restarts of this node so far.
-    public var restarts: Int
-    /// Why the node last exited, redacted.
-    public var lastExit: String?
-    /// Measured live tasks under this node, for supervisors.
-    public var liveTasks: Int?
-    /// Children in start order, for supervisors.
-    public var children: [StatusNode]?
-
-    /// Creates a node.
-    public init(
-        id: String, kind: String, strategy: String? = nil, state: SupervisorSnapshot.State, restarts: Int = 0, lastExit: String? = nil,
-        liveTasks: Int? = nil, children: [StatusNode]? = nil
-    ) {
-        self.id = id
-        self.kind = kind
-        self.strategy = strategy
-        self.state = state
-        self.restarts = restarts
-        self.lastExit = lastExit
-        self.liveTasks = liveTasks
-        self.children = children
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, kind, strategy, state, restarts, children
-        case lastExit = "last_exit", liveTasks = "live_tasks"
     }
 }
 
