@@ -16,7 +16,7 @@ public struct ChildSpec: Sendable {
     }
 
     /// Whether the child is a worker or a nested supervisor.
-    public enum Kind: String, Sendable, Hashable, Encodable {
+    public enum Kind: String, Sendable, Hashable, Codable {
         /// A plain async closure.
         case worker
         /// A nested ``Supervisor``.
@@ -29,12 +29,30 @@ public struct ChildSpec: Sendable {
     public let restart: Restart
     /// How long the child may take to return once asked to stop; `nil` waits without reporting.
     public let shutdownTimeout: Duration?
-    /// Worker or supervisor.
-    public let kind: Kind
+    /// What the child runs, which also says how it is stopped.
+    let body: Body
 
-    let body: @Sendable () async throws -> Void
-    let stopHook: (@Sendable () -> Void)?
-    let nested: Supervisor?
+    /// What a child runs.
+    enum Body: Sendable {
+        /// A worker's closure, stopped by cancellation.
+        case worker(@Sendable () async throws -> Void)
+        /// A nested supervisor, run by ``Supervisor/run()`` and stopped by `stopCurrentRun()`.
+        case supervisor(Supervisor)
+    }
+
+    /// Worker or supervisor.
+    public var kind: Kind {
+        switch body {
+        case .worker: .worker
+        case .supervisor: .supervisor
+        }
+    }
+
+    /// The nested supervisor, for a supervisor child.
+    var nested: Supervisor? {
+        guard case .supervisor(let supervisor) = body else { return nil }
+        return supervisor
+    }
 
     /// Creates a worker child.
     ///
@@ -53,10 +71,7 @@ public struct ChildSpec: Sendable {
         self.id = id
         self.restart = restart
         self.shutdownTimeout = shutdownTimeout
-        self.kind = .worker
-        self.body = run
-        self.stopHook = nil
-        self.nested = nil
+        self.body = .worker(run)
     }
 
     /// Creates a child that is itself a supervisor; its id is the supervisor's id.
@@ -74,23 +89,21 @@ public struct ChildSpec: Sendable {
         restart: Restart = .permanent,
         shutdownTimeout: Duration? = nil
     ) -> ChildSpec {
-        ChildSpec(
-            id: supervisor.id, restart: restart, shutdownTimeout: shutdownTimeout, kind: .supervisor,
-            body: { try await supervisor.run() }, stopHook: { supervisor.stopCurrentRun() }, nested: supervisor
-        )
+        ChildSpec(id: supervisor.id, restart: restart, shutdownTimeout: shutdownTimeout, body: .supervisor(supervisor))
     }
 
-    private init(
-        id: String, restart: Restart, shutdownTimeout: Duration?, kind: Kind,
-        body: @escaping @Sendable () async throws -> Void, stopHook: (@Sendable () -> Void)?,
-        nested: Supervisor?
-    ) {
+    private init(id: String, restart: Restart, shutdownTimeout: Duration?, body: Body) {
         self.id = id
         self.restart = restart
         self.shutdownTimeout = shutdownTimeout
-        self.kind = kind
         self.body = body
-        self.stopHook = stopHook
-        self.nested = nested
+    }
+
+    /// Runs the child's whole life.
+    func run() async throws {
+        switch body {
+        case .worker(let run): try await run()
+        case .supervisor(let supervisor): try await supervisor.run()
+        }
     }
 }

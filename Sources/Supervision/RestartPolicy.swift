@@ -1,7 +1,7 @@
 import Durations
 
 /// Which children a supervisor restarts when one of them has to be restarted (OTP's strategies).
-public enum RestartStrategy: String, Sendable, Hashable, Encodable {
+public enum RestartStrategy: String, Sendable, Hashable, Codable {
     /// Restart only the child that ended.
     case oneForOne = "one_for_one"
     /// Stop every child (in reverse order) and start a new generation of all of them.

@@ -11,7 +11,7 @@ extension Supervisor {
             body.addImmediateTask {
                 let reason: ExitReason
                 do {
-                    try await spec.body()
+                    try await spec.run()
                     reason = .normal
                 } catch {
                     reason = ExitReason(error: error)
@@ -20,7 +20,10 @@ extension Supervisor {
                 return reason
             }
             guard await handle.waitForStopOrDone() else { return await body.next() ?? .normal }
-            if let stopHook = spec.stopHook { stopHook() } else { body.cancelAll() }
+            switch spec.body {
+            case .worker: body.cancelAll()
+            case .supervisor(let supervisor): supervisor.stopCurrentRun()
+            }
             guard let timeout = spec.shutdownTimeout else { return await body.next() ?? .normal }
             watchdog.arm(serial: handle.serial, id: spec.id, deadline: clock.now() + timeout, timeout: timeout)
             let reason = await body.next() ?? .normal

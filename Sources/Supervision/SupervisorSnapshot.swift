@@ -1,10 +1,13 @@
 import Durations
 
-/// A point-in-time copy of one node of the supervision tree and everything below it.
+/// A point-in-time copy of one node of the supervision tree and everything below it: the one
+/// model of the tree, read by the status file, the status text, the status page and the stop
+/// watchdog.
 ///
-/// Encodes to the node shape of the status file: `id`, `kind`, `strategy` (supervisors), `state`,
-/// `restarts`, `last_exit` (when known), `live_tasks`, `uptime_s` (while up), `children` (supervisors).
-public struct SupervisorSnapshot: Sendable, Hashable, Encodable {
+/// Codes the node shape of the status file: `id`, `kind`, `strategy` (supervisors), `state`,
+/// `restarts`, `last_exit` (when known), `live_tasks` and `children` (supervisors). ``uptime`` and
+/// ``shutdownOverdue`` are figures of the running tree only: they are not coded.
+public struct SupervisorSnapshot: Sendable, Hashable, Codable {
     /// The lifecycle state of a node.
     public enum State: String, Sendable, Hashable, Codable, CaseIterable {
         /// Starting (a supervisor opening its generation scope, or not yet running).
@@ -62,43 +65,54 @@ public struct SupervisorSnapshot: Sendable, Hashable, Encodable {
         self.children = children
     }
 
-    /// Paths (`root/camera:cam-1/capture`) of every node overdue on its shutdown timeout.
-    public func overdueShutdownPaths() -> [String] {
+    /// Visits this node and every node below it, depth first in start order, with its path
+    /// (`root/camera:cam-1/capture`).
+    public func walk(_ visit: (_ node: SupervisorSnapshot, _ path: String) -> Void) {
+        walk(prefix: "", visit)
+    }
+
+    private func walk(prefix: String, _ visit: (SupervisorSnapshot, String) -> Void) {
+        let path = prefix.isEmpty ? id : "\(prefix)/\(id)"
+        visit(self, path)
+        for child in children { child.walk(prefix: path, visit) }
+    }
+
+    /// Paths of the nodes for which `isIncluded` is true, depth first in start order.
+    public func paths(where isIncluded: (SupervisorSnapshot) -> Bool) -> [String] {
         var paths: [String] = []
-        collectOverdue(prefix: "", into: &paths)
+        walk { node, path in if isIncluded(node) { paths.append(path) } }
         return paths
     }
 
-    private func collectOverdue(prefix: String, into paths: inout [String]) {
-        let path = prefix.isEmpty ? id : "\(prefix)/\(id)"
-        if shutdownOverdue { paths.append(path) }
-        for child in children { child.collectOverdue(prefix: path, into: &paths) }
+    /// Paths (`root/camera:cam-1/capture`) of every node overdue on its shutdown timeout.
+    public func overdueShutdownPaths() -> [String] {
+        paths { $0.shutdownOverdue }
     }
 
-    /// The tree in human form, one node per line, indented by depth.
-    public func rendered() -> String {
-        var lines: [String] = []
-        render(depth: 0, into: &lines)
-        return lines.joined(separator: "\n")
-    }
-
-    private func render(depth: Int, into lines: inout [String]) {
-        var line = String(repeating: "  ", count: depth) + "\(id) [\(kind.rawValue)"
-        if let strategy { line += " \(strategy.rawValue)" }
-        line += "] \(state.rawValue) restarts=\(restarts) live_tasks=\(liveTasks)"
-        if let uptime { line += " up=\(Int(uptime.seconds))s" }
-        if let lastExit { line += " last_exit=\"\(lastExit)\"" }
-        if shutdownOverdue { line += " SHUTDOWN OVERDUE" }
-        lines.append(line)
-        for child in children { child.render(depth: depth + 1, into: &lines) }
+    /// The same tree with every `lastExit` passed through `transform` (to redact it).
+    public func mappingLastExits(_ transform: (String) -> String) -> SupervisorSnapshot {
+        var node = self
+        node.lastExit = lastExit.map(transform)
+        node.children = children.map { $0.mappingLastExits(transform) }
+        return node
     }
 
     private enum CodingKeys: String, CodingKey {
-        case id, kind, strategy, state, restarts
+        case id, kind, strategy, state, restarts, children
         case lastExit = "last_exit"
         case liveTasks = "live_tasks"
-        case uptime = "uptime_s"
-        case children
+    }
+
+    /// Decodes the node shape of the status file (a worker's `live_tasks` reads as 0).
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try container.decode(String.self, forKey: .id), kind: try container.decode(ChildSpec.Kind.self, forKey: .kind),
+            strategy: try container.decodeIfPresent(RestartStrategy.self, forKey: .strategy),
+            state: try container.decode(State.self, forKey: .state), restarts: try container.decode(Int.self, forKey: .restarts),
+            lastExit: try container.decodeIfPresent(String.self, forKey: .lastExit),
+            liveTasks: try container.decodeIfPresent(Int.self, forKey: .liveTasks) ?? 0,
+            children: try container.decodeIfPresent([SupervisorSnapshot].self, forKey: .children) ?? [])
     }
 
     /// Encodes the node shape of the status file.
@@ -110,8 +124,8 @@ public struct SupervisorSnapshot: Sendable, Hashable, Encodable {
         try container.encode(state, forKey: .state)
         try container.encode(restarts, forKey: .restarts)
         try container.encodeIfPresent(lastExit, forKey: .lastExit)
+        guard kind == .supervisor else { return }
         try container.encode(liveTasks, forKey: .liveTasks)
-        if let uptime { try container.encode((uptime.seconds * 1000).rounded() / 1000, forKey: .uptime) }
-        if kind == .supervisor { try container.encode(children, forKey: .children) }
+        try container.encode(children, forKey: .children)
     }
 }

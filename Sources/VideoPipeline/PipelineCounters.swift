@@ -13,8 +13,10 @@ public enum DecodeMode: String, Sendable, Hashable {
 
 /// Live counters of one camera's pipeline, shared by every generation of its stages.
 ///
-/// Lock-free: reading a ``Snapshot`` from any thread is a handful of atomic loads. Every move of a
-/// frame between stages is also reported to the ``FrameAccounting`` given at creation, if any.
+/// Every move of a frame between stages is counted once, by the ``FrameAccounting`` given at
+/// creation (a plain tally without one); these counters hold only what no accounting counts
+/// (packets, decoded frames, decode mode, last capture time). Reading a ``Snapshot`` from any
+/// thread is a handful of atomic loads and one read of the accounting's totals.
 public final class PipelineCounters: Sendable {
     /// A consistent-enough copy of the counters at one moment.
     public struct Snapshot: Sendable, Hashable {
@@ -40,19 +42,16 @@ public final class PipelineCounters: Sendable {
 
     private let packetsRead = Atomic<Int64>(0)
     private let framesDecoded = Atomic<Int64>(0)
-    private let framesCaptured = Atomic<Int64>(0)
-    private let framesEncoded = Atomic<Int64>(0)
-    private let droppedBeforeEncode = Atomic<Int64>(0)
-    private let droppedAfterEncode = Atomic<Int64>(0)
     private let decodeMode = Atomic<UInt8>(0)
     private let lastFrameAtMicros = Atomic<Int64>(0)
 
-    private let accounting: (any FrameAccounting)?
+    private let accounting: any FrameAccounting
 
     /// Creates zeroed counters.
-    /// - Parameter accounting: told of every move of a frame between stages.
+    /// - Parameter accounting: told of every move of a frame between stages, and read for their
+    ///   totals; `nil` for a plain tally.
     public init(accounting: (any FrameAccounting)? = nil) {
-        self.accounting = accounting
+        self.accounting = accounting ?? FrameTally()
     }
 
     /// Reads every counter.
@@ -64,13 +63,14 @@ public final class PipelineCounters: Sendable {
         case 2: mode = .keyframe
         default: mode = .unknown
         }
+        let totals = accounting.totals
         return Snapshot(
             packetsRead: packetsRead.load(ordering: .relaxed),
             framesDecoded: framesDecoded.load(ordering: .relaxed),
-            framesCaptured: framesCaptured.load(ordering: .relaxed),
-            framesEncoded: framesEncoded.load(ordering: .relaxed),
-            droppedBeforeEncode: droppedBeforeEncode.load(ordering: .relaxed),
-            droppedAfterEncode: droppedAfterEncode.load(ordering: .relaxed),
+            framesCaptured: totals.captured,
+            framesEncoded: totals.encoded,
+            droppedBeforeEncode: totals.droppedBeforeEncode,
+            droppedAfterEncode: totals.droppedAfterEncode,
             decodeMode: mode,
             lastFrameAtMicros: last == 0 ? nil : last)
     }
@@ -78,25 +78,13 @@ public final class PipelineCounters: Sendable {
     func packetRead() { packetsRead.add(1, ordering: .relaxed) }
     func frameDecoded() { framesDecoded.add(1, ordering: .relaxed) }
 
-    func frameEncoded() {
-        framesEncoded.add(1, ordering: .relaxed)
-        accounting?.frameEncoded()
-    }
-
-    func frameDroppedBeforeEncode() {
-        droppedBeforeEncode.add(1, ordering: .relaxed)
-        accounting?.frameDroppedBeforeEncode()
-    }
-
-    func frameDroppedAfterEncode() {
-        droppedAfterEncode.add(1, ordering: .relaxed)
-        accounting?.frameDroppedAfterEncode()
-    }
+    func frameEncoded() { accounting.frameEncoded() }
+    func frameDroppedBeforeEncode() { accounting.frameDroppedBeforeEncode() }
+    func frameDroppedAfterEncode() { accounting.frameDroppedAfterEncode() }
 
     func frameCaptured(atMicros micros: Int64) {
-        framesCaptured.add(1, ordering: .relaxed)
         lastFrameAtMicros.store(micros, ordering: .relaxed)
-        accounting?.frameQueuedForEncode()
+        accounting.frameQueuedForEncode()
     }
 
     func setDecodeMode(_ mode: DecodeMode) {

@@ -1,6 +1,7 @@
 import AMQPPublisher
 import Foundation
 import Testing
+import Supervision
 
 @testable import EdgeVideo
 
@@ -82,7 +83,7 @@ import Testing
         unroutable.broker = .connected
         unroutable.brokerProblem = #"4 frames returned unroutable: no queue bound to exchange "e" with key "k""#
         let snapshot = FleetSnapshot(
-            tree: StatusNode(id: "root", kind: "supervisor", state: .running), liveTasks: 8, cameras: ["a": refused, "b": unroutable])
+            tree: SupervisorSnapshot(id: "root", kind: .supervisor, state: .running), liveTasks: 8, cameras: ["a": refused, "b": unroutable])
         let (status, health) = HTTPRoutes.health(of: snapshot)
         #expect(status == .serviceUnavailable)
         #expect(health.reasons == [

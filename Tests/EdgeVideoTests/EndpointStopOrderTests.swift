@@ -29,7 +29,7 @@ extension BinaryTests {
                 // cycle that outlives the test (LeakSanitizer reported the whole tree under it).
                 ChildSpec(id: "service") { [weak fleet] in
                     do { try await Task.sleep(for: .seconds(3600)) } catch {}
-                    let cameraNode = fleet?.snapshot().tree.children?.first { $0.id == cameraNodeID }
+                    let cameraNode = fleet?.snapshot().tree.children.first { $0.id == cameraNodeID }
                     stopped.yield(cameraNode?.state.rawValue ?? "gone")
                     stopped.finish()
                 })
@@ -37,7 +37,7 @@ extension BinaryTests {
             _ = try await eventually(within: .seconds(30), "camera confirmed frames") {
                 (fleet.snapshot().cameras[camera.id]?.confirmed ?? 0) > 0 ? true : nil
             }
-            #expect(fleet.snapshot().tree.children?.map(\.id) == ["service", cameraNodeID])
+            #expect(fleet.snapshot().tree.children.map(\.id) == ["service", cameraNodeID])
             fleet.stop()
             try await run.value
             var iterator = stops.makeAsyncIterator()

@@ -64,8 +64,8 @@ extension BinaryTests {
             #expect((status["headers"] as? [String: String])?["content-type"] == "application/json")
             let document = try JSONDecoder().decode(StatusDocument.self, from: Data((status["body"] as? String ?? "").utf8))
             #expect(document.pid == app.pid)
-            let httpNode = try #require(document.tree.children?.first)
-            #expect(httpNode.id == "http" && httpNode.state == .running && httpNode.children?.map(\.id) == ["server"])
+            let httpNode = try #require(document.tree.children.first)
+            #expect(httpNode.id == "http" && httpNode.state == .running && httpNode.children.map(\.id) == ["server"])
 
             // The latest JPEG, from memory.
             let jpeg = try await Self.probe(port, "get", "/cameras/synthetic/latest.jpg")
@@ -182,11 +182,11 @@ extension BinaryTests {
             try h.writeConfig([ApplianceHarness.camera("cam", "testsrc:?size=320x180&rate=10", fps: 5)])
             let app = try h.start()
             let backingOff = try await h.waitForStatus("http server backing off, camera running", app: app) { status in
-                let server = status.tree.children?.first { $0.id == "http" }?.children?.first
+                let server = status.tree.children.first { $0.id == "http" }?.children.first
                 return server?.state == .backingOff && (server?.restarts ?? 0) >= 2 && status.cameras["cam"]?.state == .running
                     && (status.cameras["cam"]?.confirmed ?? 0) > 0
             }
-            let server = try #require(backingOff.tree.children?.first { $0.id == "http" }?.children?.first)
+            let server = try #require(backingOff.tree.children.first { $0.id == "http" }?.children.first)
             #expect(server.lastExit == "cannot listen on 127.0.0.1:\(port): bind: Address already in use")
             #expect(backingOff.cameras["cam"]?.restarts == 0, "the endpoint's failures never touch a camera")
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Supervision
 
 @testable import EdgeVideo
 
@@ -44,7 +45,7 @@ import Testing
         var outage = CameraStatus(state: .running)
         outage.lastError = "connection refused"
         let snapshot = FleetSnapshot(
-            tree: StatusNode(id: "root", kind: "supervisor", state: .running), liveTasks: 7,
+            tree: SupervisorSnapshot(id: "root", kind: .supervisor, state: .running), liveTasks: 7,
             cameras: ["ok": connected, "bad": broken, "away": outage])
         let (status, health) = HTTPRoutes.health(of: snapshot)
         #expect(status == .serviceUnavailable && health.status == "unhealthy")
@@ -52,7 +53,7 @@ import Testing
             "camera away broker disconnected: connection refused", "camera bad is backing_off: capture: open failed",
         ])
         let (fine, _) = HTTPRoutes.health(of: FleetSnapshot(
-            tree: StatusNode(id: "root", kind: "supervisor", state: .running), liveTasks: 5, cameras: ["ok": connected]))
+            tree: SupervisorSnapshot(id: "root", kind: .supervisor, state: .running), liveTasks: 5, cameras: ["ok": connected]))
         #expect(fine == .ok)
     }
 
@@ -64,7 +65,7 @@ import Testing
         (camera.nacked, camera.returned, camera.rejected, camera.published) = (4, 5, 1, 85)
         try #require(camera.ledgerIdentitiesHold)
         let snapshot = FleetSnapshot(
-            tree: StatusNode(id: "root", kind: "supervisor", state: .running), liveTasks: 1, cameras: ["gate": camera])
+            tree: SupervisorSnapshot(id: "root", kind: .supervisor, state: .running), liveTasks: 1, cameras: ["gate": camera])
         let exporter = MetricsExporter(registry: PrometheusBackend().registry)
         func scrape() -> Set<String> {
             let samples = MetricsExporter.samples(
@@ -99,7 +100,7 @@ import Testing
             var camera = CameraStatus(state: .running)
             camera.confirmed = confirmed
             let snapshot = FleetSnapshot(
-                tree: StatusNode(id: "root", kind: "supervisor", state: .running), liveTasks: 1,
+                tree: SupervisorSnapshot(id: "root", kind: .supervisor, state: .running), liveTasks: 1,
                 cameras: cameras ? ["gate": camera] : [:])
             let samples = MetricsExporter.samples(
                 snapshot: snapshot, details: [:], process: ProcessFigures(threads: 3, openFDs: 4, residentBytes: 5), nowMicros: 0)

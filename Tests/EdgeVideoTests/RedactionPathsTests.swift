@@ -116,7 +116,7 @@ import Testing
             let status = try String(decoding: StatusDocument(
                 pid: 1, version: "", uptimeS: 0, liveTasks: 0,
                 config: .init(path: path, generation: 1, lastError: state.current.lastError),
-                tree: StatusNode(id: "root", kind: "supervisor", state: .running), cameras: [:]
+                tree: SupervisorSnapshot(id: "root", kind: .supervisor, state: .running), cameras: [:]
             ).jsonData(), as: UTF8.self)
             // Valid where the URL parses: applied; the fleet's steps are what a real tree would log.
             try Self.writeConfig(secrets, to: path, onlyCameras: true)

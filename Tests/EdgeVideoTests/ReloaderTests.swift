@@ -2,6 +2,7 @@ import Foundation
 import Locking
 import Logging
 import Testing
+import Supervision
 
 @testable import EdgeVideo
 
@@ -15,7 +16,7 @@ final class RecordingFleet: CameraFleet {
         steps.withLock { $0.append(step) }
     }
     func snapshot() -> FleetSnapshot {
-        FleetSnapshot(tree: StatusNode(id: "root", kind: "supervisor", state: .running), liveTasks: 0, cameras: [:])
+        FleetSnapshot(tree: SupervisorSnapshot(id: "root", kind: .supervisor, state: .running), liveTasks: 0, cameras: [:])
     }
 }
 

@@ -120,14 +120,14 @@ extension BinaryTests {
                 _ = try await h.waitForStatus("frames on disk", app: app) { s in (s.cameras["s1"]?.spooled ?? 0) >= 20 }
                 try h.writeConfig([cameras[0]], amqp: Self.amqp)
                 let removed = try await h.waitForStatus("s1 removed, draining", app: app) { s in
-                    s.config.generation == 2 && s.tree.children?.contains { $0.id == "drain:s1" } == true
+                    s.config.generation == 2 && s.tree.children.contains { $0.id == "drain:s1" } == true
                 }
                 let encoded = try #require(removed.cameras["s1"]).framesEncoded
                 #expect(removed.cameras["s1"]?.queuedForPublish == 0, "leftovers went to disk: \(removed.cameras["s1"]!)")
                 try await node.ctl("start_app")
                 _ = try await node.waitUntilAccepting()
                 let drained = try await h.waitForStatus("s1 drained", within: .seconds(120), app: app) { s in
-                    s.cameras["s1"] == nil && s.tree.children?.contains { $0.id == "drain:s1" } == false
+                    s.cameras["s1"] == nil && s.tree.children.contains { $0.id == "drain:s1" } == false
                 }
                 #expect(drained.cameras["s0"] != nil)
                 app.signal(SIGTERM)
@@ -163,7 +163,7 @@ extension BinaryTests {
                 _ = try await node.waitUntilAccepting()
                 let second = try h.start()
                 _ = try await h.waitForStatus("s1 drained by drain:s1", within: .seconds(120), app: second) { s in
-                    s.cameras["s1"] == nil && s.tree.children?.contains { $0.id == "drain:s1" } == false
+                    s.cameras["s1"] == nil && s.tree.children.contains { $0.id == "drain:s1" } == false
                         && (s.cameras["s0"]?.spooled ?? 1) == 0
                 }
                 #expect(second.stderr.contains("frames found in the spool"), "\(second.stderr.suffix(2000))")

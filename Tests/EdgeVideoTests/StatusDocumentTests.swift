@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Supervision
 
 @testable import EdgeVideo
 
@@ -9,14 +10,14 @@ import Testing
         camera.broker = .connected
         (camera.framesCaptured, camera.framesEncoded, camera.queuedForEncode, camera.droppedBeforeEncode) = (120, 60, 2, 58)
         (camera.confirmed, camera.inFlight, camera.queuedForPublish, camera.droppedAfterEncode) = (52, 1, 2, 1)
-        (camera.nacked, camera.returned, camera.rejected, camera.dropped) = (2, 1, 1, 59)
+        (camera.nacked, camera.returned, camera.rejected) = (2, 1, 1)
         (camera.published, camera.reconnects, camera.restarts) = (60, 1, 1)
-        let publisher = StatusNode(id: "publisher", kind: "worker", state: .running, restarts: 1)
-        let subtree = StatusNode(
-            id: "camera:cam-1", kind: "supervisor", strategy: "one_for_all", state: .running, restarts: 1,
+        let publisher = SupervisorSnapshot(id: "publisher", kind: .worker, state: .running, restarts: 1)
+        let subtree = SupervisorSnapshot(
+            id: "camera:cam-1", kind: .supervisor, strategy: .oneForAll, state: .running, restarts: 1,
             lastExit: "connection closed by broker", liveTasks: 4, children: [publisher])
-        let root = StatusNode(
-            id: "root", kind: "supervisor", strategy: "one_for_one", state: .running, liveTasks: 17, children: [subtree])
+        let root = SupervisorSnapshot(
+            id: "root", kind: .supervisor, strategy: .oneForOne, state: .running, liveTasks: 17, children: [subtree])
         return StatusDocument(
             pid: 4242, version: "0.1.0", uptimeS: 12.5, liveTasks: 17,
             config: .init(path: "supervision.json", generation: 2, lastError: nil), tree: root,

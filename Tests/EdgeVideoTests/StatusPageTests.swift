@@ -16,9 +16,9 @@ import Testing
     static func hostileSnapshot() -> FleetSnapshot {
         var camera = StaticFleet.delivering(confirmed: 42)
         camera.lastError = hostileError
-        let tree = StatusNode(
-            id: "root", kind: "supervisor", strategy: "one_for_one", state: .running,
-            children: [StatusNode(id: "camera:" + hostileID, kind: "supervisor", state: .running, restarts: 2, lastExit: "</li></ul><h1 id=\"injected2\">x</h1>")])
+        let tree = SupervisorSnapshot(
+            id: "root", kind: .supervisor, strategy: .oneForOne, state: .running,
+            children: [SupervisorSnapshot(id: "camera:" + hostileID, kind: .supervisor, state: .running, restarts: 2, lastExit: "</li></ul><h1 id=\"injected2\">x</h1>")])
         return FleetSnapshot(tree: tree, liveTasks: 4, cameras: [hostileID: camera, "plain": StaticFleet.delivering(confirmed: 7)])
     }
 

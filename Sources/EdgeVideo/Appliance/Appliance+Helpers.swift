@@ -1,6 +1,7 @@
 import Durations
 import Foundation
 import Logging
+import Supervision
 import UnixSignals
 
 extension Appliance {
@@ -147,11 +148,10 @@ extension Appliance {
         stopDeadline(shutdownTimeoutS) + .seconds(5)
     }
 
-    /// Paths of nodes that have not stopped, deepest first.
-    static func notStopped(_ node: StatusNode, prefix: String = "") -> [String] {
-        let path = prefix.isEmpty ? node.id : "\(prefix)/\(node.id)"
-        let below = (node.children ?? []).flatMap { notStopped($0, prefix: path) }
-        return below.isEmpty && node.state != .stopped ? [path] : below
+    /// Paths of the deepest nodes that have not stopped (none below them is still up).
+    static func notStopped(_ tree: SupervisorSnapshot) -> [String] {
+        let up = tree.paths { $0.state != .stopped }
+        return up.filter { path in !up.contains { $0.hasPrefix(path + "/") } }
     }
 }
 

@@ -40,13 +40,15 @@ extension CameraFleet {
     public func latestFrame(of cameraID: String) -> LatestFrame { .unknownCamera }
 }
 
-/// A camera's figures beyond its status (whose frame ledger says where every frame is): what the
-/// stages counted and how many frames each queue holds.
+/// A camera's figures beyond its status (whose frame ledger counts every frame from capture on, and
+/// every settlement): what happens before capture, republishes, and how many frames each queue holds.
 public struct CameraDetail: Sendable, Equatable {
-    /// Capture and encoder counters.
-    public var pipeline: PipelineCounters.Snapshot
-    /// Publisher counters.
-    public var publisher: PublisherCounters.Snapshot
+    /// Frames that came out of the decoder (or the test pattern generator).
+    public var framesDecoded: Int64
+    /// When the last frame was captured, µs since the Unix epoch; `nil` before the first.
+    public var lastFrameAtMicros: Int64?
+    /// Publishes of frames handed back by an earlier connection.
+    public var republished: Int
     /// Frames in the encoder's input queue.
     public var captureQueueDepth: Int
     /// JPEGs in the publish queue.
@@ -56,11 +58,12 @@ public struct CameraDetail: Sendable, Equatable {
 
     /// Creates a detail record.
     public init(
-        pipeline: PipelineCounters.Snapshot, publisher: PublisherCounters.Snapshot, captureQueueDepth: Int,
-        encodeQueueDepth: Int, pending: Int
+        framesDecoded: Int64, lastFrameAtMicros: Int64?, republished: Int, captureQueueDepth: Int, encodeQueueDepth: Int,
+        pending: Int
     ) {
-        self.pipeline = pipeline
-        self.publisher = publisher
+        self.framesDecoded = framesDecoded
+        self.lastFrameAtMicros = lastFrameAtMicros
+        self.republished = republished
         self.captureQueueDepth = captureQueueDepth
         self.encodeQueueDepth = encodeQueueDepth
         self.pending = pending
@@ -80,7 +83,7 @@ public enum LatestFrame: Sendable {
 /// A moment's view of the camera tree.
 public struct FleetSnapshot: Sendable, Equatable {
     /// The root node with its subtrees.
-    public var tree: StatusNode
+    public var tree: SupervisorSnapshot
     /// Tasks the tree started that have not returned (measured by the supervisor).
     public var liveTasks: Int
     /// Counters and state by camera id.
@@ -92,7 +95,7 @@ public struct FleetSnapshot: Sendable, Equatable {
 
     /// Creates a snapshot.
     public init(
-        tree: StatusNode, liveTasks: Int, cameras: [String: CameraStatus], overdue: [String] = [], spool: SpoolStatus? = nil
+        tree: SupervisorSnapshot, liveTasks: Int, cameras: [String: CameraStatus], overdue: [String] = [], spool: SpoolStatus? = nil
     ) {
         self.tree = tree
         self.liveTasks = liveTasks

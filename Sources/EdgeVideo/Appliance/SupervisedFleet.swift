@@ -184,9 +184,10 @@ public final class SupervisedFleet: CameraFleet {
     public func cameraDetails() -> [String: CameraDetail] {
         cameras.withLock { $0 }.mapValues { subtree in
             let resources = subtree.resources
+            let pipeline = resources.pipeline.snapshot()
             return CameraDetail(
-                pipeline: resources.pipeline.snapshot(), publisher: resources.publisher.snapshot(),
-                captureQueueDepth: resources.captured.count, encodeQueueDepth: resources.encoded.count,
+                framesDecoded: pipeline.framesDecoded, lastFrameAtMicros: pipeline.lastFrameAtMicros,
+                republished: resources.publisher.snapshot().republished, captureQueueDepth: resources.captured.count, encodeQueueDepth: resources.encoded.count,
                 pending: resources.pendingCount)
         }
     }
@@ -224,7 +225,7 @@ public final class SupervisedFleet: CameraFleet {
             statuses[id] = Self.status(of: subtree.resources, node: nodes[.camera(id)])
         }
         return FleetSnapshot(
-            tree: Self.node(tree), liveTasks: tree.liveTasks, cameras: statuses,
+            tree: tree.mappingLastExits(Redaction.redactingSecrets(in:)), liveTasks: tree.liveTasks, cameras: statuses,
             overdue: tree.overdueShutdownPaths(), spool: spoolStatus())
     }
 
@@ -260,7 +261,6 @@ public final class SupervisedFleet: CameraFleet {
         status.spoolDropped = ledger.spoolDropped
         status.expired = ledger.expired
         status.damaged = ledger.damaged
-        status.dropped = ledger.droppedBeforeEncode + ledger.droppedAfterEncode + ledger.spoolDropped
         if let trace = resources.confirmedTrace {
             status.confirmedIDs = trace.summary
             status.containers = ["pending": resources.pendingCount, "queue": resources.encoded.count]
@@ -272,16 +272,6 @@ public final class SupervisedFleet: CameraFleet {
         let error = (node?.state == .running ? link.lastError : nil) ?? node?.lastExit
         status.lastError = error.map(Redaction.redactingSecrets(in:))
         return status
-    }
-
-    /// The supervision snapshot in the status document's node shape.
-    static func node(_ snapshot: SupervisorSnapshot) -> StatusNode {
-        let isSupervisor = snapshot.kind == .supervisor
-        return StatusNode(
-            id: snapshot.id, kind: snapshot.kind.rawValue, strategy: snapshot.strategy?.rawValue,
-            state: snapshot.state, restarts: snapshot.restarts,
-            lastExit: snapshot.lastExit.map(Redaction.redactingSecrets(in:)), liveTasks: isSupervisor ? snapshot.liveTasks : nil,
-            children: isSupervisor ? snapshot.children.map(node) : nil)
     }
 }
 

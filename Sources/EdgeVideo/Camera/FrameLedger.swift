@@ -67,117 +67,71 @@ final class FrameLedger: FrameAccounting {
     /// All places, read at one instant.
     var counts: Counts { state.withLock { $0 } }
 
-    func frameQueuedForEncode() {
-        state.withLock { c in
-            c.captured += 1
-            c.queuedForEncode += 1
-        }
+    /// The pipeline's view of the same places (``PipelineCounters`` reads its frame counts here).
+    var totals: FrameTotals {
+        let c = counts
+        return FrameTotals(
+            captured: Int64(c.captured), encoded: Int64(c.encoded), droppedBeforeEncode: Int64(c.droppedBeforeEncode),
+            droppedAfterEncode: Int64(c.droppedAfterEncode))
     }
 
-    func frameDroppedBeforeEncode() {
-        state.withLock { c in
-            c.queuedForEncode -= 1
-            c.droppedBeforeEncode += 1
-        }
-    }
+    func frameQueuedForEncode() { move(from: nil, to: \.captured, \.queuedForEncode) }
 
-    func frameEncoded() {
-        state.withLock { c in
-            c.queuedForEncode -= 1
-            c.encoded += 1
-            c.queuedForPublish += 1
-        }
-    }
+    func frameDroppedBeforeEncode() { move(from: \.queuedForEncode, to: \.droppedBeforeEncode) }
 
-    func frameDroppedAfterEncode() {
-        state.withLock { c in
-            c.queuedForPublish -= 1
-            c.droppedAfterEncode += 1
-        }
-    }
+    func frameEncoded() { move(from: \.queuedForEncode, to: \.encoded, \.queuedForPublish) }
+
+    func frameDroppedAfterEncode() { move(from: \.queuedForPublish, to: \.droppedAfterEncode) }
 
     /// One frame is handed to a connection (before `publish`, so that its settlement can never be
     /// counted before its hand-over).
-    func handedOver() {
-        state.withLock { c in
-            c.queuedForPublish -= 1
-            c.inFlight += 1
-        }
-    }
+    func handedOver() { move(from: \.queuedForPublish, to: \.inFlight) }
 
     /// Frames a connection did not take or handed back unsettled: queued for publishing again.
-    func handedBack(_ count: Int) {
-        guard count > 0 else { return }
-        state.withLock { c in
-            c.inFlight -= count
-            c.queuedForPublish += count
-        }
-    }
+    func handedBack(_ count: Int) { move(count, from: \.inFlight, to: \.queuedForPublish) }
 
     /// The broker settled one frame.
     func settled(_ outcome: PublishOutcome) {
-        state.withLock { c in
-            c.inFlight -= 1
-            switch outcome {
-            case .confirmed: c.confirmed += 1
-            case .nacked: c.nacked += 1
-            case .returned: c.returned += 1
-            }
+        let place: WritableKeyPath<Counts, Int> = switch outcome {
+        case .confirmed: \.confirmed
+        case .nacked: \.nacked
+        case .returned: \.returned
         }
+        move(from: \.inFlight, to: place)
     }
 
     /// Frames of the publish queue written to the spool (their memory copy is gone).
-    func spooled(_ count: Int = 1) {
-        guard count > 0 else { return }
-        state.withLock { c in
-            c.queuedForPublish -= count
-            c.spooled += count
-        }
-    }
+    func spooled(_ count: Int = 1) { move(count, from: \.queuedForPublish, to: \.spooled) }
 
     /// One spooled frame was read back to be published.
-    func unspooled() {
-        state.withLock { c in
-            c.spooled -= 1
-            c.queuedForPublish += 1
-        }
-    }
+    func unspooled() { move(from: \.spooled, to: \.queuedForPublish) }
 
     /// A frame of the publish queue that the spool could not take (full disk, vanished directory).
-    func spoolRefused() {
-        state.withLock { c in
-            c.queuedForPublish -= 1
-            c.spoolDropped += 1
-        }
-    }
+    func spoolRefused() { move(from: \.queuedForPublish, to: \.spoolDropped) }
 
     /// Frames an earlier run left in the spool.
-    func recovered(_ count: Int) {
-        guard count > 0 else { return }
-        state.withLock { c in
-            c.recovered += count
-            c.spooled += count
-        }
-    }
+    func recovered(_ count: Int) { move(count, from: nil, to: \.recovered, \.spooled) }
 
     /// Spooled frames the spool gave up: evicted by its budget, expired or damaged.
     func spoolDiscarded(_ count: Int, reason: SpoolDiscard) {
-        guard count > 0 else { return }
-        state.withLock { c in
-            c.spooled -= count
-            switch reason {
-            case .full: c.spoolDropped += count
-            case .expired: c.expired += count
-            case .damaged: c.damaged += count
-            }
+        let place: WritableKeyPath<Counts, Int> = switch reason {
+        case .full: \.spoolDropped
+        case .expired: \.expired
+        case .damaged: \.damaged
         }
+        move(count, from: \.spooled, to: place)
     }
 
     /// One frame in flight was given up as poison.
-    func rejected() {
+    func rejected() { move(from: \.inFlight, to: \.rejected) }
+
+    /// The one step every move is: `count` frames leave `source` (`nil` for frames entering the
+    /// ledger) and are added to each of `places`, under the lock.
+    private func move(_ count: Int = 1, from source: WritableKeyPath<Counts, Int>?, to places: WritableKeyPath<Counts, Int>...) {
+        guard count > 0 else { return }
         state.withLock { c in
-            c.inFlight -= 1
-            c.rejected += 1
+            if let source { c[keyPath: source] -= count }
+            for place in places { c[keyPath: place] += count }
         }
     }
 }

@@ -120,12 +120,12 @@ final class MetricsExporter: Sendable {
                 gauge(MetricNames.cameraState, status.state == state ? 1 : 0, [("state", state.rawValue)])
             }
             guard let detail = details[id] else { continue }
-            counter(MetricNames.frames, Int(detail.pipeline.framesDecoded), [("stage", "decoded")])
-            counter(MetricNames.republished, detail.publisher.republished)
+            counter(MetricNames.frames, Int(detail.framesDecoded), [("stage", "decoded")])
+            counter(MetricNames.republished, detail.republished)
             gauge(MetricNames.queueDepth, Double(detail.captureQueueDepth), [("queue", "capture")])
             gauge(MetricNames.queueDepth, Double(detail.encodeQueueDepth), [("queue", "encode")])
             gauge(MetricNames.queueDepth, Double(detail.pending), [("queue", "pending")])
-            if let last = detail.pipeline.lastFrameAtMicros {
+            if let last = detail.lastFrameAtMicros {
                 gauge(MetricNames.lastFrameAge, max(0, Double(nowMicros - last) / 1e6))
             }
         }

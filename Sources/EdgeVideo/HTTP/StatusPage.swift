@@ -1,4 +1,5 @@
 import SecretRedaction
+import Supervision
 
 /// The status page at `/`: the status document rendered as plain HTML on the server, so it reads
 /// without JavaScript, plus a small script (``script``, served from the binary at `/page.js`)
@@ -138,14 +139,14 @@ enum StatusPage {
         ]
     }
 
-    private static func node(_ node: StatusNode) -> String {
-        var line = "<li><span class=\"node-id\">\(escaped(node.id))</span> \(escaped(node.kind))"
-        if let strategy = node.strategy { line += " \(escaped(strategy))" }
+    private static func node(_ node: SupervisorSnapshot) -> String {
+        var line = "<li><span class=\"node-id\">\(escaped(node.id))</span> \(escaped(node.kind.rawValue))"
+        if let strategy = node.strategy { line += " \(escaped(strategy.rawValue))" }
         line += " <span class=\"state state-\(node.state.rawValue)\">\(node.state.rawValue)</span> restarts \(node.restarts)"
-        if let live = node.liveTasks { line += ", live tasks \(live)" }
+        if node.kind == .supervisor { line += ", live tasks \(node.liveTasks)" }
         if let exit = node.lastExit { line += " <span class=\"error\">last exit: \(escaped(Redaction.redactingSecrets(in: exit)))</span>" }
-        if let children = node.children, !children.isEmpty {
-            line += "<ul>" + children.map(Self.node).joined() + "</ul>"
+        if !node.children.isEmpty {
+            line += "<ul>" + node.children.map(Self.node).joined() + "</ul>"
         }
         return line + "</li>"
     }
@@ -157,12 +158,9 @@ enum StatusPage {
         for (id, camera) in document.cameras.sorted(by: { $0.key < $1.key }) {
             if let error = camera.lastError { errors.append(("camera \(id)", error)) }
         }
-        func walk(_ node: StatusNode, _ path: String) {
-            let here = path.isEmpty ? node.id : "\(path)/\(node.id)"
-            if let exit = node.lastExit { errors.append((here, exit)) }
-            for child in node.children ?? [] { walk(child, here) }
+        document.tree.walk { node, path in
+            if let exit = node.lastExit { errors.append((path, exit)) }
         }
-        walk(document.tree, "")
         let items = errors.map { "<li><b>\(escaped($0.0))</b>: \(escaped(Redaction.redactingSecrets(in: $0.1)))</li>" }
         return "<section id=\"errors\"><h2>Last errors</h2>"
             + (items.isEmpty ? "<p>None.</p>" : "<ul>\(items.joined())</ul>") + "</section>\n"

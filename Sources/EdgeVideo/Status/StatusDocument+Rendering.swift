@@ -10,7 +10,7 @@ extension StatusDocument {
                 + (config.lastError.map { "  REJECTED: \($0)" } ?? ""),
             "",
         ]
-        Self.render(tree, prefix: "", childPrefix: "", into: &lines)
+        lines.append(tree.rendered())
         if let spool {
             lines.append("")
             lines.append("spool \(spool.mode)  \(spool.bytes) bytes  \(spool.records) frames"
@@ -38,23 +38,6 @@ extension StatusDocument {
             }
         }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    private static func render(_ node: StatusNode, prefix: String, childPrefix: String, into lines: inout [String]) {
-        var line = prefix + node.id
-        if let strategy = node.strategy { line += "  \(strategy)" }
-        line += "  \(node.state.rawValue)"
-        if node.restarts > 0 { line += "  restarts \(node.restarts)" }
-        if let tasks = node.liveTasks { line += "  tasks \(tasks)" }
-        if let exit = node.lastExit { line += "  last exit: \(exit)" }
-        lines.append(line)
-        let children = node.children ?? []
-        for (index, child) in children.enumerated() {
-            let last = index == children.count - 1
-            render(
-                child, prefix: childPrefix + (last ? "└─ " : "├─ "), childPrefix: childPrefix + (last ? "   " : "│  "),
-                into: &lines)
-        }
     }
 
     private static func duration(_ seconds: Double) -> String {

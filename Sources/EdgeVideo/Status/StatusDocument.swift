@@ -14,8 +14,8 @@ public struct StatusDocument: Sendable, Equatable, Codable {
     public var liveTasks: Int
     /// The configuration in use.
     public var config: ConfigState
-    /// The supervision tree.
-    public var tree: StatusNode
+    /// The supervision tree (last exits redacted).
+    public var tree: SupervisorSnapshot
     /// Per-camera counters, by camera id.
     public var cameras: [String: CameraStatus]
     /// The spool's figures; absent without a spool.
@@ -52,7 +52,7 @@ public struct StatusDocument: Sendable, Equatable, Codable {
 
     /// Creates a document.
     public init(
-        pid: Int32, version: String, uptimeS: Double, liveTasks: Int, config: ConfigState, tree: StatusNode,
+        pid: Int32, version: String, uptimeS: Double, liveTasks: Int, config: ConfigState, tree: SupervisorSnapshot,
         cameras: [String: CameraStatus], spool: SpoolStatus? = nil
     ) {
         self.pid = pid
@@ -77,47 +77,6 @@ public struct StatusDocument: Sendable, Equatable, Codable {
         var data = try encoder.encode(self)
         data.append(UInt8(ascii: "\n"))
         return data
-    }
-}
-
-/// One node of the supervision tree in the status document.
-public struct StatusNode: Sendable, Equatable, Codable {
-    /// Child id (`root`, `camera:cam-1`, `publisher`, ...).
-    public var id: String
-    /// `supervisor` or `worker`.
-    public var kind: String
-    /// `one_for_one`, `one_for_all` or `rest_for_one`, for supervisors.
-    public var strategy: String?
-    /// The node's state (encoded `starting`, `running`, `restarting`, `backing_off`, `stopping`,
-    /// `stopped` or `failed`).
-    public var state: SupervisorSnapshot.State
-    /// Restarts of this node so far.
-    public var restarts: Int
-    /// Why the node last exited, redacted.
-    public var lastExit: String?
-    /// Measured live tasks under this node, for supervisors.
-    public var liveTasks: Int?
-    /// Children in start order, for supervisors.
-    public var children: [StatusNode]?
-
-    /// Creates a node.
-    public init(
-        id: String, kind: String, strategy: String? = nil, state: SupervisorSnapshot.State, restarts: Int = 0, lastExit: String? = nil,
-        liveTasks: Int? = nil, children: [StatusNode]? = nil
-    ) {
-        self.id = id
-        self.kind = kind
-        self.strategy = strategy
-        self.state = state
-        self.restarts = restarts
-        self.lastExit = lastExit
-        self.liveTasks = liveTasks
-        self.children = children
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, kind, strategy, state, restarts, children
-        case lastExit = "last_exit", liveTasks = "live_tasks"
     }
 }
 
@@ -171,7 +130,7 @@ public struct CameraStatus: Sendable, Equatable, Codable {
     /// Spooled frames found damaged on disk (checksum), skipped.
     public var damaged: Int
     /// `dropped_before_encode + dropped_after_encode + spool_dropped`.
-    public var dropped: Int
+    public var dropped: Int { droppedBeforeEncode + droppedAfterEncode + spoolDropped }
     /// The confirmed frames by `message_id` (`<camera>-<instance>:first-last,…`), only when
     /// `EDGE_VIDEO_LEDGER_TRACE=1` is set (fault tests); absent otherwise.
     public var confirmedIDs: String?
@@ -201,7 +160,7 @@ public struct CameraStatus: Sendable, Equatable, Codable {
         self.state = state
         broker = .disconnected
         (framesCaptured, framesEncoded, queuedForEncode, queuedForPublish, inFlight, confirmed) = (0, 0, 0, 0, 0, 0)
-        (droppedBeforeEncode, droppedAfterEncode, nacked, returned, rejected, dropped) = (0, 0, 0, 0, 0, 0)
+        (droppedBeforeEncode, droppedAfterEncode, nacked, returned, rejected) = (0, 0, 0, 0, 0)
         (recovered, spooled, spoolDropped, expired, damaged) = (0, 0, 0, 0, 0)
         (published, reconnects, restarts) = (0, 0, 0)
     }
@@ -227,6 +186,25 @@ public struct CameraStatus: Sendable, Equatable, Codable {
         case droppedBeforeEncode = "dropped_before_encode", droppedAfterEncode = "dropped_after_encode"
         case lastError = "last_error", brokerProblem = "broker_problem"
         case recovered, spooled, expired, damaged, spoolDropped = "spool_dropped", confirmedIDs = "confirmed_ids", containers
+    }
+
+    /// Decodes a status; `dropped` is not read, it is the sum of its parts.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        func count(_ key: CodingKeys) throws -> Int { try container.decode(Int.self, forKey: key) }
+        self.init(state: try container.decode(SupervisorSnapshot.State.self, forKey: .state))
+        broker = try container.decode(String.self, forKey: .broker)
+        brokerProblem = try container.decodeIfPresent(String.self, forKey: .brokerProblem)
+        (framesCaptured, framesEncoded, queuedForEncode) = (try count(.framesCaptured), try count(.framesEncoded), try count(.queuedForEncode))
+        (queuedForPublish, inFlight, confirmed) = (try count(.queuedForPublish), try count(.inFlight), try count(.confirmed))
+        (droppedBeforeEncode, droppedAfterEncode) = (try count(.droppedBeforeEncode), try count(.droppedAfterEncode))
+        (nacked, returned, rejected) = (try count(.nacked), try count(.returned), try count(.rejected))
+        (recovered, spooled, spoolDropped) = (try count(.recovered), try count(.spooled), try count(.spoolDropped))
+        (expired, damaged) = (try count(.expired), try count(.damaged))
+        (published, reconnects, restarts) = (try count(.published), try count(.reconnects), try count(.restarts))
+        lastError = try container.decodeIfPresent(String.self, forKey: .lastError)
+        confirmedIDs = try container.decodeIfPresent(String.self, forKey: .confirmedIDs)
+        containers = try container.decodeIfPresent([String: Int].self, forKey: .containers)
     }
 
     /// Encodes `last_error` as `null` when there is none, as the contract shows.

@@ -26,7 +26,7 @@ final class StaticFleet: CameraFleet {
 
     /// A root in `state` over `cameras`.
     static func snapshot(root state: SupervisorSnapshot.State = .running, _ cameras: [String: CameraStatus]) -> FleetSnapshot {
-        FleetSnapshot(tree: StatusNode(id: "root", kind: "supervisor", strategy: "one_for_one", state: state), liveTasks: 3, cameras: cameras)
+        FleetSnapshot(tree: SupervisorSnapshot(id: "root", kind: .supervisor, strategy: .oneForOne, state: state), liveTasks: 3, cameras: cameras)
     }
 
     /// A camera running with its broker connected and some frames through.
