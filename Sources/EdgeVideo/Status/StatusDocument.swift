@@ -193,7 +193,7 @@ public struct CameraStatus: Sendable, Equatable, Codable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         func count(_ key: CodingKeys) throws -> Int { try container.decode(Int.self, forKey: key) }
         self.init(state: try container.decode(SupervisorSnapshot.State.self, forKey: .state))
-        broker = try container.decode(String.self, forKey: .broker)
+        broker = try container.decode(Broker.self, forKey: .broker)
         brokerProblem = try container.decodeIfPresent(String.self, forKey: .brokerProblem)
         (framesCaptured, framesEncoded, queuedForEncode) = (try count(.framesCaptured), try count(.framesEncoded), try count(.queuedForEncode))
         (queuedForPublish, inFlight, confirmed) = (try count(.queuedForPublish), try count(.inFlight), try count(.confirmed))
