@@ -144,7 +144,8 @@ let package = Package(
         ),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "Supervision", "Locking", "DedicatedThread"]),
         .testTarget(
-            name: "VideoPipelineTests", dependencies: ["VideoPipeline", "Durations", "Locking", "Supervision", "EdgeVideoTestSupport"]
+            name: "VideoPipelineTests",
+            dependencies: ["VideoPipeline", "CFFmpeg", "Durations", "Locking", "Supervision", "EdgeVideoTestSupport"]
         ),
         .testTarget(
             name: "EdgeVideoTests",
