@@ -122,23 +122,34 @@ let package = Package(
             ]
         ),
 
+        // What several test targets share: a scratch RabbitMQ node, rabbitmqctl, freePort, a command
+        // runner, a recording log handler. Only test targets depend on it; it is no product.
+        .target(
+            name: "EdgeVideoTestSupport",
+            dependencies: ["DedicatedThread", .product(name: "Logging", package: "swift-log")],
+            path: "Tests/TestSupport"
+        ),
+
         .testTarget(name: "LockingTests", dependencies: ["Locking"]),
         .testTarget(name: "SecretRedactionTests", dependencies: ["SecretRedaction"]),
         .testTarget(name: "DedicatedThreadTests", dependencies: ["DedicatedThread", "Locking"]),
         .testTarget(name: "DurationsTests", dependencies: ["Durations"]),
         .testTarget(
             name: "SupervisionTests",
-            dependencies: ["Supervision", "SupervisionTestKit", "Locking", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Supervision", "SupervisionTestKit", "Locking", "EdgeVideoTestSupport", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "AMQPPublisherTests",
-            dependencies: ["Locking", "AMQPPublisher", "DedicatedThread", "Supervision", "SupervisionTestKit"]
+            dependencies: ["Locking", "AMQPPublisher", "DedicatedThread", "Supervision", "SupervisionTestKit", "EdgeVideoTestSupport"]
         ),
         .testTarget(name: "SpoolTests", dependencies: ["Spool", "Supervision", "Locking", "DedicatedThread"]),
-        .testTarget(name: "VideoPipelineTests", dependencies: ["VideoPipeline", "Durations", "Locking", "Supervision"]),
+        .testTarget(
+            name: "VideoPipelineTests",
+            dependencies: ["VideoPipeline", "CFFmpeg", "Durations", "Locking", "Supervision", "EdgeVideoTestSupport"]
+        ),
         .testTarget(
             name: "EdgeVideoTests",
-            dependencies: ["EdgeVideo", "SupervisionTestKit", "Supervision", "Durations", "VideoPipeline", "AMQPPublisher", "SecretRedaction", "CFFmpeg", "Locking", "Spool"]
+            dependencies: ["EdgeVideo", "SupervisionTestKit", "Supervision", "Durations", "VideoPipeline", "AMQPPublisher", "SecretRedaction", "CFFmpeg", "Locking", "Spool", "EdgeVideoTestSupport"]
         ),
     ]
 )

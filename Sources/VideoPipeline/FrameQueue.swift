@@ -8,11 +8,11 @@ import Locking
 /// Create one per camera and hand the same instance to every generation of the stages, so
 /// frames queued when a subtree restarts are handed to the next generation instead of lost.
 /// `push` is synchronous (callable from a capture thread); ``next()`` suspends until an element
-/// arrives and honours task cancellation; ``tryNext()`` never waits; ``wait(until:)`` suspends
-/// until the queue reaches a ``Milestone``. Thread-safe.
+/// arrives and honours task cancellation; ``tryNext()`` never waits. Thread-safe. (Tests, through
+/// `@testable import`, also wait until it reaches a `Milestone` with `wait(until:)`.)
 public final class FrameQueue<Element: Sendable>: Sendable {
     /// A state of the queue that ``wait(until:)`` waits for. Both only grow through `push`.
-    public enum Milestone: Sendable, Equatable {
+    enum Milestone: Sendable, Equatable {
         /// At least this many elements dropped since the queue was created (``dropped``).
         case dropped(atLeast: Int)
         /// At least this many elements held at once (``count``).
@@ -133,7 +133,7 @@ public final class FrameQueue<Element: Sendable>: Sendable {
     /// Lets a test wait on the queue's own event instead of polling ``dropped`` or ``count``.
     /// Costs `push` nothing while no task waits.
     /// - Throws: `CancellationError` when the calling task is cancelled before the milestone.
-    public func wait(until milestone: Milestone) async throws {
+    func wait(until milestone: Milestone) async throws {
         try await wait(until: milestone, onWaiting: {})
     }
 

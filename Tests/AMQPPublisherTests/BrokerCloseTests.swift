@@ -1,4 +1,5 @@
 import AMQPPublisher
+import EdgeVideoTestSupport
 import Testing
 
 /// The broker's closes as typed data: the classification table (docs/delivery.md, "Broker

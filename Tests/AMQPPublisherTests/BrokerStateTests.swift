@@ -1,12 +1,13 @@
 @testable import AMQPPublisher
+import EdgeVideoTestSupport
 import Glibc
 import Testing
 
 /// Tests that change broker-wide state or force hundreds of reconnects. Each runs against a node of
-/// its own (``ScratchBroker``), never the shared one, and the suite is serialized.
+/// its own (``ScratchNode``), never the shared one, and the suite is serialized.
 @Suite("Publisher against a broker of its own", .serialized)
 struct BrokerStateTests {
-    func prepare(_ broker: ScratchBroker, window: Int, heartbeat: Duration, name: String) async throws -> (AMQPConfiguration, String) {
+    func prepare(_ broker: ScratchNode, window: Int, heartbeat: Duration, name: String) async throws -> (AMQPConfiguration, String) {
         let queue = "evtest.q"
         try await withBroker(port: broker.port) { b in
             try b.declareExchange("evtest.x")
@@ -20,7 +21,7 @@ struct BrokerStateTests {
         return (config, queue)
     }
 
-    func checkQueue(_ broker: ScratchBroker, _ queue: String, _ source: MessageSource, window: Int, reconnects: Int) async throws {
+    func checkQueue(_ broker: ScratchNode, _ queue: String, _ source: MessageSource, window: Int, reconnects: Int) async throws {
         let received = try await withBroker(port: broker.port) { b in try b.drain(queue) }
         let ids = Set(received.map(\.messageID))
         let confirmed = source.ids(.confirmed)
@@ -33,7 +34,7 @@ struct BrokerStateTests {
 
     @Test(.timeLimit(.minutes(5)))
     func survives200ForcedClosesWithoutLeaks() async throws {
-        try await ScratchBroker.with { broker in
+        try await ScratchNode.with("publisher") { broker in
             let name = uniqueName("evt-rc")
             let window = 16
             let (config, queue) = try await prepare(broker, window: window, heartbeat: .seconds(10), name: name)
@@ -81,7 +82,7 @@ struct BrokerStateTests {
 
     @Test(.timeLimit(.minutes(4)))
     func survivesStopAppAndStartApp() async throws {
-        try await ScratchBroker.with { broker in
+        try await ScratchNode.with("publisher") { broker in
             let (config, queue) = try await prepare(broker, window: 16, heartbeat: .seconds(2), name: uniqueName("evt-app"))
             let counters = PublisherCounters()
             let source = MessageSource(routingKey: "k", size: 1024)
@@ -118,7 +119,7 @@ struct BrokerStateTests {
     /// the count.
     @Test(.timeLimit(.minutes(5)))
     func sigkillWithConfirmsPendingLosesNothing() async throws {
-        try await ScratchBroker.with { broker in
+        try await ScratchNode.with("publisher") { broker in
             let window = 16
             let (config, queue) = try await prepare(broker, window: window, heartbeat: .seconds(2), name: uniqueName("evt-kill"))
             let counters = PublisherCounters()
@@ -153,7 +154,7 @@ struct BrokerStateTests {
 
     @Test(.timeLimit(.minutes(4)))
     func memoryAlarmPausesPublishingAndNothingHangs() async throws {
-        try await ScratchBroker.with { broker in
+        try await ScratchNode.with("publisher") { broker in
             let (config, queue) = try await prepare(broker, window: 8, heartbeat: .seconds(1), name: uniqueName("evt-mem"))
             let source = MessageSource(routingKey: "k", size: 512)
             var unsettled: [OutgoingMessage] = []
@@ -195,7 +196,7 @@ struct BrokerStateTests {
 
     @Test(.timeLimit(.minutes(3)))
     func watchdogCutsAPublishStuckOnAStalledBroker() async throws {
-        try await ScratchBroker.with { broker in
+        try await ScratchNode.with("publisher") { broker in
             let (config, _) = try await prepare(broker, window: 4, heartbeat: .seconds(1), name: uniqueName("evt-dog"))
             let counters = PublisherCounters()
             var unsettled: [OutgoingMessage] = []
@@ -228,7 +229,7 @@ struct BrokerStateTests {
 
     @Test(.timeLimit(.minutes(3)))
     func confirmTimeoutTearsDownAConnectionThatStopsConfirming() async throws {
-        try await ScratchBroker.with { broker in
+        try await ScratchNode.with("publisher") { broker in
             var (config, _) = try await prepare(broker, window: 4, heartbeat: .seconds(1), name: uniqueName("evt-ct"))
             config.heartbeat = .zero                   // so only the confirm timeout can notice
             config.confirmTimeout = .seconds(2)

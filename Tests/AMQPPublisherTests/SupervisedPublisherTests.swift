@@ -1,4 +1,5 @@
 import AMQPPublisher
+import EdgeVideoTestSupport
 import Locking
 import Logging
 import Supervision

@@ -1,4 +1,5 @@
 @testable import AMQPPublisher
+import EdgeVideoTestSupport
 import Foundation
 import Glibc
 import Testing
@@ -36,7 +37,7 @@ struct TLSTests {
             }
             // RabbitMQ runs as its own user and must read its files.
             script += "chmod 755 . && chmod 644 *\n"
-            try await Rabbitmqctl.run("bash", ["-c", script])
+            try await Command.run("bash", ["-c", script])
             return pki
         }
 
@@ -48,7 +49,7 @@ struct TLSTests {
     /// A node whose TLS listener presents `server.pem` and requires a client certificate from `ca`.
     private func withTLSBroker(_ pki: Certificates, _ body: (Int) async throws -> Void) async throws {
         let tlsPort = try freePort()
-        try await ScratchBroker.with(prepare: { directory in
+        try await ScratchNode.with("tls", prepare: { directory in
             let conf = """
                 listeners.ssl.default = \(tlsPort)
                 ssl_options.cacertfile = \(pki.path("ca.pem"))
@@ -86,10 +87,10 @@ struct TLSTests {
                 let settlement = await iterator.next()
                 // TLS publishes through rabbitmq-c: its SSL socket cannot take the batch writer's bytes.
                 guard connection.counters.batchWritten.load(ordering: .relaxed) == 0, connection.counters.snapshot().published == 1 else {
-                    return .failure(Rabbitmqctl.Failure(description: "a TLS message went through the plain-TCP batch writer"))
+                    return .failure(CommandFailure(description: "a TLS message went through the plain-TCP batch writer"))
                 }
                 return settlement?.outcome == .confirmed
-                    ? .success(()) : .failure(Rabbitmqctl.Failure(description: "settled \(String(describing: settlement))"))
+                    ? .success(()) : .failure(CommandFailure(description: "settled \(String(describing: settlement))"))
             }
         } catch {
             return .failure(error)
@@ -141,7 +142,7 @@ struct TLSTests {
     /// An `openssl s_server` presenting `certificate` on a free port, until `body` returns.
     private func withTLSListener(_ pki: Certificates, certificate: String, _ body: (Int) async throws -> Void) async throws {
         let port = try freePort()
-        let started = try await Rabbitmqctl.run("bash", [
+        let started = try await Command.run("bash", [
             "-c", "openssl s_server -quiet -accept 127.0.0.1:\(port) -cert '\(pki.path("\(certificate).pem"))' "
                 + "-key '\(pki.path("\(certificate).key"))' </dev/null >/dev/null 2>&1 & echo $!",
         ])

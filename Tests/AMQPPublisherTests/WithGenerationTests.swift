@@ -1,4 +1,5 @@
 import AMQPPublisher
+import EdgeVideoTestSupport
 import Glibc
 import Locking
 import Testing
@@ -184,7 +185,7 @@ final class SilentListener: Sendable {
         }
         guard bound else {
             close(fd)
-            throw Rabbitmqctl.Failure(description: "cannot listen")
+            throw CommandFailure(description: "cannot listen")
         }
         port = Int(UInt16(bigEndian: address.sin_port))
     }

@@ -1,3 +1,4 @@
+import EdgeVideoTestSupport
 import Foundation
 import Testing
 
@@ -28,7 +29,7 @@ extension BinaryTests {
                     let pending = try await h.status()
                     #expect(pending.cameras.values.allSatisfy { $0.inFlight > 0 }, "confirms pending when killed: \(pending.cameras)")
                     try await node.crash()
-                    async let started: Void = node.start()
+                    async let started: Void = node.startAgain()
                     let accepted = try await node.waitUntilAccepting()
                     try await started
                     try await run.waitForRecovery(acceptedAt: accepted)
@@ -70,7 +71,7 @@ extension BinaryTests {
                         try Sockets.established(pid: run.app.pid, toPort: node.port) >= run.cameraIDs.count ? true : nil
                     }
                     try await node.crash()
-                    async let started: Void = node.start()
+                    async let started: Void = node.startAgain()
                     let accepted = try await node.waitUntilAccepting()
                     try await started
                     try await run.waitForRecovery(acceptedAt: accepted)

@@ -1,3 +1,4 @@
+import EdgeVideoTestSupport
 import Foundation
 import Testing
 
@@ -40,7 +41,7 @@ extension BinaryTests {
                             #expect(
                                 after.split(separator: "\n").filter { $0.hasSuffix(h.vhost) }.allSatisfy { $0.hasPrefix("<" + survivor.node) },
                                 "\(after)")
-                            try await victim.start()
+                            try await victim.startAgain()
                             (victim, survivor) = (survivor, victim)
                         }
                         try await run.finish(runs: runs, leaks: try await run.leaks(), maxRecovery: 5.0)

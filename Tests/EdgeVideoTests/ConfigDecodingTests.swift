@@ -1,3 +1,4 @@
+import EdgeVideoTestSupport
 import Foundation
 import Testing
 
@@ -150,14 +151,5 @@ import VideoPipeline
         } catch {
             #expect(error.description == "cannot read /nonexistent/supervision.json: no such file")
         }
-    }
-}
-
-/// Files of the repository, found from this source file's location.
-enum RepositoryFiles {
-    static func path(_ relative: String) -> String {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        return root.appendingPathComponent(relative).path
     }
 }

@@ -1,3 +1,4 @@
+import EdgeVideoTestSupport
 import Foundation
 import Testing
 
@@ -29,17 +30,6 @@ extension BinaryTests {
                 else { return nil }
                 return Int(app.stderr[range].split(separator: ":").last!)
             }
-        }
-
-        /// A port nothing listens on now.
-        static func freePort() throws -> Int {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
-            return try #require(EdgeVideo.SocketAddress.boundPort(of: fd))
         }
 
         @Test(.timeLimit(.minutes(4))) func servesMetricsHealthStatusAndFramesAndBoundsHostileClients() async throws {
@@ -158,7 +148,7 @@ extension BinaryTests {
         }
 
         @Test(.timeLimit(.minutes(3))) func portInUseBacksOffAloneThenServesAndStatusUsesIt() async throws {
-            let port = try Self.freePort()
+            let port = try freePort()
             // Another HTTP server holds the port first, answering /status with another process's document.
             let impostor = #"{"pid":1,"version":"x","uptime_s":1,"live_tasks":0,"config":{"path":"x","generation":1,"last_error":null},"tree":{"id":"root","kind":"supervisor","state":"running","restarts":0},"cameras":{}}"#
             let script = """

@@ -1,5 +1,6 @@
 import AMQPPublisher
 import CFFmpeg
+import EdgeVideoTestSupport
 import Foundation
 import Logging
 import SecretRedaction
@@ -90,7 +91,7 @@ import Testing
             let secrets = Self.secrets[start..<min(start + 500, Self.count)]
             let path = directory + "/supervision-\(batch).json"
             try Self.writeConfig(secrets, to: path)
-            let result = try await runCommand(["check", "--config", path])
+            let result = try await Command.outcome(ApplianceHarness.binary, ["check", "--config", path], mergeErrors: true)
             #expect(result.code == 1, "the unsupported schemes make every batch invalid")
             printed += result.output.utf8.count
             if let leak = Self.leak(in: result.output) { Issue.record("check printed \(leak)") }
@@ -131,7 +132,7 @@ import Testing
     /// `%40`: a raw one would make libav look up whatever follows it as a host name, 10,000 DNS
     /// queries; raw `@` goes through every other path here.
     @Test(.timeLimit(.minutes(10))) func captureOpen() async throws {
-        let port = try closedPort()
+        let port = try freePort()
         let log = LogCapture()
         let libav = Locked("")
         let opened = Locked(0)
@@ -169,7 +170,7 @@ import Testing
 
     /// The publisher connects with every URL (a closed port) and fails; its error and log are checked.
     @Test(.timeLimit(.minutes(10))) func amqpConnect() async throws {
-        let port = try closedPort()
+        let port = try freePort()
         let log = LogCapture()
         let refused = Locked(0)
         for start in stride(from: 0, to: Self.count, by: 16) {
@@ -242,58 +243,15 @@ final class LogCapture: Sendable {
     private let text = Locked("")
 
     func logger(_ label: String) -> Logger {
-        Logger(label: label) { _ in Handler(capture: self) }
+        Logger(label: label) { _ in
+            RecordingLogHandler { event, metadata in
+                let all = metadata.merging(event.metadata ?? [:]) { $1 }
+                self.text.withLock { $0 += "\(event.level) \(event.message) \(all)\n" }
+            }
+        }
     }
 
     /// The text so far, emptied.
     func drain() -> String { text.withLock { value in defer { value = "" }; return value } }
-
-    private struct Handler: LogHandler {
-        let capture: LogCapture
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-        func log(event: LogEvent) {
-            let all = metadata.merging(event.metadata ?? [:]) { $1 }
-            capture.text.withLock { $0 += "\(event.level) \(event.message) \(all)\n" }
-        }
-    }
 }
 
-/// A local TCP port nothing listens on (bound, then released).
-func closedPort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw TestProcess.Failure(description: "cannot find a free port") }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
-
-/// Runs the binary with `arguments` to its end; stdout and stderr together.
-func runCommand(_ arguments: [String]) async throws -> (code: Int32, output: String) {
-    let file = NSTemporaryDirectory() + "ev-cmd-\(UUID().uuidString.prefix(8)).out"
-    _ = FileManager.default.createFile(atPath: file, contents: nil)
-    defer { try? FileManager.default.removeItem(atPath: file) }
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: ApplianceHarness.binary)
-    process.arguments = arguments
-    let handle = FileHandle(forWritingAtPath: file)
-    process.standardOutput = handle
-    process.standardError = handle
-    // Closed here: otherwise they stayed open in the test runner after the child had exited.
-    defer { try? handle?.close() }
-    let code: Int32 = try await withCheckedThrowingContinuation { continuation in
-        process.terminationHandler = { continuation.resume(returning: $0.terminationStatus) }
-        do { try process.run() } catch { continuation.resume(throwing: error) }
-    }
-    return (code, String(decoding: FileManager.default.contents(atPath: file) ?? Data(), as: UTF8.self))
-}

@@ -1,3 +1,4 @@
+import EdgeVideoTestSupport
 import Foundation
 import Testing
 @testable import VideoPipeline
@@ -10,7 +11,7 @@ struct HTTPSourceTests {
         ["-c:v", "libx264", "-preset", "ultrafast", "-g", "10", "-f", "mpegts"],
     ])
     func framesArriveAndAKilledServerGivesAClearError(encoding: [String]) async throws {
-        let port = try Fixtures.freePort()
+        let port = try freePort()
         let server = try ExternalProcess("/usr/bin/ffmpeg", [
             "-v", "error", "-nostdin", "-re", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=10", "-pix_fmt", "yuv420p",
         ] + encoding + ["-listen", "1", "http://127.0.0.1:\(port)/x"])

@@ -1,3 +1,4 @@
+import EdgeVideoTestSupport
 import Foundation
 import Testing
 @testable import VideoPipeline
@@ -22,7 +23,7 @@ struct SourceErrorTests {
 
     @Test(.timeLimit(.minutes(1)))
     func refusedConnectionFailsToOpenWithoutLeakingThePassword() async throws {
-        let port = try Fixtures.freePort()
+        let port = try freePort()
         let (error, elapsed) = try await failure(of: "rtsp://admin:hunter2@127.0.0.1:\(port)/cam")
         #expect(error.code == .openFailed)
         #expect(!error.description.contains("hunter2"))

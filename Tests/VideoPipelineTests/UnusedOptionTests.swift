@@ -1,3 +1,4 @@
+import EdgeVideoTestSupport
 import Foundation
 import Locking
 import Logging
@@ -12,7 +13,7 @@ struct UnusedOptionTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let clip = try Fixtures.h264Clip(in: directory, seconds: 1)
         let records = RecordedLogs()
-        let logger = Logger(label: "test.capture") { _ in RecordingHandler(records: records) }
+        let logger = Logger(label: "test.capture") { _ in records.handler() }
         let config = PipelineConfiguration(
             url: "file://" + clip.path, fps: 5, loop: false, pacing: .unpaced,
             options: ["probesize": "5000000", "no_such_option": "1"])
@@ -26,24 +27,15 @@ struct UnusedOptionTests {
     }
 }
 
-/// Log lines captured by ``RecordingHandler``.
+/// Log lines, "message key=value ...", from the handlers ``handler()`` makes.
 final class RecordedLogs: Sendable {
     let lines = Locked<[String]>([])
-}
 
-/// A swift-log handler that records "message metadata" lines.
-struct RecordingHandler: LogHandler {
-    let records: RecordedLogs
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        records.lines.withLock { $0.append("\(event.message) \(fields.joined(separator: " "))") }
+    /// A swift-log handler that records each event's message and its own metadata, sorted by key.
+    func handler() -> RecordingLogHandler {
+        RecordingLogHandler { event, _ in
+            let fields = (event.metadata ?? [:]).sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
+            self.lines.withLock { $0.append("\(event.message) \(fields.joined(separator: " "))") }
+        }
     }
 }

@@ -1,3 +1,4 @@
+import EdgeVideoTestSupport
 import Foundation
 
 /// Debian's `chromium`, headless, as the status page's real browser (`scripts/install-deps.sh`

@@ -1,3 +1,4 @@
+import EdgeVideoTestSupport
 import Foundation
 import Testing
 
@@ -72,18 +73,10 @@ struct OTPDifferentialTests {
         let input = directory.appendingPathComponent("schedules.txt")
         let output = directory.appendingPathComponent("otp.txt")
         try schedules.write(to: input, atomically: true, encoding: .utf8)
-        let script = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("OTPDifferential/otp_supervisor_trace.escript")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["escript", script.path, input.path, output.path]
-        let status = await withCheckedContinuation { (done: CheckedContinuation<Int32, Never>) in
-            process.terminationHandler = { done.resume(returning: $0.terminationStatus) }
-            do { try process.run() } catch { done.resume(returning: -1) }
-        }
-        guard status == 0 else {
-            throw OTPError(message: "escript exited with \(status) (is erlang-base installed?)")
+        let script = RepositoryFiles.path("Tests/OTPDifferential/otp_supervisor_trace.escript")
+        let outcome = try? await Command.outcome("escript", [script, input.path, output.path])
+        guard let outcome, outcome.code == 0 else {
+            throw OTPError(message: "escript exited with \(outcome?.code ?? -1) (is erlang-base installed?) \(outcome?.errors ?? "")")
         }
         var traces: [[String]] = []
         for line in try String(contentsOf: output, encoding: .utf8).split(separator: "\n") {

@@ -1,3 +1,4 @@
+import EdgeVideoTestSupport
 import Logging
 import Locking
 import SupervisionTestKit
@@ -111,7 +112,7 @@ struct TraceHarness {
 
     /// Runs the schedule; returns its trace lines.
     mutating func run() async -> [String] {
-        let logger = Logger(label: "otp-diff") { [world] _ in EscalationLogHandler(world: world) }
+        let logger = Logger(label: "otp-diff") { [world] _ in world.escalationLogHandler() }
         let root = build(logger: logger)
         world.trace("S \(number)")
         await withDiscardingTaskGroup { group in
@@ -345,19 +346,13 @@ final class WorkerControl: Sendable {
     }
 }
 
-/// Traces `escalate <id>` when a supervisor logs that it gives up, at the point it logs it.
-struct EscalationLogHandler: LogHandler {
-    let world: World
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .error
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        guard event.level == .error, case .string(let path)? = event.metadata?["supervisor"] else { return }
-        world.trace("escalate \(path.split(separator: "/").last.map(String.init) ?? path)")
+extension World {
+    /// A log handler that traces `escalate <id>` when a supervisor logs that it gives up, at the
+    /// point it logs it.
+    func escalationLogHandler() -> RecordingLogHandler {
+        RecordingLogHandler(logLevel: .error) { event, _ in
+            guard event.level == .error, case .string(let path)? = event.metadata?["supervisor"] else { return }
+            self.trace("escalate \(path.split(separator: "/").last.map(String.init) ?? path)")
+        }
     }
 }

@@ -1,3 +1,4 @@
+import EdgeVideoTestSupport
 import Foundation
 import Testing
 @testable import VideoPipeline
@@ -35,30 +36,10 @@ enum Fixtures {
         return url
     }
 
-    /// A free TCP port on 127.0.0.1 (bound to port 0 and released).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw TestFailure("bind failed") }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     /// Starts scripts/rtsp-server.py on a free port and waits for READY.
     /// - Returns: the server and its base URL `rtsp://127.0.0.1:PORT`.
     static func rtspServer(mounts: [String] = ["/cam0"], gop: Int = 15) async throws -> (ExternalProcess, String) {
-        let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../../scripts/rtsp-server.py").standardized.path
+        let script = RepositoryFiles.path("scripts/rtsp-server.py")
         var arguments = [script, "--port", "0", "--size", "320x240", "--rate", "15", "--gop", "\(gop)"]
         for mount in mounts { arguments += ["--mount", mount] }
         let server = try ExternalProcess("/usr/bin/python3", arguments)

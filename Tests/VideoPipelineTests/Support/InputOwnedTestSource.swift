@@ -1,7 +1,9 @@
 import CFFmpeg
 import Foundation
 
-/// A test-only source whose frames point into memory it owns and releases when it closes, as
+@testable import VideoPipeline
+
+/// A source whose frames point into memory it owns and releases when it closes, as
 /// libavdevice's v4l2 input does with the driver's buffers: it emits `count` grey yuv420p
 /// frames from one buffer, then closes, overwriting the buffer with `poison` and freeing it.
 /// A queued frame that still pointed there would read freed memory (AddressSanitizer reports
