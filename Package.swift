@@ -37,9 +37,14 @@ let package = Package(
         // Passwords in URLs become *** before text reaches a log, an error or the status.
         .target(name: "SecretRedaction"),
         // One joinable, named OS thread for blocking work; every thread the app starts is one.
-        .target(name: "DedicatedThread", dependencies: ["Locking"]),
+        .target(name: "DedicatedThread", dependencies: ["Locking", "SystemCalls"]),
         // Duration conversions and the clock readings (monotonic, wall), once for every module.
         .target(name: "Durations"),
+        // The operating system, once for every module: the `syscall` helper (retries EINTR, maps -1
+        // to `SystemError`), the /proc reader, and glibc's malloc tuning through `CSystemCalls`, the
+        // headers the Glibc module does not import.
+        .target(name: "CSystemCalls"),
+        .target(name: "SystemCalls", dependencies: ["CSystemCalls"]),
 
         // Supervision: a generic Erlang-style supervisor. No camera or AMQP words in it.
         .target(
@@ -58,11 +63,11 @@ let package = Package(
         ),
         .target(
             name: "AMQPPublisher",
-            dependencies: ["Locking", "CRabbitMQ", "SecretRedaction", "DedicatedThread", "Durations", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["Locking", "CRabbitMQ", "SecretRedaction", "DedicatedThread", "Durations", "SystemCalls", .product(name: "Logging", package: "swift-log")]
         ),
 
         // Beside the publisher: the bounded on-disk store of encoded frames it replays from.
-        .target(name: "Spool", dependencies: ["Locking", "DedicatedThread", "Durations"]),
+        .target(name: "Spool", dependencies: ["Locking", "DedicatedThread", "Durations", "SystemCalls"]),
 
         // Camera side: FFmpeg binding, then capture → sample → scale → encode.
         .target(
@@ -84,6 +89,7 @@ let package = Package(
             name: "EdgeVideo",
             dependencies: [
                 "Locking", "Supervision", "AMQPPublisher", "VideoPipeline", "Spool", "SecretRedaction", "DedicatedThread", "Durations",
+                "SystemCalls",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
@@ -134,6 +140,7 @@ let package = Package(
         .testTarget(name: "SecretRedactionTests", dependencies: ["SecretRedaction"]),
         .testTarget(name: "DedicatedThreadTests", dependencies: ["DedicatedThread", "Locking"]),
         .testTarget(name: "DurationsTests", dependencies: ["Durations"]),
+        .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls"]),
         .testTarget(
             name: "SupervisionTests",
             dependencies: ["Supervision", "SupervisionTestKit", "Locking", "EdgeVideoTestSupport", .product(name: "Logging", package: "swift-log")]

@@ -1,3 +1,5 @@
+internal import SystemCalls
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -28,7 +30,7 @@ enum HeapTrim {
     /// or when glibc's malloc is not the allocator.
     static func releaseFreePages() {
         #if canImport(Glibc)
-        if isGlibcTheAllocator { _ = glibcMallocTrim(0) }
+        if isGlibcTheAllocator { Malloc.trim() }
         #endif
     }
 
@@ -42,9 +44,3 @@ enum HeapTrim {
         #endif
     }()
 }
-
-#if canImport(Glibc)
-/// glibc's `malloc_trim(3)`, declared by `<malloc.h>`, which the Glibc module does not import.
-@_silgen_name("malloc_trim")
-private func glibcMallocTrim(_ pad: UInt) -> Int32
-#endif

@@ -1,6 +1,7 @@
 import CRabbitMQ
 import Durations
 import Glibc
+internal import SystemCalls
 
 extension RabbitConnection {
     /// The most messages encoded per write: their bodies stay pinned (one stack frame each) while
@@ -66,8 +67,10 @@ extension RabbitConnection {
                 var header = msghdr()
                 header.msg_iov = vectors + first
                 header.msg_iovlen = min(count - first, Self.vectorsPerCall)
-                let sent = sendmsg(socket, &header, Int32(MSG_NOSIGNAL))
-                if sent > 0 {
+                let result = Result { () throws(SystemError) in
+                    try nonBlockingSyscall("sendmsg") { sendmsg(socket, &header, Int32(MSG_NOSIGNAL)) }
+                }
+                if case .success(.processed(let sent)) = result, sent > 0 {
                     written += sent
                     var left = sent
                     while left > 0 {
@@ -86,10 +89,9 @@ extension RabbitConnection {
                     lastProgress = .now
                     continue
                 }
-                let error = errno
-                if sent < 0, error == EINTR { continue }
-                guard sent < 0, error == EAGAIN || error == EWOULDBLOCK else {
-                    errno = sent == 0 ? EPIPE : error
+                guard case .success(.wouldBlock) = result else {
+                    // Failed, or took nothing (0: the peer has gone).
+                    if case .failure(let error) = result { errno = error.code.errno } else { errno = EPIPE }
                     try check(AMQP_STATUS_SOCKET_ERROR.rawValue, .connectionLost, "publishing")
                     return
                 }

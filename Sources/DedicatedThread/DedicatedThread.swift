@@ -1,5 +1,6 @@
 import Glibc
 import Locking
+import SystemCalls
 
 /// One named OS thread (a joinable pthread) that runs one blocking body, off Swift's cooperative
 /// pool, and is always joined by its owner.
@@ -179,11 +180,7 @@ private final class ResultBox<T: Sendable>: Sendable {
 
 /// Names the calling thread through procfs (`pthread_setname_np` is not visible to Swift on Glibc).
 private func setCurrentThreadName(_ name: String) {
-    let fd = open("/proc/thread-self/comm", O_WRONLY)
-    guard fd >= 0 else { return }
-    let bytes = Array(name.utf8.prefix(15))
-    _ = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-    close(fd)
+    ProcFile.write(Array(name.utf8.prefix(15)), to: "/proc/thread-self/comm")
 }
 
 /// The system refused a new thread (`pthread_create` failed).

@@ -1,3 +1,5 @@
+import SystemCalls
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -63,17 +65,15 @@ public struct SpoolError: Error, CustomStringConvertible, Sendable, Equatable {
     }
 }
 
-/// Runs a system call, retrying on `EINTR`, and maps a `-1` result to ``SpoolError`` (the shape of
-/// `syscall` in EdgeVideo's `SystemError.swift`).
+/// Runs a system call through `syscall` of Sources/SystemCalls/Syscall.swift (retrying on `EINTR`),
+/// and maps a `-1` result to ``SpoolError``.
 @discardableResult
 func syscall<T: FixedWidthInteger>(
     _ operation: String, _ path: @autoclosure () -> String, _ body: () -> T
 ) throws(SpoolError) -> T {
-    while true {
-        let result = body()
-        if result != -1 { return result }
-        let code = errno
-        if code == EINTR { continue }
-        throw SpoolError.system(operation, path(), errno: code)
+    do throws(SystemError) {
+        return try SystemCalls.syscall(operation, body)
+    } catch {
+        throw SpoolError.system(operation, path(), errno: error.code.errno)
     }
 }

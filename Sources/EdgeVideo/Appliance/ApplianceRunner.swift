@@ -6,6 +6,7 @@ import Glibc
 import Logging
 import SecretRedaction
 import ServiceLifecycle
+import SystemCalls
 
 /// `edge-video run`: loads the configuration, sets up logging, runs the ``Appliance`` in a
 /// `ServiceGroup` (SIGTERM/SIGINT graceful) and maps the outcome to the exit codes docs/operations.md lists
@@ -122,8 +123,7 @@ public struct ApplianceRunner: Sendable {
     /// each) this measured 3.6 MiB less PSS (bench/fleet/run.py). `MALLOC_ARENA_MAX` still wins.
     static func limitMallocArenas() {
         #if canImport(Glibc)
-        // glibc's <malloc.h> (not part of the Glibc module): M_ARENA_MAX is -8.
-        if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil { _ = glibcMallopt(-8, 2) }
+        if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil { Malloc.limitArenas(to: 2) }
         #endif
     }
 
@@ -136,9 +136,3 @@ public struct ApplianceRunner: Sendable {
         return settings
     }
 }
-
-#if canImport(Glibc)
-/// glibc's `mallopt(3)`, declared by `<malloc.h>`, which the Glibc module does not import.
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-#endif

@@ -1,6 +1,7 @@
 import DedicatedThread
 import Foundation
 import Logging
+import SystemCalls
 
 #if canImport(Glibc)
 import Glibc

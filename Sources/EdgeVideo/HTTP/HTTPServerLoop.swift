@@ -1,3 +1,5 @@
+import SystemCalls
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -45,8 +47,10 @@ struct HTTPServerLoop {
             // Sleeps until an event or the nearest deadline; with none, until an event (no idle wakeups).
             let nearest = (connections.map(\.deadline) + [acceptPausedUntil].compactMap { $0 }).min().map { now.duration(to: $0) }
             let timeout = nearest.map { Int32(max(0, min(1000, $0.components.seconds * 1000 + $0.components.attoseconds / 1_000_000_000_000_000 + 1))) } ?? -1
-            let ready = poll(&fds, nfds_t(fds.count), timeout)
-            if ready < 0 { if errno == EINTR { continue } else { return } }
+            let ready: Int32?
+            do { ready = try syscallUnlessInterrupted("poll") { poll(&fds, nfds_t(fds.count), timeout) } } catch { return }
+            // Interrupted by a signal: round again, so that the timeout is worked out anew.
+            if ready == nil { continue }
             if fds[0].revents != 0 { return }
             // Connections first (their indices match `fds` from 2 on), then new ones.
             var index = connections.count - 1
@@ -108,8 +112,9 @@ struct HTTPServerLoop {
     /// Reads what arrived; once the head is complete (or rejected), prepares the response.
     private mutating func read(_ connection: inout Connection) -> Bool {
         var chunk = [UInt8](repeating: 0, count: 4096)
-        let count = chunk.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
-        if count < 0 { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR }
+        guard let received = try? nonBlockingSyscall("recv", { chunk.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) } })
+        else { return false }
+        guard case .processed(let count) = received else { return true }
         if count == 0 { return false }
         connection.input.append(contentsOf: chunk[..<count])
         let response: HTTPResponse
@@ -133,10 +138,13 @@ struct HTTPServerLoop {
     /// Sends what the socket takes; when all is sent, half-closes and lingers for the client's close.
     private func write(_ connection: inout Connection) -> Bool {
         while connection.sent < connection.output.count {
-            let count = connection.output.withUnsafeBytes { raw in
-                send(connection.fd, raw.baseAddress! + connection.sent, raw.count - connection.sent, Int32(MSG_NOSIGNAL))
+            let sent = try? nonBlockingSyscall("send") {
+                connection.output.withUnsafeBytes { raw in
+                    send(connection.fd, raw.baseAddress! + connection.sent, raw.count - connection.sent, Int32(MSG_NOSIGNAL))
+                }
             }
-            if count < 0 { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR }
+            guard let sent else { return false }
+            guard case .processed(let count) = sent else { return true }
             connection.sent += count
         }
         // Closing with unread input would reset the connection and could destroy the response at
@@ -151,8 +159,9 @@ struct HTTPServerLoop {
     /// Reads and drops input after the response; `false` once the client has closed.
     private func discard(_ connection: Connection) -> Bool {
         var chunk = [UInt8](repeating: 0, count: 4096)
-        let count = chunk.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) }
-        if count < 0 { return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR }
+        guard let received = try? nonBlockingSyscall("recv", { chunk.withUnsafeMutableBytes { recv(connection.fd, $0.baseAddress, $0.count, 0) } })
+        else { return false }
+        guard case .processed(let count) = received else { return true }
         return count > 0
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemCalls
 
 #if canImport(Glibc)
 import Glibc
@@ -15,10 +16,9 @@ struct ProcessFigures: Sendable, Equatable {
 
     /// Reads the figures now; a figure that cannot be read is 0.
     static func current() -> ProcessFigures {
-        let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
-        let threads = status.split(separator: "\n").first { $0.hasPrefix("Threads:") }
-            .flatMap { Int($0.dropFirst("Threads:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
-        let statm = (try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8)) ?? ""
+        let status = ProcFile.read("/proc/self/status") ?? ""
+        let threads = ProcFile.value(of: "Threads", inStatus: status).flatMap { Int($0) } ?? 0
+        let statm = ProcFile.read("/proc/self/statm") ?? ""
         let pages = statm.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
         return ProcessFigures(threads: threads, openFDs: countOpenFDs(), residentBytes: pages * Int(sysconf(Int32(_SC_PAGESIZE))))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import Locking
+import SystemCalls
 
 #if canImport(Glibc)
 import Glibc
@@ -96,11 +97,8 @@ public final class LogSettings: Sendable {
             writeLock.withLock { _ in
                 var offset = 0
                 while offset < bytes.count {
-                    let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        return
-                    }
+                    guard let written = try? syscall("write", { Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset) })
+                    else { return }
                     offset += written
                 }
             }

@@ -1,4 +1,5 @@
 import Foundation
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -56,20 +57,14 @@ enum ProcessIdentity {
     /// Field 22 of `/proc/PID/stat`, the start time in clock ticks since boot; `nil` when the
     /// process does not exist.
     static func startTime(of pid: Int32) -> UInt64? {
-        guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/stat") else { return nil }
-        let text = String(decoding: data, as: UTF8.self)
-        // Field 2 is the command name in parentheses and may itself hold spaces and parentheses.
-        guard let close = text.lastIndex(of: ")") else { return nil }
-        let fields = text[text.index(after: close)...].split(separator: " ")
-        // fields[0] is field 3 (state), so field 22 is fields[19].
-        return fields.count > 19 ? UInt64(fields[19]) : nil
+        ProcFile.read("/proc/\(pid)/stat").flatMap { ProcFile.statField(22, inStat: $0) }.flatMap { UInt64($0) }
     }
 
     /// The executable of `pid` (`/proc/PID/exe`), without the ` (deleted)` mark of a replaced binary.
     static func executable(of pid: Int32) -> Result<String, SystemError> {
         var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
-        let count = readlink("/proc/\(pid)/exe", &buffer, buffer.count - 1)
-        guard count >= 0 else { return .failure(SystemError(code: .init(errno: errno), operation: "readlink /proc/\(pid)/exe")) }
+        let count: Int
+        do { count = try syscall("readlink /proc/\(pid)/exe") { readlink("/proc/\(pid)/exe", &buffer, buffer.count - 1) } } catch { return .failure(error) }
         var path = String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if path.hasSuffix(" (deleted)") { path.removeLast(" (deleted)".count) }
         return .success(path)

@@ -1,4 +1,5 @@
 import Foundation
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -59,11 +60,11 @@ public enum StatusFile {
         }
         // Closed before the rename: once the file has its name, this process holds nothing of it
         // (a reader that counts its fds sees none left), and a failed close is never renamed in.
-        // Not retried on EINTR: Linux releases the descriptor whatever close returns.
-        if close(fd) == -1, errno != EINTR {
-            let code = errno
+        do {
+            try closeDescriptor(fd, "close \(temporary)")
+        } catch {
             unlink(temporary)
-            throw SystemError(code: .init(errno: code), operation: "close \(temporary)")
+            throw error
         }
         do {
             try syscall("rename \(temporary) to \(path)") { rename(temporary, path) }

@@ -1,6 +1,7 @@
 import DedicatedThread
 import Foundation
 import Locking
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -94,10 +95,7 @@ public struct ConfigWatcher: Sendable {
             var fds = [
                 pollfd(fd: inotify, events: Int16(POLLIN), revents: 0), pollfd(fd: wake.readEnd, events: Int16(POLLIN), revents: 0),
             ]
-            if poll(&fds, 2, -1) < 0 {
-                if errno == EINTR { continue }
-                return
-            }
+            guard (try? syscall("poll", { poll(&fds, 2, -1) })) != nil else { return }
             if fds[1].revents != 0 { return }
             let count = read(inotify, &buffer, buffer.count)
             if count <= 0 { continue }

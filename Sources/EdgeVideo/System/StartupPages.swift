@@ -1,5 +1,6 @@
 import DedicatedThread
 import Foundation
+import SystemCalls
 
 #if canImport(Glibc)
 import Glibc
@@ -101,7 +102,7 @@ public enum StartupPages {
         let binary = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
         var released = Released()
         var advised: Set<UInt> = []
-        for mapping in mappings(smaps: readWhole("/proc/self/smaps")) where mapping.isReleasable && mapping.residentKiB > 0 {
+        for mapping in mappings(smaps: ProcFile.read("/proc/self/smaps") ?? "") where mapping.isReleasable && mapping.residentKiB > 0 {
             let start = UnsafeMutableRawPointer(bitPattern: mapping.start), length = Int(mapping.end - mapping.start)
             let pagedOut = madvise(start, length, pageOut) == 0
             let unmapped = madvise(start, length, MADV_DONTNEED) == 0
@@ -111,31 +112,11 @@ public enum StartupPages {
             released.residentKiB += mapping.residentKiB
             if mapping.path == binary { released.binaryKiB += mapping.residentKiB }
         }
-        for mapping in mappings(smaps: readWhole("/proc/self/smaps")) where advised.contains(mapping.start) {
+        for mapping in mappings(smaps: ProcFile.read("/proc/self/smaps") ?? "") where advised.contains(mapping.start) {
             released.remainingKiB += mapping.residentKiB
             if mapping.path == binary { released.binaryRemainingKiB += mapping.residentKiB }
         }
         return released
-    }
-
-    /// The whole of a `/proc` file, which `stat` calls empty: read until end of file.
-    private static func readWhole(_ path: String) -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return "" }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let count = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-            if count > 0 {
-                bytes += chunk[..<count]
-            } else if count < 0 && errno == EINTR {
-                continue
-            } else {
-                break
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// `MADV_PAGEOUT` of `<bits/mman-linux.h>` (Linux 5.4).

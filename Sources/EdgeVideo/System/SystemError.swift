@@ -1,38 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SystemCalls
 
-/// A failed system call: which call, on what, and `errno`'s message.
-public struct SystemError: Error, Sendable, CustomStringConvertible {
-    /// What kind of failure this is; opaque so new kinds don't break the API.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
-        private let value: Int32
-        /// The `errno` value.
-        public var errno: Int32 { value }
-        /// The `errno` value as text.
-        public var description: String { String(cString: strerror(value)) }
-        init(errno value: Int32) { self.value = value }
-    }
-
-    /// The failing call's `errno`.
-    public var code: Code
-    /// The call that failed, with its subject (`rename /run/edge-video/status.json`).
-    public var operation: String
-
-    /// `operation: strerror(errno)`.
-    public var description: String { "\(operation): \(code)" }
-}
-
-/// Runs a system call, retrying on `EINTR`, and maps a `-1` result to ``SystemError``.
-@discardableResult
-func syscall<T: FixedWidthInteger>(_ operation: @autoclosure () -> String, _ body: () -> T) throws(SystemError) -> T {
-    while true {
-        let result = body()
-        if result != -1 { return result }
-        let code = errno
-        if code == EINTR { continue }
-        throw SystemError(code: .init(errno: code), operation: operation())
-    }
-}
+/// A failed system call: which call, on what, and `errno`'s message (Sources/SystemCalls/SystemError.swift).
+public typealias SystemError = SystemCalls.SystemError

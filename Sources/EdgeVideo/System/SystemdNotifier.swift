@@ -1,5 +1,6 @@
 import Durations
 import Foundation
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,0 +1,2 @@
+// The C target needs one source file; everything it provides is in include/CSystemCalls.h.
+#include "CSystemCalls.h"
