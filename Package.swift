@@ -13,11 +13,7 @@ let package = Package(
         .executable(name: "edge-video-launcher", targets: ["edge-video-launcher"]),
         .executable(name: "edge-video-bench", targets: ["edge-video-bench"]),
         .library(name: "Supervision", targets: ["Supervision"]),
-        .library(name: "SupervisionTestKit", targets: ["SupervisionTestKit"]),
         .library(name: "AMQPPublisher", targets: ["AMQPPublisher"]),
-        .library(name: "Spool", targets: ["Spool"]),
-        .library(name: "VideoPipeline", targets: ["VideoPipeline"]),
-        .library(name: "EdgeVideo", targets: ["EdgeVideo"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),

@@ -18,7 +18,7 @@ extension Spool {
     ///   the spool has closed), `.invalidRecord` for a bad stream name or a record larger than the
     ///   budget, `.io` for other write failures.
     @discardableResult
-    public func append(_ record: SpoolRecord, unread: Bool) throws -> SpoolRecordID {
+    package func append(_ record: SpoolRecord, unread: Bool) throws -> SpoolRecordID {
         guard SpoolConfiguration.isValidStreamName(record.stream) else {
             throw SpoolError(.invalidRecord, "invalid stream name \(record.stream.debugDescription)")
         }

@@ -8,7 +8,7 @@ extension Spool {
     /// ``SpoolDiscard/expired``; records that fail their checksums, or cannot be read, are skipped
     /// and reported as ``SpoolDiscard/damaged``. Blocks on `pread` on the calling thread.
     /// - Throws: ``SpoolError`` (`.unavailable`) when the spool has closed.
-    public func next(stream: String) throws -> (id: SpoolRecordID, record: SpoolRecord)? {
+    package func next(stream: String) throws -> (id: SpoolRecordID, record: SpoolRecord)? {
         while true {
             let taken = try state.withLock { (state) throws(SpoolError) in
                 guard state.isOpen else { throw SpoolError(.unavailable, "spool \(directory.path) is closed") }
@@ -37,21 +37,21 @@ extension Spool {
     /// Makes a record appended with `unread: false` deliverable by ``next(stream:)`` (the caller
     /// dropped its memory copy); it is delivered in id order among the others. If its segment was
     /// evicted meanwhile, the record is reported as ``SpoolDiscard/full``.
-    public func markUnread(_ id: SpoolRecordID) {
+    package func markUnread(_ id: SpoolRecordID) {
         move(id, from: [.held], to: .unread)
     }
 
     /// Puts records delivered by ``next(stream:)`` but not acknowledged back as unread (their
     /// connection ended before they settled): they are delivered again, in id order, before later
     /// ones. Records whose segment was evicted meanwhile are reported as ``SpoolDiscard/full``.
-    public func release(_ ids: [SpoolRecordID]) {
+    package func release(_ ids: [SpoolRecordID]) {
         for id in ids { move(id, from: [.inFlight], to: .unread) }
     }
 
     /// Settles a record (delivered, or refused for good): it is never delivered again, even after
     /// a crash once the next sync has written it. A segment whose records are all settled, and
     /// that is not being appended to, is deleted.
-    public func acknowledge(_ id: SpoolRecordID) {
+    package func acknowledge(_ id: SpoolRecordID) {
         state.withLock { state in
             _ = state.transition(id, from: [.unread, .held, .inFlight], to: .settled)
             removeIfSettled(&state, id.segment)

@@ -12,7 +12,7 @@ extension Spool {
     /// - Throws: ``SpoolError`` for the first failed `fdatasync` or acknowledgement write; what
     ///   failed stays pending for the next sync. (A failed index write only costs a scan at the
     ///   next open, and is retried.)
-    public func sync() throws(SpoolError) {
+    package func sync() throws(SpoolError) {
         flushing.lock()
         defer { flushing.unlock() }
         let (files, lists, directories) = state.withLock { state in

@@ -17,7 +17,7 @@ import Locking
 /// Thread-safety: every method may be called from any thread. The blocking ones (``append(_:unread:)``,
 /// ``next(stream:)``, ``sync()``) do their file I/O on the calling thread: call them from
 /// dedicated threads, not from Swift's cooperative pool.
-public final class Spool: Sendable {
+package final class Spool: Sendable {
     let configuration: SpoolConfiguration
     let directory: SpoolDirectory
     let state: Locked<SpoolState>
@@ -29,10 +29,10 @@ public final class Spool: Sendable {
     let flushing = Condition()
 
     /// What the recovery scan found at open: unread (unacknowledged) records per stream.
-    public let recovered: [String: Int]
+    package let recovered: [String: Int]
     /// What the recovery scan skipped at open: damaged regions and files per stream (also reported
     /// through `onDiscard` as ``SpoolDiscard/damaged``).
-    public let recoveredDamage: [String: Int]
+    package let recoveredDamage: [String: Int]
 
     private init(
         _ configuration: SpoolConfiguration, _ recovery: SpoolRecovery,
@@ -58,7 +58,7 @@ public final class Spool: Sendable {
     /// - Throws: What `body` threw; otherwise ``SpoolError`` when the directory cannot be created
     ///   or listed (`.unavailable`), the configuration is impossible (`.invalidConfiguration`), or
     ///   the final sync failed. Damage never throws.
-    public static func withSpool<R: Sendable>(
+    package static func withSpool<R: Sendable>(
         _ configuration: SpoolConfiguration,
         onDiscard: @escaping @Sendable (_ stream: String, _ reason: SpoolDiscard, _ count: Int) -> Void,
         _ body: (Spool) async throws -> R
@@ -89,17 +89,17 @@ public final class Spool: Sendable {
     }
 
     /// Whether `stream` has records that ``next(stream:)`` would deliver. Cheap: in memory.
-    public func hasUnread(stream: String) -> Bool {
+    package func hasUnread(stream: String) -> Bool {
         state.withLock { state in state.existingStream(named: stream).map { state.streams[Int($0)].unread > 0 } ?? false }
     }
 
     /// The streams that have unread or unacknowledged records, sorted.
-    public var streams: [String] {
+    package var streams: [String] {
         state.withLock { state in state.streams.filter { $0.live > 0 }.map(\.name) }.sorted()
     }
 
     /// How much the spool holds, and what it has discarded since it opened.
-    public var usage: SpoolUsage {
+    package var usage: SpoolUsage {
         state.withLock { state in
             SpoolUsage(
                 bytes: state.bytes, records: state.streams.reduce(0) { $0 + $1.live },

@@ -1,24 +1,24 @@
 /// Where a ``Spool`` keeps its files, how much it may hold, and how often it reaches the disk.
 ///
 /// Thread-safety: a value; `Sendable`.
-public struct SpoolConfiguration: Sendable, Equatable {
+package struct SpoolConfiguration: Sendable, Equatable {
     /// The spool's directory (one subdirectory per stream); created with mode 0750 if missing.
-    public var directory: String
+    package var directory: String
     /// The budget of the whole spool, every stream's segment files together, in bytes.
-    public var maxBytes: Int
+    package var maxBytes: Int
     /// How often the sync thread calls `fdatasync` and writes acknowledgements; `.zero` syncs
     /// every append on the appending thread.
-    public var syncInterval: Duration
+    package var syncInterval: Duration
     /// Records captured longer ago than this (by `capturedAtMicros` against the wall clock) are
     /// discarded on read and reported as ``SpoolDiscard/expired``; `nil` keeps them forever.
-    public var maxAge: Duration?
+    package var maxAge: Duration?
     /// The size at which a segment file is closed and the next one begun.
-    public var segmentBytes: Int
+    package var segmentBytes: Int
 
     /// The smallest segment size: smaller ones would only multiply files and syscalls.
-    public static let minimumSegmentBytes = 64 * 1024
+    package static let minimumSegmentBytes = 64 * 1024
     /// The largest segment size: offsets within a segment are 32-bit.
-    public static let maximumSegmentBytes = 1 << 30
+    package static let maximumSegmentBytes = 1 << 30
 
     /// Creates a configuration.
     /// - Parameters:
@@ -28,7 +28,7 @@ public struct SpoolConfiguration: Sendable, Equatable {
     ///   - maxAge: The age beyond which records are discarded on read.
     ///   - segmentBytes: The segment size; by default `min(4 MiB, maxBytes / 8)`. Kept between
     ///     ``minimumSegmentBytes`` and ``maximumSegmentBytes``.
-    public init(
+    package init(
         directory: String, maxBytes: Int, syncInterval: Duration = .milliseconds(1000), maxAge: Duration? = nil,
         segmentBytes: Int? = nil
     ) {
@@ -40,7 +40,7 @@ public struct SpoolConfiguration: Sendable, Equatable {
     }
 
     /// Whether `name` can name a stream: 1-64 characters of `[A-Za-z0-9._-]`, and not `.` or `..`.
-    public static func isValidStreamName(_ name: String) -> Bool {
+    package static func isValidStreamName(_ name: String) -> Bool {
         let bytes = name.utf8
         guard (1...64).contains(bytes.count), name != ".", name != ".." else { return false }
         return bytes.allSatisfy { byte in

@@ -8,9 +8,9 @@ import Glibc
 ///
 /// The `code` is opaque so that new kinds of failure don't break the API; compare it with the
 /// static members of ``Code``.
-public struct SpoolError: Error, CustomStringConvertible, Sendable, Equatable {
+package struct SpoolError: Error, CustomStringConvertible, Sendable, Equatable {
     /// What kind of failure this is.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Base: String, Hashable, Sendable {
             case noSpace = "no space"
             case io = "I/O error"
@@ -24,35 +24,35 @@ public struct SpoolError: Error, CustomStringConvertible, Sendable, Equatable {
 
         /// The file system is full or the quota is reached (`ENOSPC`, `EDQUOT`); the partial write
         /// was cut away and the spool is still consistent.
-        public static let noSpace = Code(.noSpace)
+        package static let noSpace = Code(.noSpace)
         /// The disk failed a read, a write or a sync (`EIO` and the like).
-        public static let io = Code(.io)
+        package static let io = Code(.io)
         /// The directory is missing, vanished, or read-only, or the spool has closed: keep frames
         /// in memory instead.
-        public static let unavailable = Code(.unavailable)
+        package static let unavailable = Code(.unavailable)
         /// The record cannot be stored: a bad stream name, or larger than the budget.
-        public static let invalidRecord = Code(.invalidRecord)
+        package static let invalidRecord = Code(.invalidRecord)
 
         /// The configuration cannot work (a budget smaller than one record header).
-        public static let invalidConfiguration = Code(.invalidConfiguration)
+        package static let invalidConfiguration = Code(.invalidConfiguration)
 
         /// A short name of the code.
-        public var description: String { base.rawValue }
+        package var description: String { base.rawValue }
     }
 
     /// What kind of failure this is.
-    public let code: Code
+    package let code: Code
     /// What failed, on which path, and why (`errno`'s text).
-    public let message: String
+    package let message: String
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
     /// `code: message`.
-    public var description: String { "\(code): \(message)" }
+    package var description: String { "\(code): \(message)" }
 
     /// The error for a failed system call: `operation path: strerror`, its code chosen by `errno`.
     static func system(_ operation: String, _ path: String, errno code: Int32) -> SpoolError {

@@ -2,21 +2,21 @@
 /// strings.
 ///
 /// Thread-safety: a value; `Sendable`.
-public struct SpoolRecord: Sendable, Equatable {
+package struct SpoolRecord: Sendable, Equatable {
     /// The stream it belongs to: 1-64 characters of `[A-Za-z0-9._-]`.
-    public var stream: String
+    package var stream: String
     /// The stream's sequence number of the frame (stored, not interpreted).
-    public var seq: Int64
+    package var seq: Int64
     /// When the frame was captured, in microseconds since the Unix epoch; ``SpoolConfiguration/maxAge``
     /// counts from it.
-    public var capturedAtMicros: Int64
+    package var capturedAtMicros: Int64
     /// Bytes the caller needs beside the body; opaque to the spool.
-    public var metadata: [UInt8]
+    package var metadata: [UInt8]
     /// The frame's bytes.
-    public var body: [UInt8]
+    package var body: [UInt8]
 
     /// Creates a record.
-    public init(stream: String, seq: Int64, capturedAtMicros: Int64, metadata: [UInt8], body: [UInt8]) {
+    package init(stream: String, seq: Int64, capturedAtMicros: Int64, metadata: [UInt8], body: [UInt8]) {
         self.stream = stream
         self.seq = seq
         self.capturedAtMicros = capturedAtMicros
@@ -28,7 +28,7 @@ public struct SpoolRecord: Sendable, Equatable {
 /// Where a record lies: its segment and its offset in it. Ordered as records were appended.
 ///
 /// Opaque: meaningful only to the ``Spool`` that returned it, until that spool closes.
-public struct SpoolRecordID: Sendable, Hashable, Comparable, CustomStringConvertible {
+package struct SpoolRecordID: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The segment's number; numbers grow with every segment, whatever its stream.
     let segment: UInt64
     /// The record's byte offset in its segment file.
@@ -38,16 +38,16 @@ public struct SpoolRecordID: Sendable, Hashable, Comparable, CustomStringConvert
     let stream: UInt32
 
     /// Orders ids by segment, then offset: the order of appends within a stream.
-    public static func < (lhs: Self, rhs: Self) -> Bool {
+    package static func < (lhs: Self, rhs: Self) -> Bool {
         (lhs.segment, lhs.offset) < (rhs.segment, rhs.offset)
     }
 
     /// `segment:offset`.
-    public var description: String { "\(segment):\(offset)" }
+    package var description: String { "\(segment):\(offset)" }
 }
 
 /// Why records left the spool without being acknowledged.
-public enum SpoolDiscard: String, Sendable {
+package enum SpoolDiscard: String, Sendable {
     /// Evicted by the budget, oldest segment first.
     case full
     /// Older than ``SpoolConfiguration/maxAge`` when read.
@@ -59,16 +59,16 @@ public enum SpoolDiscard: String, Sendable {
 /// How much the spool holds, and what it has discarded since it opened.
 ///
 /// Thread-safety: a value; `Sendable`.
-public struct SpoolUsage: Sendable, Equatable {
+package struct SpoolUsage: Sendable, Equatable {
     /// Bytes of every segment file; never above ``SpoolConfiguration/maxBytes``.
-    public var bytes: Int
+    package var bytes: Int
     /// Records not yet acknowledged (unread, held by the caller, or in flight).
-    public var records: Int
+    package var records: Int
     /// Records that ``Spool/next(stream:)`` would deliver.
-    public var unread: Int
+    package var unread: Int
     /// Segment files.
-    public var segments: Int
+    package var segments: Int
     /// Records (or damaged regions) discarded since the spool opened, by reason; recovery's
     /// damage included.
-    public var discarded: [SpoolDiscard: Int]
+    package var discarded: [SpoolDiscard: Int]
 }

@@ -15,19 +15,19 @@ import Logging
 /// `AVIOInterruptCB` is installed before `avformat_open_input` and fires when the task is
 /// cancelled or the stall deadline passes, so ``run()`` returns within a fraction of a second of
 /// cancellation whatever libav is blocked in (DNS resolution excepted, which libav cannot abort).
-public struct Capture: Sendable {
+package struct Capture: Sendable {
     /// What to capture.
-    public let configuration: PipelineConfiguration
+    package let configuration: PipelineConfiguration
     /// Where sampled frames go: the camera's queue, shared by every generation.
-    public let output: FrameQueue<CapturedFrame>
+    package let output: FrameQueue<CapturedFrame>
     /// The camera's counters, shared by every generation.
-    public let counters: PipelineCounters
+    package let counters: PipelineCounters
     /// Names the capture thread `cap-<name>` (Linux keeps 15 characters), e.g. the camera id.
-    public let name: String
+    package let name: String
     private let logger: Logger
 
     /// Creates a capture stage; nothing is opened before ``run()``.
-    public init(
+    package init(
         configuration: PipelineConfiguration, output: FrameQueue<CapturedFrame>, counters: PipelineCounters,
         name: String = "camera", logger: Logger = Logger(label: "edge-video.capture")
     ) {
@@ -45,7 +45,7 @@ public struct Capture: Sendable {
     ///   `.stalled` when no frame arrived for the stall timeout, `.openFailed`, `.endOfStream`,
     ///   `.readFailed`, `.unsupportedCodec`, `.scaleFailed` (a picture below 2x2),
     ///   `.invalidConfiguration`, ...
-    public func run() async throws {
+    package func run() async throws {
         try configuration.validate()
         let kind = try SourceKind(url: configuration.url)
         _ = FFmpegLog.install

@@ -5,20 +5,20 @@ import CFFmpeg
 ///
 /// Holds its picture privately, in buffers of its own (freed when the last reference goes, never
 /// the decoder's); only the metadata is public.
-public final class CapturedFrame: Sendable {
+package final class CapturedFrame: Sendable {
     /// When the frame was captured, µs since the Unix epoch.
-    public let capturedAtMicros: Int64
+    package let capturedAtMicros: Int64
     /// The source timestamp, seconds (monotonic across file loops).
-    public let sourceTime: Double
+    package let sourceTime: Double
     /// Width in pixels: the output size (the configured `width`, else the source's rounded down to even).
-    public let width: Int
+    package let width: Int
     /// Height in pixels: the output size (the configured `height`, else the source's rounded down to even).
-    public let height: Int
+    package let height: Int
     let picture: OwnedFrame
 
     /// The bytes of the picture's buffers (what holding this frame keeps allocated): about
     /// 1.6 bytes a pixel of the output size with libav's padding, 90 KiB at 320x180.
-    public let byteCount: Int
+    package let byteCount: Int
 
     init(picture: OwnedFrame, capturedAtMicros: Int64, sourceTime: Double) {
         self.picture = picture
@@ -31,20 +31,20 @@ public final class CapturedFrame: Sendable {
 }
 
 /// One JPEG produced by ``Encoder``.
-public struct EncodedFrame: Sendable, Hashable {
+package struct EncodedFrame: Sendable, Hashable {
     /// The JPEG file (starts FF D8, ends FF D9).
-    public var jpeg: [UInt8]
+    package var jpeg: [UInt8]
     /// The per-camera frame number from the camera's ``FrameSequence``.
-    public var seq: Int64
+    package var seq: Int64
     /// JPEG width in pixels.
-    public var width: Int
+    package var width: Int
     /// JPEG height in pixels.
-    public var height: Int
+    package var height: Int
     /// Capture time, µs since the Unix epoch.
-    public var capturedAtMicros: Int64
+    package var capturedAtMicros: Int64
 
     /// Creates an encoded frame.
-    public init(jpeg: [UInt8], seq: Int64, width: Int, height: Int, capturedAtMicros: Int64) {
+    package init(jpeg: [UInt8], seq: Int64, width: Int, height: Int, capturedAtMicros: Int64) {
         self.jpeg = jpeg
         self.seq = seq
         self.width = width

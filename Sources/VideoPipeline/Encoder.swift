@@ -9,26 +9,26 @@ import Logging
 /// (`enc-<name>`, a task executor), never on the cooperative pool; ``run()`` joins that thread
 /// before it returns. The encoder context is reused between frames (reopened only when the
 /// picture size changes).
-public struct Encoder: Sendable {
+package struct Encoder: Sendable {
     /// The quality comes from here (`quality`); the size from the captured frames.
-    public let configuration: PipelineConfiguration
+    package let configuration: PipelineConfiguration
     /// Captured frames, from the camera's capture queue.
-    public let input: FrameQueue<CapturedFrame>
+    package let input: FrameQueue<CapturedFrame>
     /// Takes each encoded frame (on the encoder thread), and with it the frame's accounting from
     /// then on; it must not block for long.
-    public let deliver: @Sendable (EncodedFrame) -> Void
+    package let deliver: @Sendable (EncodedFrame) -> Void
     /// The camera's counters.
-    public let counters: PipelineCounters
+    package let counters: PipelineCounters
     /// The camera's frame numbers.
-    public let sequence: FrameSequence
+    package let sequence: FrameSequence
     /// Names the encoder thread `enc-<name>` (Linux keeps 15 characters), e.g. the camera id.
-    public let name: String
+    package let name: String
     /// Called on the encoder thread with each frame and its encode time, before it is
     /// queued; keep it short (it must not block).
-    public let onEncoded: (@Sendable (EncodedFrame, Duration) -> Void)?
+    package let onEncoded: (@Sendable (EncodedFrame, Duration) -> Void)?
 
     /// Creates an encoder stage that hands each frame to `deliver`; nothing is allocated before ``run()``.
-    public init(
+    package init(
         configuration: PipelineConfiguration, input: FrameQueue<CapturedFrame>,
         counters: PipelineCounters, sequence: FrameSequence, name: String = "camera",
         onEncoded: (@Sendable (EncodedFrame, Duration) -> Void)? = nil,
@@ -45,7 +45,7 @@ public struct Encoder: Sendable {
 
     /// Creates an encoder stage that queues each frame in `output`, whose drops (oldest first, when
     /// full) are counted as dropped after encode.
-    public init(
+    package init(
         configuration: PipelineConfiguration, input: FrameQueue<CapturedFrame>, output: FrameQueue<EncodedFrame>,
         counters: PipelineCounters, sequence: FrameSequence, name: String = "camera",
         onEncoded: (@Sendable (EncodedFrame, Duration) -> Void)? = nil
@@ -62,7 +62,7 @@ public struct Encoder: Sendable {
     /// ``input`` (without waiting for more, at most its capacity) and delivers them.
     /// - Throws: `CancellationError` when cancelled; ``PipelineError`` (`.encodeFailed`,
     ///   `.invalidConfiguration`) when a frame cannot be encoded.
-    public func run() async throws {
+    package func run() async throws {
         try configuration.validate()
         try await DedicatedExecutor.withDedicatedExecutor(name: String("enc-\(name)".prefix(15))) { executor in
             try await run(on: executor)
@@ -74,7 +74,7 @@ public struct Encoder: Sendable {
     /// thread being woken. Encoding blocks the thread while it runs (about half a millisecond a
     /// 320x180 frame), and so delays the other tasks of the executor by as much.
     /// - Throws: as ``run()``.
-    public func run(on executor: DedicatedExecutor) async throws {
+    package func run(on executor: DedicatedExecutor) async throws {
         try configuration.validate()
         try await withTaskExecutorPreference(executor) { try await encodeUntilCancelled() }
     }

@@ -7,7 +7,7 @@ import Synchronization
 /// happen; each method is one move of one frame. It is the only count of these moves:
 /// ``PipelineCounters/snapshot()`` reads its ``totals``. Implementations must be thread-safe and
 /// must not block.
-public protocol FrameAccounting: Sendable {
+package protocol FrameAccounting: Sendable {
     /// A sampled frame was put in the encoder's input queue.
     func frameQueuedForEncode()
     /// A frame waiting for the encoder left the pipeline: dropped by a full input queue, or its
@@ -22,18 +22,18 @@ public protocol FrameAccounting: Sendable {
 }
 
 /// How many frames went through each move of ``FrameAccounting`` so far.
-public struct FrameTotals: Sendable, Hashable {
+package struct FrameTotals: Sendable, Hashable {
     /// Frames queued for the encoder.
-    public var captured: Int64
+    package var captured: Int64
     /// Frames that became a JPEG.
-    public var encoded: Int64
+    package var encoded: Int64
     /// Frames that left before becoming a JPEG.
-    public var droppedBeforeEncode: Int64
+    package var droppedBeforeEncode: Int64
     /// JPEGs dropped by a full output queue.
-    public var droppedAfterEncode: Int64
+    package var droppedAfterEncode: Int64
 
     /// Creates totals.
-    public init(captured: Int64 = 0, encoded: Int64 = 0, droppedBeforeEncode: Int64 = 0, droppedAfterEncode: Int64 = 0) {
+    package init(captured: Int64 = 0, encoded: Int64 = 0, droppedBeforeEncode: Int64 = 0, droppedAfterEncode: Int64 = 0) {
         self.captured = captured
         self.encoded = encoded
         self.droppedBeforeEncode = droppedBeforeEncode

@@ -10,7 +10,7 @@ import Locking
 /// `push` is synchronous (callable from a capture thread); ``next()`` suspends until an element
 /// arrives and honours task cancellation; ``tryNext()`` never waits. Thread-safe. (Tests, through
 /// `@testable import`, also wait until it reaches a `Milestone` with `wait(until:)`.)
-public final class FrameQueue<Element: Sendable>: Sendable {
+package final class FrameQueue<Element: Sendable>: Sendable {
     /// A state of the queue that ``wait(until:)`` waits for. Both only grow through `push`.
     enum Milestone: Sendable, Equatable {
         /// At least this many elements dropped since the queue was created (``dropped``).
@@ -82,15 +82,15 @@ public final class FrameQueue<Element: Sendable>: Sendable {
     }
 
     /// The most elements held at once.
-    public let capacity: Int
+    package let capacity: Int
     /// The most bytes held at once (beyond the newest element), or `nil` for no byte bound.
-    public let byteLimit: Int?
+    package let byteLimit: Int?
     private let state: Locked<State>
     /// Wakes a producer waiting for room (only used with unpaced sources).
     private let space = Condition()
 
     /// Creates an empty queue holding at most `capacity` (at least 1) elements.
-    public init(capacity: Int) {
+    package init(capacity: Int) {
         self.capacity = max(1, capacity)
         self.byteLimit = nil
         self.state = Locked(State(cost: nil))
@@ -100,7 +100,7 @@ public final class FrameQueue<Element: Sendable>: Sendable {
     /// `byteLimit` bytes as `cost` counts them; the newest element is kept even if it alone is
     /// larger. Decoded pictures are large and pin the decoder's buffers while queued: this bounds
     /// the memory they hold whatever the source's resolution.
-    public init(capacity: Int, byteLimit: Int, cost: @escaping @Sendable (Element) -> Int) {
+    package init(capacity: Int, byteLimit: Int, cost: @escaping @Sendable (Element) -> Int) {
         self.capacity = max(1, capacity)
         self.byteLimit = max(0, byteLimit)
         self.state = Locked(State(cost: cost))
@@ -109,7 +109,7 @@ public final class FrameQueue<Element: Sendable>: Sendable {
     /// Appends `element`, handing it straight to a waiting consumer if there is one.
     /// - Returns: the elements dropped to make room, oldest first (empty if none).
     @discardableResult
-    public func push(_ element: Element) -> [Element] {
+    package func push(_ element: Element) -> [Element] {
         let (waiter, dropped, watchers): (Waiter?, [Element], [Watcher]) = state.withLock { s in
             if !s.waiters.isEmpty { return (s.waiters.removeFirst(), [], []) }
             s.buffer.append(element)
@@ -170,7 +170,7 @@ public final class FrameQueue<Element: Sendable>: Sendable {
     /// Removes and returns the oldest element, suspending until one arrives.
     /// - Throws: `CancellationError` when the calling task is cancelled (before or while
     ///   waiting); no element is taken then.
-    public func next() async throws -> Element {
+    package func next() async throws -> Element {
         let id = state.withLock { s in
             s.nextWaiterID += 1
             return s.nextWaiterID
@@ -205,7 +205,7 @@ public final class FrameQueue<Element: Sendable>: Sendable {
     ///
     /// Ignores task cancellation: a stage that is being stopped uses it to drain what is already
     /// queued (at most ``capacity`` elements, if nothing is pushed meanwhile).
-    public func tryNext() -> Element? {
+    package func tryNext() -> Element? {
         let element = state.withLock { $0.popFirst() }
         if element != nil { signalSpace() }
         return element
@@ -224,10 +224,10 @@ public final class FrameQueue<Element: Sendable>: Sendable {
     }
 
     /// Elements waiting now.
-    public var count: Int { state.withLock { $0.count } }
+    package var count: Int { state.withLock { $0.count } }
 
     /// Elements dropped because the queue was full, since it was created.
-    public var dropped: Int { state.withLock { $0.dropped } }
+    package var dropped: Int { state.withLock { $0.dropped } }
 
     /// Tasks waiting in ``wait(until:)`` now.
     var watcherCount: Int { state.withLock { $0.watchers.count } }

@@ -4,9 +4,9 @@ import SecretRedaction
 ///
 /// A plain value: the app builds one per camera from its configuration file and hands it to
 /// ``Capture`` and ``Encoder``. Call ``validate()`` to get every problem as a ``PipelineError``.
-public struct PipelineConfiguration: Sendable, Hashable {
+package struct PipelineConfiguration: Sendable, Hashable {
     /// How a file or test-pattern source is paced.
-    public enum Pacing: Sendable, Hashable {
+    package enum Pacing: Sendable, Hashable {
         /// In real time, as a camera would deliver frames (normal use).
         case realtime
         /// As fast as the encoder keeps up, never dropping (benchmarks).
@@ -14,30 +14,30 @@ public struct PipelineConfiguration: Sendable, Hashable {
     }
 
     /// The source: `rtsp://`, `rtsps://`, `http(s)://`, `file://`, `/dev/videoN` or `testsrc:`.
-    public var url: String
+    package var url: String
     /// Output frames per second, timed by the source's timestamps; may be below 1.
-    public var fps: Double
+    package var fps: Double
     /// Output JPEG width; `nil` keeps the source's width (both or neither must be set).
-    public var width: Int?
+    package var width: Int?
     /// Output JPEG height; `nil` keeps the source's height.
-    public var height: Int?
+    package var height: Int?
     /// JPEG quantiser, 2 (best) ... 31 (smallest); default 5.
-    public var quality: Int
+    package var quality: Int
     /// No frame for this long raises a ``PipelineError/Code/stalled`` error; `nil` means the
     /// default: 10 s, or 3 / fps when fps is below 1.
-    public var stallTimeout: Duration?
+    package var stallTimeout: Duration?
     /// Restart a `file://` source at its end instead of finishing.
-    public var loop: Bool
+    package var loop: Bool
     /// Pacing of `file://` and `testsrc:` sources (live sources are paced by the camera).
-    public var pacing: Pacing
+    package var pacing: Pacing
     /// Decoder threads (1 suits many cameras on few cores; 0 lets libav choose).
-    public var decoderThreads: Int
+    package var decoderThreads: Int
     /// Extra libav options passed to `avformat_open_input` (e.g. `rtsp_transport: udp`);
     /// options libav does not consume are logged as unused.
-    public var options: [String: String]
+    package var options: [String: String]
 
     /// Creates a configuration; see the properties for the meaning and defaults.
-    public init(
+    package init(
         url: String, fps: Double, width: Int? = nil, height: Int? = nil, quality: Int = 5,
         stallTimeout: Duration? = nil, loop: Bool = true, pacing: Pacing = .realtime,
         decoderThreads: Int = 1, options: [String: String] = [:]
@@ -55,15 +55,15 @@ public struct PipelineConfiguration: Sendable, Hashable {
     }
 
     /// The lowest accepted ``fps``: one frame every 1,000 s.
-    public static let minimumFPS = 0.001
+    package static let minimumFPS = 0.001
     /// The highest accepted ``fps``.
-    public static let maximumFPS = 1000.0
+    package static let maximumFPS = 1000.0
 
     /// The stall timeout in force: the configured one, else 10 s, or 3 / fps for fps below 1.
     ///
     /// Never traps: for an fps below ``minimumFPS`` (which ``validate()`` rejects) it is capped at
     /// 3 / ``minimumFPS``.
-    public var effectiveStallTimeout: Duration {
+    package var effectiveStallTimeout: Duration {
         if let stallTimeout { return stallTimeout }
         if fps > 0, fps < 1 { return Duration(secondsSaturating: 3.0 / max(fps, Self.minimumFPS)) }
         return .seconds(10)
@@ -72,7 +72,7 @@ public struct PipelineConfiguration: Sendable, Hashable {
     /// Why `url` is not a usable camera source, or `nil` when it is; the message redacts passwords.
     ///
     /// The same parser ``Capture`` opens sources with, so a URL this accepts is one capture accepts.
-    public static func urlProblem(_ url: String) -> String? {
+    package static func urlProblem(_ url: String) -> String? {
         do {
             _ = try SourceKind(url: url)
             return nil
@@ -84,12 +84,12 @@ public struct PipelineConfiguration: Sendable, Hashable {
     }
 
     /// The URL with its password shown as `***`, for logs and status.
-    public var redactedURL: String { Redaction.redactingSecrets(in: url) }
+    package var redactedURL: String { Redaction.redactingSecrets(in: url) }
 
     /// Checks every field and the URL.
     /// - Throws: ``PipelineError`` with code ``PipelineError/Code/invalidConfiguration`` naming
     ///   every problem found.
-    public func validate() throws {
+    package func validate() throws {
         var problems: [String] = []
         if !(fps >= Self.minimumFPS && fps <= Self.maximumFPS) {
             problems.append("fps must be within \(Self.minimumFPS)...\(Self.maximumFPS), got \(fps)")

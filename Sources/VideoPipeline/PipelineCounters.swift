@@ -2,7 +2,7 @@ import Locking
 import Synchronization
 
 /// Which frames the decoder is given.
-public enum DecodeMode: String, Sendable, Hashable {
+package enum DecodeMode: String, Sendable, Hashable {
     /// Not decided yet (no keyframe interval measured).
     case unknown
     /// Every frame is decoded.
@@ -17,27 +17,27 @@ public enum DecodeMode: String, Sendable, Hashable {
 /// creation (a plain tally without one); these counters hold only what no accounting counts
 /// (packets, decoded frames, decode mode, last capture time). Reading a ``Snapshot`` from any
 /// thread is a handful of atomic loads and one read of the accounting's totals.
-public final class PipelineCounters: Sendable {
+package final class PipelineCounters: Sendable {
     /// A consistent-enough copy of the counters at one moment.
-    public struct Snapshot: Sendable, Hashable {
+    package struct Snapshot: Sendable, Hashable {
         /// Packets read from the video stream of the source.
-        public var packetsRead: Int64
+        package var packetsRead: Int64
         /// Frames that came out of the decoder (or the test pattern generator).
-        public var framesDecoded: Int64
+        package var framesDecoded: Int64
         /// Frames kept by the sampler and queued for the encoder.
-        public var framesCaptured: Int64
+        package var framesCaptured: Int64
         /// JPEGs produced by the encoder.
-        public var framesEncoded: Int64
+        package var framesEncoded: Int64
         /// Frames dropped by a full queue (oldest first) or a failed encoding: both stages.
-        public var dropped: Int64 { droppedBeforeEncode + droppedAfterEncode }
+        package var dropped: Int64 { droppedBeforeEncode + droppedAfterEncode }
         /// Captured frames that never became a JPEG: a full encoder input queue, or a failed encoding.
-        public var droppedBeforeEncode: Int64
+        package var droppedBeforeEncode: Int64
         /// JPEGs dropped by a full output queue.
-        public var droppedAfterEncode: Int64
+        package var droppedAfterEncode: Int64
         /// The decoder's current mode.
-        public var decodeMode: DecodeMode
+        package var decodeMode: DecodeMode
         /// When the last frame was captured, µs since the Unix epoch; `nil` before the first.
-        public var lastFrameAtMicros: Int64?
+        package var lastFrameAtMicros: Int64?
     }
 
     private let packetsRead = Atomic<Int64>(0)
@@ -50,12 +50,12 @@ public final class PipelineCounters: Sendable {
     /// Creates zeroed counters.
     /// - Parameter accounting: told of every move of a frame between stages, and read for their
     ///   totals; `nil` for a plain tally.
-    public init(accounting: (any FrameAccounting)? = nil) {
+    package init(accounting: (any FrameAccounting)? = nil) {
         self.accounting = accounting ?? FrameTally()
     }
 
     /// Reads every counter.
-    public func snapshot() -> Snapshot {
+    package func snapshot() -> Snapshot {
         let last = lastFrameAtMicros.load(ordering: .relaxed)
         let mode: DecodeMode
         switch decodeMode.load(ordering: .relaxed) {
@@ -101,19 +101,19 @@ public final class PipelineCounters: Sendable {
 ///
 /// Seed it (e.g. from a persisted value or the clock) so that numbers keep increasing across
 /// process restarts too. Thread-safe.
-public final class FrameSequence: Sendable {
+package final class FrameSequence: Sendable {
     private let value: Atomic<Int64>
 
     /// Creates a sequence whose first ``take()`` returns `next`.
-    public init(next: Int64 = 0) {
+    package init(next: Int64 = 0) {
         self.value = Atomic(next)
     }
 
     /// Returns the next number and advances.
-    public func take() -> Int64 {
+    package func take() -> Int64 {
         value.add(1, ordering: .relaxed).oldValue
     }
 
     /// The number the next ``take()`` will return.
-    public var peek: Int64 { value.load(ordering: .relaxed) }
+    package var peek: Int64 { value.load(ordering: .relaxed) }
 }

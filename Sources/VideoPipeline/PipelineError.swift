@@ -3,9 +3,9 @@ import SecretRedaction
 ///
 /// The message never contains a URL password: every URL in it is redacted with
 /// ``Redaction/redactingSecrets(in:)`` when the error is made.
-public struct PipelineError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct PipelineError: Error, Sendable, Hashable, CustomStringConvertible {
     /// An opaque error category; compare against the static members (new ones may be added).
-    public struct Code: Sendable, Hashable, CustomStringConvertible {
+    package struct Code: Sendable, Hashable, CustomStringConvertible {
         private enum Base: String, Sendable, Hashable {
             case invalidConfiguration = "invalid configuration"
             case openFailed = "open failed"
@@ -24,43 +24,43 @@ public struct PipelineError: Error, Sendable, Hashable, CustomStringConvertible 
         private init(_ base: Base) { self.base = base }
 
         /// The configuration (URL, fps, size, quality, options) is not usable.
-        public static let invalidConfiguration = Code(.invalidConfiguration)
+        package static let invalidConfiguration = Code(.invalidConfiguration)
         /// The source could not be opened (connection refused, not found, bad data, auth, ...).
-        public static let openFailed = Code(.openFailed)
+        package static let openFailed = Code(.openFailed)
         /// The source opened but carries no video stream.
-        public static let noVideoStream = Code(.noVideoStream)
+        package static let noVideoStream = Code(.noVideoStream)
         /// The source's video codec has no decoder here.
-        public static let unsupportedCodec = Code(.unsupportedCodec)
+        package static let unsupportedCodec = Code(.unsupportedCodec)
         /// No frame arrived for the stall timeout.
-        public static let stalled = Code(.stalled)
+        package static let stalled = Code(.stalled)
         /// A live source ended (the server closed the stream).
-        public static let endOfStream = Code(.endOfStream)
+        package static let endOfStream = Code(.endOfStream)
         /// Reading from an open source failed (connection reset, I/O error).
-        public static let readFailed = Code(.readFailed)
+        package static let readFailed = Code(.readFailed)
         /// The decoder rejected the stream.
-        public static let decodeFailed = Code(.decodeFailed)
+        package static let decodeFailed = Code(.decodeFailed)
         /// The JPEG encoder failed.
-        public static let encodeFailed = Code(.encodeFailed)
+        package static let encodeFailed = Code(.encodeFailed)
         /// Scaling or pixel conversion failed.
-        public static let scaleFailed = Code(.scaleFailed)
+        package static let scaleFailed = Code(.scaleFailed)
         /// An allocation or thread creation failed.
-        public static let resourceExhausted = Code(.resourceExhausted)
+        package static let resourceExhausted = Code(.resourceExhausted)
 
         /// The category in words, e.g. `stalled`.
-        public var description: String { base.rawValue }
+        package var description: String { base.rawValue }
     }
 
     /// The category of the failure.
-    public let code: Code
+    package let code: Code
     /// What happened, with any URL password shown as `***`.
-    public let message: String
+    package let message: String
 
     /// Creates an error; `message` is redacted before it is stored.
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = Redaction.redactingSecrets(in: message)
     }
 
     /// `code: message`.
-    public var description: String { "\(code): \(message)" }
+    package var description: String { "\(code): \(message)" }
 }

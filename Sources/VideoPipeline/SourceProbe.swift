@@ -9,33 +9,33 @@ import Logging
 /// The open is capture's own (``LibavSource``): the same default options under `options`, the
 /// interrupt callback installed before `avformat_open_input`, and the stall timeout as the limit
 /// on every wait, enforced by a watchdog as in ``Capture/run()``. libav runs on a dedicated thread.
-public struct SourceProbe: Sendable {
+package struct SourceProbe: Sendable {
     /// What a probe found. Measured figures come from the video packets' timestamps and sizes.
-    public struct Report: Sendable, Equatable, Codable {
+    package struct Report: Sendable, Equatable, Codable {
         /// The URL, its password shown as `***`.
-        public var url: String
+        package var url: String
         /// The video codec's libav name (`h264`, `mjpeg`, ...); `testsrc` for the synthetic pattern.
-        public var codec: String
+        package var codec: String
         /// Picture width in pixels.
-        public var width: Int
+        package var width: Int
         /// Picture height in pixels.
-        public var height: Int
+        package var height: Int
         /// The frame rate the stream declares, when it does.
-        public var declaredFPS: Double?
+        package var declaredFPS: Double?
         /// Frames per second measured from the packets' timestamps.
-        public var measuredFPS: Double?
+        package var measuredFPS: Double?
         /// Mean seconds between keyframes, when two were seen.
-        public var keyframeIntervalS: Double?
+        package var keyframeIntervalS: Double?
         /// Mean packets between keyframes, when two were seen.
-        public var keyframeIntervalFrames: Double?
+        package var keyframeIntervalFrames: Double?
         /// Bits per second measured from packet sizes over their timestamps' span.
-        public var bitrateBps: Double?
+        package var bitrateBps: Double?
         /// Video packets read.
-        public var packets: Int
+        package var packets: Int
         /// Media seconds the packets spanned.
-        public var seconds: Double
+        package var seconds: Double
         /// Options libav did not use (misspelt, or not for this source).
-        public var unusedOptions: [String]
+        package var unusedOptions: [String]
 
         enum CodingKeys: String, CodingKey {
             case url, codec, width, height, packets, seconds
@@ -45,14 +45,14 @@ public struct SourceProbe: Sendable {
     }
 
     /// The source, with its options; its stall timeout is the probe's timeout.
-    public let configuration: PipelineConfiguration
+    package let configuration: PipelineConfiguration
     /// How long to read once the source is open.
-    public let duration: Duration
+    package let duration: Duration
     private let logger: Logger
 
     /// A probe of `url` with libav `options`, failing when the source is silent for `timeout`
     /// (opening included), reading for `duration` of media or wall time, whichever ends first.
-    public init(
+    package init(
         url: String, options: [String: String] = [:], timeout: Duration = .seconds(10), duration: Duration = .seconds(3),
         logger: Logger = Logger(label: "edge-video.probe")
     ) {
@@ -64,7 +64,7 @@ public struct SourceProbe: Sendable {
     /// Opens, reads and measures.
     /// - Throws: ``PipelineError`` (`.openFailed`, `.stalled` after the timeout, `.noVideoStream`,
     ///   `.invalidConfiguration`, ...), or `CancellationError`.
-    public func run() async throws -> Report {
+    package func run() async throws -> Report {
         try configuration.validate()
         let kind = try SourceKind(url: configuration.url)
         if case .testPattern(let options) = kind {

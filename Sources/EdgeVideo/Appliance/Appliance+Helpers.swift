@@ -156,27 +156,27 @@ extension Appliance {
 }
 
 /// A failure of the appliance as a whole.
-public struct ApplianceError: Error, Sendable, CustomStringConvertible {
+package struct ApplianceError: Error, Sendable, CustomStringConvertible {
     /// What kind of failure; opaque so new kinds don't break the API.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    package struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         /// The kind in words.
-        public var description: String { name }
+        package var description: String { name }
         /// The root supervisor exhausted its restart intensity (exit 70).
-        public static let rootGaveUp = Code(name: "root supervisor gave up")
+        package static let rootGaveUp = Code(name: "root supervisor gave up")
     }
 
     /// The kind of failure.
-    public var code: Code
+    package var code: Code
     /// Details, redacted.
-    public var message: String
+    package var message: String
 
     /// Creates an error.
-    public init(_ code: Code, _ message: String) {
+    package init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
     }
 
     /// `code: message`.
-    public var description: String { "\(code): \(message)" }
+    package var description: String { "\(code): \(message)" }
 }

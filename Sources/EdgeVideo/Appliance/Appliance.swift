@@ -7,29 +7,29 @@ import UnixSignals
 /// The edge-video service: runs the camera tree and, around it, the status signal, live reload
 /// (file watch and SIGHUP) and systemd notifications. Run it in a `ServiceGroup` whose graceful
 /// shutdown signals are SIGTERM and SIGINT.
-public struct Appliance: Service {
+package struct Appliance: Service {
     /// The configuration in force.
-    public let state: ConfigState
+    package let state: ConfigState
     /// The camera tree.
-    public let fleet: any CameraFleet
+    package let fleet: any CameraFleet
     /// systemd notifications (no-ops outside systemd).
-    public let notifier: SystemdNotifier
+    package let notifier: SystemdNotifier
     /// The appliance's logger.
-    public let logger: Logger
+    package let logger: Logger
     /// Writes the status file.
-    public let reporter: StatusReporter
+    package let reporter: StatusReporter
     /// Called once when a graceful stop has overrun `supervision.shutdown_timeout_s` (plus a
     /// margin); ``ApplianceRunner`` then leaves with ``ExitStatus/stopTimedOut``.
-    public let onStopOverrun: @Sendable () -> Void
+    package let onStopOverrun: @Sendable () -> Void
     /// Called once the SIGUSR1 and SIGHUP handlers are installed, before the pid file is written.
-    public let onSignalHandlersInstalled: @Sendable () -> Void
+    package let onSignalHandlersInstalled: @Sendable () -> Void
     /// The process's log settings, which a reload updates; `nil` leaves logging alone (tests).
-    public let logSettings: LogSettings?
+    package let logSettings: LogSettings?
     /// The metrics backend `/metrics` renders; `nil` when none was bootstrapped.
-    public let metrics: PrometheusBackend?
+    package let metrics: PrometheusBackend?
 
     /// Creates the service around a tree; nothing runs before ``run()``.
-    public init(
+    package init(
         state: ConfigState, fleet: any CameraFleet, notifier: SystemdNotifier, logger: Logger,
         onStopOverrun: @escaping @Sendable () -> Void = {}, onSignalHandlersInstalled: @escaping @Sendable () -> Void = {},
         logSettings: LogSettings? = nil,
@@ -51,7 +51,7 @@ public struct Appliance: Service {
 
     /// Runs until a graceful shutdown (the tree stops, then this returns) or until the root
     /// supervisor gives up (throws ``ApplianceError`` `.rootGaveUp`).
-    public func run() async throws {
+    package func run() async throws {
         // Handlers first: once the pid file exists, `edge-video status` may signal at any time.
         let signals = await UnixSignalsSequence(trapping: .sighup, .sigusr1)
         onSignalHandlersInstalled()

@@ -11,21 +11,21 @@ import SystemCalls
 /// `edge-video run`: loads the configuration, sets up logging, runs the ``Appliance`` in a
 /// `ServiceGroup` (SIGTERM/SIGINT graceful) and maps the outcome to the exit codes docs/operations.md lists
 /// ("Running edge-video").
-public struct ApplianceRunner: Sendable {
+package struct ApplianceRunner: Sendable {
     /// The configuration file.
-    public let configPath: String
+    package let configPath: String
     /// Builds the camera tree for a configuration.
-    public let makeFleet: @Sendable (AppConfig, Logger) -> any CameraFleet
+    package let makeFleet: @Sendable (AppConfig, Logger) -> any CameraFleet
     /// Called once SIGUSR1 and SIGHUP have their handlers (``Appliance/onSignalHandlersInstalled``);
     /// `edge-video` re-sends there what arrived during startup.
-    public var onSignalHandlersInstalled: @Sendable () -> Void = {}
+    package var onSignalHandlersInstalled: @Sendable () -> Void = {}
 
     /// Builds the camera tree with the appliance's spool (``init(configPath:)``); `nil` for a
     /// custom tree, which runs without one.
     let makeSpooledFleet: (@Sendable (AppConfig, Logger, SpoolLink) -> any CameraFleet)?
 
     /// Creates a runner with a custom tree (tests); `edge-video` uses ``init(configPath:)``.
-    public init(configPath: String, makeFleet: @escaping @Sendable (AppConfig, Logger) -> any CameraFleet) {
+    package init(configPath: String, makeFleet: @escaping @Sendable (AppConfig, Logger) -> any CameraFleet) {
         self.configPath = configPath
         self.makeFleet = makeFleet
         makeSpooledFleet = nil
@@ -39,7 +39,7 @@ public struct ApplianceRunner: Sendable {
     }
 
     /// Runs until stopped; returns the process exit status (``ExitStatus``).
-    public func run() async -> Int32 {
+    package func run() async -> Int32 {
         Self.limitMallocArenas()
         let config: AppConfig
         do {

@@ -4,7 +4,7 @@ import VideoPipeline
 
 /// What the appliance needs from the running camera tree; ``SupervisedFleet`` is the real one
 /// (a root supervisor with one `camera:<id>` subtree per camera).
-public protocol CameraFleet: Sendable {
+package protocol CameraFleet: Sendable {
     /// Runs the tree until ``stop()``; throws when the root supervisor gives up.
     func run() async throws
 
@@ -33,31 +33,31 @@ public protocol CameraFleet: Sendable {
 
 extension CameraFleet {
     /// Trees without services ignore them.
-    public func startService(_ spec: ChildSpec) async throws {}
+    package func startService(_ spec: ChildSpec) async throws {}
     /// Trees without details have none.
-    public func cameraDetails() -> [String: CameraDetail] { [:] }
+    package func cameraDetails() -> [String: CameraDetail] { [:] }
     /// Trees without frames know no camera.
-    public func latestFrame(of cameraID: String) -> LatestFrame { .unknownCamera }
+    package func latestFrame(of cameraID: String) -> LatestFrame { .unknownCamera }
 }
 
 /// A camera's figures beyond its status (whose frame ledger counts every frame from capture on, and
 /// every settlement): what happens before capture, republishes, and how many frames each queue holds.
-public struct CameraDetail: Sendable, Equatable {
+package struct CameraDetail: Sendable, Equatable {
     /// Frames that came out of the decoder (or the test pattern generator).
-    public var framesDecoded: Int64
+    package var framesDecoded: Int64
     /// When the last frame was captured, µs since the Unix epoch; `nil` before the first.
-    public var lastFrameAtMicros: Int64?
+    package var lastFrameAtMicros: Int64?
     /// Publishes of frames handed back by an earlier connection.
-    public var republished: Int
+    package var republished: Int
     /// Frames in the encoder's input queue.
-    public var captureQueueDepth: Int
+    package var captureQueueDepth: Int
     /// JPEGs in the publish queue.
-    public var encodeQueueDepth: Int
+    package var encodeQueueDepth: Int
     /// Messages kept from an earlier connection, to be republished.
-    public var pending: Int
+    package var pending: Int
 
     /// Creates a detail record.
-    public init(
+    package init(
         framesDecoded: Int64, lastFrameAtMicros: Int64?, republished: Int, captureQueueDepth: Int, encodeQueueDepth: Int,
         pending: Int
     ) {
@@ -71,7 +71,7 @@ public struct CameraDetail: Sendable, Equatable {
 }
 
 /// The answer to "what did this camera encode last".
-public enum LatestFrame: Sendable {
+package enum LatestFrame: Sendable {
     /// No camera has this id.
     case unknownCamera
     /// The camera exists but has not encoded a frame yet.
@@ -81,20 +81,20 @@ public enum LatestFrame: Sendable {
 }
 
 /// A moment's view of the camera tree.
-public struct FleetSnapshot: Sendable, Equatable {
+package struct FleetSnapshot: Sendable, Equatable {
     /// The root node with its subtrees.
-    public var tree: SupervisorSnapshot
+    package var tree: SupervisorSnapshot
     /// Tasks the tree started that have not returned (measured by the supervisor).
-    public var liveTasks: Int
+    package var liveTasks: Int
     /// Counters and state by camera id.
-    public var cameras: [String: CameraStatus]
+    package var cameras: [String: CameraStatus]
     /// Paths of tasks that were asked to stop and are overdue.
-    public var overdue: [String]
+    package var overdue: [String]
     /// The spool's figures; `nil` without a spool.
-    public var spool: SpoolStatus?
+    package var spool: SpoolStatus?
 
     /// Creates a snapshot.
-    public init(
+    package init(
         tree: SupervisorSnapshot, liveTasks: Int, cameras: [String: CameraStatus], overdue: [String] = [], spool: SpoolStatus? = nil
     ) {
         self.tree = tree

@@ -2,29 +2,29 @@ import Locking
 
 /// The configuration in force, its generation and the last rejected reload, readable from any
 /// thread (the status writer) while the reload loop replaces it.
-public final class ConfigState: Sendable {
+package final class ConfigState: Sendable {
     /// One consistent reading.
-    public struct Value: Sendable {
+    package struct Value: Sendable {
         /// The configuration in force.
-        public var config: AppConfig
+        package var config: AppConfig
         /// 1 at start, +1 per applied change.
-        public var generation: Int
+        package var generation: Int
         /// Why the last reload was rejected, `nil` after a good one.
-        public var lastError: String?
+        package var lastError: String?
     }
 
     /// The configuration file path, as given.
-    public let path: String
+    package let path: String
     private let value: Locked<Value>
 
     /// Starts at generation 1 with `config`.
-    public init(path: String, config: AppConfig) {
+    package init(path: String, config: AppConfig) {
         self.path = path
         value = Locked(Value(config: config, generation: 1, lastError: nil))
     }
 
     /// The current reading.
-    public var current: Value { value.withLock { $0 } }
+    package var current: Value { value.withLock { $0 } }
 
     /// Records a rejected reload; the configuration in force stays.
     func reject(_ error: String) {

@@ -1,6 +1,6 @@
 /// Whether the process should be left running: the answer systemd's watchdog and `GET /livez`
 /// both act on.
-public enum Liveness: Sendable, Equatable {
+package enum Liveness: Sendable, Equatable {
     /// The root supervisor is starting, running or stopping: restarting the process would not help.
     case alive
     /// The root supervisor failed (gave up) or has stopped: only a new process can recover.
@@ -13,7 +13,7 @@ extension FleetSnapshot {
     ///
     /// `Appliance.pingWatchdog()` sends `WATCHDOG=1` only while this is ``Liveness/alive``, and
     /// `GET /livez` answers 200 only then (Sources/EdgeVideo/HTTP/HTTPRoutes.swift).
-    public var liveness: Liveness {
+    package var liveness: Liveness {
         switch tree.state {
         case .failed, .stopped: .dead(reason: "root supervisor is \(tree.state.rawValue)")
         default: .alive
@@ -29,7 +29,7 @@ extension FleetSnapshot {
     /// `camera <id> broker disconnected`, not as a camera state. A spool that fails is a problem
     /// too (frames would be lost in a longer outage). `GET /readyz` and `GET /healthz` both report
     /// these lines.
-    public var readinessProblems: [String] {
+    package var readinessProblems: [String] {
         var reasons: [String] = []
         if tree.state != .running { reasons.append("root supervisor is \(tree.state.rawValue)") }
         for (id, camera) in cameras.sorted(by: { $0.key < $1.key }) {

@@ -6,18 +6,18 @@ import SecretRedaction
 /// An invalid file is rejected with every issue logged and kept in ``ConfigState`` (shown as
 /// `config.last_error`); the configuration in force stays. Reloads run one at a time (the
 /// appliance calls ``reload()`` from a single loop).
-public struct Reloader: Sendable {
+package struct Reloader: Sendable {
     /// The configuration in force.
-    public let state: ConfigState
+    package let state: ConfigState
     /// The running tree.
-    public let fleet: any CameraFleet
+    package let fleet: any CameraFleet
     /// Where reload outcomes are logged.
-    public let logger: Logger
+    package let logger: Logger
     /// Receives the new `logging` section (level and format apply live); `nil` in tests.
-    public let logSettings: LogSettings?
+    package let logSettings: LogSettings?
 
     /// Creates a reloader.
-    public init(state: ConfigState, fleet: any CameraFleet, logger: Logger, logSettings: LogSettings? = nil) {
+    package init(state: ConfigState, fleet: any CameraFleet, logger: Logger, logSettings: LogSettings? = nil) {
         self.state = state
         self.fleet = fleet
         self.logger = logger
@@ -28,7 +28,7 @@ public struct Reloader: Sendable {
     ///
     /// - Returns: the diff applied, or `nil` when the file was rejected.
     @discardableResult
-    public func reload() async -> ConfigDiff? {
+    package func reload() async -> ConfigDiff? {
         let new: AppConfig
         do {
             new = try AppConfig.load(path: state.path)

@@ -3,23 +3,23 @@ import Foundation
 import Logging
 
 /// Builds the status document from the tree and the configuration state, and writes it.
-public struct StatusReporter: Sendable {
+package struct StatusReporter: Sendable {
     /// The configuration in force (and the status file location it names).
-    public let state: ConfigState
+    package let state: ConfigState
     /// The running tree.
-    public let fleet: any CameraFleet
+    package let fleet: any CameraFleet
     /// When the process started.
-    public let startedAt: ContinuousClock.Instant
+    package let startedAt: ContinuousClock.Instant
     /// Where write failures are logged.
-    public let logger: Logger
+    package let logger: Logger
     /// The status and pid file locations, as configured at start: a `status` change applies at
     /// the next start, like the pid file this instance wrote.
-    public let paths: StatusPaths
+    package let paths: StatusPaths
     /// Formats the echoed tree like the log (journald prefixes, JSON); plain stderr when `nil`.
-    public let logSettings: LogSettings?
+    package let logSettings: LogSettings?
 
     /// Creates a reporter.
-    public init(
+    package init(
         state: ConfigState, fleet: any CameraFleet, startedAt: ContinuousClock.Instant, logger: Logger,
         logSettings: LogSettings? = nil
     ) {
@@ -32,7 +32,7 @@ public struct StatusReporter: Sendable {
     }
 
     /// The status now.
-    public func document() -> StatusDocument {
+    package func document() -> StatusDocument {
         let snapshot = fleet.snapshot()
         let config = state.current
         let seconds = (ContinuousClock.now - startedAt).seconds
@@ -45,7 +45,7 @@ public struct StatusReporter: Sendable {
 
     /// Writes the status file atomically; with `echo`, also prints the tree to stderr.
     @discardableResult
-    public func write(echo: Bool) -> StatusDocument {
+    package func write(echo: Bool) -> StatusDocument {
         let document = document()
         do {
             try StatusFile.write(try document.jsonData(), to: paths.statusFile)

@@ -8,7 +8,7 @@ import VideoPipeline
 
 /// The real camera tree: a `oneForOne` root supervisor with one ``CameraSubtree`` per camera,
 /// changed live by reload steps (`startChild` / `terminateChild`).
-public final class SupervisedFleet: CameraFleet {
+package final class SupervisedFleet: CameraFleet {
     private let root: Supervisor
     private let logger: Logger
     private let instance: String
@@ -30,7 +30,7 @@ public final class SupervisedFleet: CameraFleet {
 
     /// Builds the root for `config` (its supervision settings); cameras are added with ``apply(_:config:)``.
     /// - Parameter spool: the appliance's spool, opened by the caller for the fleet's whole life.
-    public convenience init(config: AppConfig, logger: Logger) {
+    package convenience init(config: AppConfig, logger: Logger) {
         self.init(config: config, logger: logger, spool: .none)
     }
 
@@ -64,7 +64,7 @@ public final class SupervisedFleet: CameraFleet {
     /// tree has stopped, what is still in memory (the broker was away) goes to the spool.
     ///
     /// - Throws: the root's `SupervisorError` when it gave up.
-    public func run() async throws {
+    package func run() async throws {
         defer { spoolLeftovers() }
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.root.run() }
@@ -88,7 +88,7 @@ public final class SupervisedFleet: CameraFleet {
     }
 
     /// Stops every camera gracefully, in reverse start order.
-    public func stop() {
+    package func stop() {
         root.stop()
     }
 
@@ -97,7 +97,7 @@ public final class SupervisedFleet: CameraFleet {
     /// subtree is connected and running (or backing off), so steps apply one camera at a time.
     /// A removed camera's frames that the broker has not confirmed are published by a
     /// `drain:<id>` child (spooled first), and a camera added back takes them over.
-    public func apply(_ step: ConfigDiff.Step, config: AppConfig) async throws {
+    package func apply(_ step: ConfigDiff.Step, config: AppConfig) async throws {
         switch step {
         case .start(let camera):
             let routingKey = camera.routingKey(template: config.amqp.routingKey)
@@ -176,12 +176,12 @@ public final class SupervisedFleet: CameraFleet {
     }
 
     /// Starts `spec` under the root (the HTTP endpoint).
-    public func startService(_ spec: ChildSpec) async throws {
+    package func startService(_ spec: ChildSpec) async throws {
         try await root.startChild(spec)
     }
 
     /// Stage counters and queue depths by camera id.
-    public func cameraDetails() -> [String: CameraDetail] {
+    package func cameraDetails() -> [String: CameraDetail] {
         cameras.withLock { $0 }.mapValues { subtree in
             let resources = subtree.resources
             let pipeline = resources.pipeline.snapshot()
@@ -193,7 +193,7 @@ public final class SupervisedFleet: CameraFleet {
     }
 
     /// The camera's last encoded JPEG, shared from memory (no copy, no encode).
-    public func latestFrame(of cameraID: String) -> LatestFrame {
+    package func latestFrame(of cameraID: String) -> LatestFrame {
         guard let subtree = cameras.withLock({ $0[cameraID] }) else { return .unknownCamera }
         return subtree.resources.observations.latestFrame.map(LatestFrame.frame) ?? .noFrameYet
     }
@@ -213,7 +213,7 @@ public final class SupervisedFleet: CameraFleet {
     }
 
     /// The tree and counters now.
-    public func snapshot() -> FleetSnapshot {
+    package func snapshot() -> FleetSnapshot {
         let tree = root.snapshot()
         let nodes = Dictionary(
             tree.children.compactMap { node in FleetChild(id: node.id).map { ($0, node) } }, uniquingKeysWith: { first, _ in first })
@@ -300,7 +300,7 @@ final class DrainTable: Sendable {
 
 extension ApplianceRunner {
     /// The runner of `edge-video run`: the camera tree is a ``SupervisedFleet``.
-    public init(configPath: String) {
+    package init(configPath: String) {
         self.init(configPath: configPath, spooled: true) { config, logger, spool in
             SupervisedFleet(config: config, logger: logger, spool: spool)
         }

@@ -165,7 +165,7 @@ extension AppConfig {
     }
 
     /// Whether `id` is 1-64 characters of `[A-Za-z0-9._-]`.
-    public static func isValidID(_ id: String) -> Bool {
+    package static func isValidID(_ id: String) -> Bool {
         (1...64).contains(id.utf8.count)
             && id.utf8.allSatisfy { byte in
                 switch byte {

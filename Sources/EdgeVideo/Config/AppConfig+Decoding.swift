@@ -38,7 +38,7 @@ extension AppConfig {
     /// Relative file names in it (TLS files, password files) are taken from the file's directory,
     /// bare names first from `$CREDENTIALS_DIRECTORY` in `environment` (see ``decode(_:directory:environment:)``).
     /// - Throws: ``ConfigError`` listing every problem, each with its JSON path.
-    public static func load(
+    package static func load(
         path: String, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigError) -> AppConfig {
         let data: Data
@@ -65,7 +65,7 @@ extension AppConfig {
     ///   - environment: `CREDENTIALS_DIRECTORY` in it (systemd's `LoadCredential=`) is where bare
     ///     file names are looked up first.
     /// - Throws: ``ConfigError`` listing every problem, each with its JSON path.
-    public static func decode(
+    package static func decode(
         _ data: Data, directory: String? = nil, environment: [String: String] = ProcessInfo.processInfo.environment
     ) throws(ConfigError) -> AppConfig {
         let document = try JSONValue.parse(data)

@@ -10,7 +10,7 @@ extension AppConfig {
     /// of secret `input_options` (``InputOptions/isSecret(_:)``) are `***`; the HTTP token and
     /// password are never encoded. Decoding the output again gives the same configuration but for
     /// those `***`.
-    public func printed() -> Data {
+    package func printed() -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         // Every member encodes with synthesized or hand-written code that cannot fail.
@@ -26,7 +26,7 @@ extension AppConfig {
 extension AppConfig.Camera {
     /// Encodes the camera for printing: the URL without its password (``AppConfig/shownURL(_:passwordFile:)``)
     /// and secret `input_options` values as `***`.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(id, forKey: .id)
         try container.encode(AppConfig.shownURL(url, passwordFile: passwordFile), forKey: .url)
@@ -45,7 +45,7 @@ extension AppConfig.Camera {
 extension AppConfig.AMQP {
     /// Encodes the section for printing: broker URLs without their passwords
     /// (``AppConfig/shownURL(_:passwordFile:)``).
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(urls.map { AppConfig.shownURL($0, passwordFile: passwordFile) }, forKey: .urls)
         try container.encode(exchange, forKey: .exchange)

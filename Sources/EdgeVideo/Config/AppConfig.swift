@@ -7,62 +7,62 @@ import Logging
 /// Decode it with ``AppConfig/decode(_:)`` or ``AppConfig/load(path:)``: both report every problem
 /// with its JSON path. The keys, defaults and descriptions are also published as a JSON Schema in
 /// `supervision.schema.json`; a test keeps the two in agreement.
-public struct AppConfig: Sendable, Equatable, Encodable {
+package struct AppConfig: Sendable, Equatable, Encodable {
     /// The broker connection shared by every camera (each camera opens its own connection).
-    public var amqp: AMQP
+    package var amqp: AMQP
     /// Where the status snapshot and the pid file go.
-    public var status: Status
+    package var status: Status
     /// Restart limits and timing of the supervision tree.
-    public var supervision: Supervision
+    package var supervision: Supervision
     /// Logging options.
-    public var logging: Logging
+    package var logging: Logging
     /// The HTTP endpoint (metrics, health, status, latest frames).
-    public var http: HTTP
+    package var http: HTTP
     /// What the process gives back to the kernel.
-    public var memory: Memory
+    package var memory: Memory
     /// The on-disk store of frames the broker cannot take (docs/delivery.md).
-    public var spool: Spool
+    package var spool: Spool
     /// The cameras, in start order.
-    public var cameras: [Camera]
+    package var cameras: [Camera]
     /// The files this configuration was read from besides itself, resolved: every password file
     /// (`amqp`, `cameras[]`, `http.auth`) and the TLS files. The running service reloads when one
     /// changes (``ConfigWatcher``), so a rotated secret takes effect.
-    public internal(set) var watchedFiles: [String] = []
+    package internal(set) var watchedFiles: [String] = []
 
     enum CodingKeys: String, CodingKey {
         case amqp, status, supervision, logging, http, memory, spool, cameras
     }
 
     /// The `amqp` section.
-    public struct AMQP: Sendable, Equatable, Encodable {
+    package struct AMQP: Sendable, Equatable, Encodable {
         /// Broker URLs (`amqp://` or `amqps://`), tried in order on every (re)connect.
-        public var urls: [String] = ["amqp://guest:guest@127.0.0.1:5672/%2f"]
+        package var urls: [String] = ["amqp://guest:guest@127.0.0.1:5672/%2f"]
         /// Exchange the frames are published to; declared durable.
-        public var exchange = "edge.video"
+        package var exchange = "edge.video"
         /// Exchange type: `topic`, `direct`, `fanout` or `headers`.
-        public var exchangeType = AMQPConfiguration.ExchangeType.topic
+        package var exchangeType = AMQPConfiguration.ExchangeType.topic
         /// Routing key template; `{id}` is replaced by the camera id.
-        public var routingKey = "camera.{id}.frame"
+        package var routingKey = "camera.{id}.frame"
         /// Publish with delivery mode 2 (persistent) when true, 1 otherwise.
-        public var persistent = true
+        package var persistent = true
         /// Publish with `mandatory`, so frames no queue takes come back (counted as `returned`,
         /// logged at a bounded rate, named by `/healthz`) instead of being confirmed and dropped
         /// silently by the broker.
-        public var mandatory = true
+        package var mandatory = true
         /// AMQP heartbeat in seconds; 0 disables heartbeats.
-        public var heartbeatS = 10.0
+        package var heartbeatS = 10.0
         /// TCP connect and login timeout in seconds.
-        public var connectTimeoutS = 10.0
+        package var connectTimeoutS = 10.0
         /// How long a message may stay unconfirmed before the connection is considered broken;
         /// at least twice `heartbeat_s`.
-        public var confirmTimeoutS = 30.0
+        package var confirmTimeoutS = 30.0
         /// Maximum unconfirmed messages per camera; the publisher waits when it is reached.
-        public var inFlightWindow = 256
+        package var inFlightWindow = 256
         /// TLS files for `amqps://` URLs.
-        public var tls = TLS()
+        package var tls = TLS()
         /// File holding the broker password, put into every URL (which must name the user and no
         /// password). Already applied to ``urls``.
-        public var passwordFile: String?
+        package var passwordFile: String?
 
         enum CodingKeys: String, CodingKey {
             case urls, exchange, persistent, mandatory, tls
@@ -73,18 +73,18 @@ public struct AppConfig: Sendable, Equatable, Encodable {
     }
 
     /// The `amqp.tls` section.
-    public struct TLS: Sendable, Equatable, Encodable {
+    package struct TLS: Sendable, Equatable, Encodable {
         /// PEM file of the certificate authorities to trust; the system's when absent. This and the
         /// other two files are found like password files (``AppConfig/AMQP/passwordFile``).
-        public var caFile: String?
+        package var caFile: String?
         /// PEM client certificate for mutual TLS (with `key_file`).
-        public var certFile: String?
+        package var certFile: String?
         /// PEM private key of `cert_file`.
-        public var keyFile: String?
+        package var keyFile: String?
         /// Verify the broker's certificate chain.
-        public var verifyPeer = true
+        package var verifyPeer = true
         /// Verify that the broker's certificate names its host.
-        public var verifyHostname = true
+        package var verifyHostname = true
         /// Which version of each TLS file was on disk when the configuration was read (device,
         /// inode, size, modification time; never the content), so that replacing a file makes
         /// the `amqp` section differ and a reload reconnects the cameras one at a time.
@@ -97,14 +97,14 @@ public struct AppConfig: Sendable, Equatable, Encodable {
     }
 
     /// The `status` section.
-    public struct Status: Sendable, Equatable, Encodable {
+    package struct Status: Sendable, Equatable, Encodable {
         /// Status file written atomically on SIGUSR1; relative paths are resolved against the
         /// directory of the configuration file.
-        public var file = ".run/status.json"
+        package var file = ".run/status.json"
         /// Pid file read by `edge-video status`; `edge-video.pid` next to the status file when absent.
-        public var pidFile: String?
+        package var pidFile: String?
         /// Also write the status file every this many seconds; 0 writes it only on request.
-        public var intervalS = 0.0
+        package var intervalS = 0.0
 
         enum CodingKeys: String, CodingKey {
             case file, pidFile = "pid_file", intervalS = "interval_s"
@@ -112,17 +112,17 @@ public struct AppConfig: Sendable, Equatable, Encodable {
     }
 
     /// The `supervision` section.
-    public struct Supervision: Sendable, Equatable, Encodable {
+    package struct Supervision: Sendable, Equatable, Encodable {
         /// Restarts of camera subtrees the root tolerates within `period_s` before it gives up
         /// (exit 70). Camera subtrees themselves restart without limit, with backoff.
-        public var intensity = 10
+        package var intensity = 10
         /// The window of `intensity`, in seconds.
-        public var periodS = 60.0
+        package var periodS = 60.0
         /// Backoff between restarts of a camera subtree.
-        public var backoff = Backoff()
+        package var backoff = Backoff()
         /// How long a graceful stop may take (flush, publish, await confirms) before tasks are
         /// reported stuck and the process exits non-zero.
-        public var shutdownTimeoutS = 10.0
+        package var shutdownTimeoutS = 10.0
 
         enum CodingKeys: String, CodingKey {
             case intensity, backoff, periodS = "period_s", shutdownTimeoutS = "shutdown_timeout_s"
@@ -130,15 +130,15 @@ public struct AppConfig: Sendable, Equatable, Encodable {
     }
 
     /// The `supervision.backoff` section.
-    public struct Backoff: Sendable, Equatable, Encodable {
+    package struct Backoff: Sendable, Equatable, Encodable {
         /// First delay after a failure, in seconds.
-        public var initialS = 0.5
+        package var initialS = 0.5
         /// Largest delay, in seconds.
-        public var maxS = 30.0
+        package var maxS = 30.0
         /// Factor applied to the delay after each consecutive failure.
-        public var multiplier = 2.0
+        package var multiplier = 2.0
         /// Random fraction (0...1) added to or removed from each delay so restarts spread out.
-        public var jitter = 0.25
+        package var jitter = 0.25
 
         enum CodingKeys: String, CodingKey {
             case initialS = "initial_s", maxS = "max_s", multiplier, jitter
@@ -146,44 +146,44 @@ public struct AppConfig: Sendable, Equatable, Encodable {
     }
 
     /// The `logging` section.
-    public struct Logging: Sendable, Equatable, Encodable {
+    package struct Logging: Sendable, Equatable, Encodable {
         /// Lowest level logged: trace, debug, info, notice, warning, error or critical.
-        public var level = Logger.Level.info
+        package var level = Logger.Level.info
         /// Line format: `text` (journald priority prefixes when stderr is the journal) or `json`.
-        public var format = LogSettings.Format.text
+        package var format = LogSettings.Format.text
     }
 
     /// The `http` section: the endpoint serving the status page `/`, `/metrics`, `/livez`,
     /// `/readyz`, `/healthz`, `/status` and `/cameras/<id>/latest.jpg`.
-    public struct HTTP: Sendable, Equatable, Encodable {
+    package struct HTTP: Sendable, Equatable, Encodable {
         /// Serve the endpoint.
-        public var enabled = true
+        package var enabled = true
         /// Numeric IPv4 or IPv6 address to listen on; loopback by default. Any other address
         /// needs ``auth`` or ``allowUnauthenticated``.
-        public var address = "127.0.0.1"
+        package var address = "127.0.0.1"
         /// TCP port; 0 picks a free one (logged at start).
-        public var port = 9464
+        package var port = 9464
         /// Credentials every request must carry; none by default.
-        public var auth = Auth()
+        package var auth = Auth()
         /// Serve beyond loopback without credentials, on purpose.
-        public var allowUnauthenticated = false
+        package var allowUnauthenticated = false
 
         /// The `http.auth` section: a bearer token, HTTP basic credentials, or both (either passes).
-        public struct Auth: Sendable, Equatable, Encodable {
+        package struct Auth: Sendable, Equatable, Encodable {
             /// File holding the bearer token, found like password files (``AppConfig/AMQP/passwordFile``:
             /// a bare name is first looked up among systemd credentials).
-            public var tokenFile: String?
+            package var tokenFile: String?
             /// User name for HTTP basic, with ``passwordFile``.
-            public var user: String?
+            package var user: String?
             /// File holding the HTTP basic password, found like ``tokenFile``.
-            public var passwordFile: String?
+            package var passwordFile: String?
             /// The token read from ``tokenFile``; never encoded or printed.
-            public var token: Secret?
+            package var token: Secret?
             /// The password read from ``passwordFile``; never encoded or printed.
-            public var password: Secret?
+            package var password: Secret?
 
             /// Whether requests must authenticate.
-            public var isConfigured: Bool { token != nil || (user != nil && password != nil) }
+            package var isConfigured: Bool { token != nil || (user != nil && password != nil) }
 
             enum CodingKeys: String, CodingKey {
                 case user, tokenFile = "token_file", passwordFile = "password_file"
@@ -196,10 +196,10 @@ public struct AppConfig: Sendable, Equatable, Encodable {
     }
 
     /// The `memory` section. It applies live: a reload that changes it takes effect at once.
-    public struct Memory: Sendable, Equatable, Encodable {
+    package struct Memory: Sendable, Equatable, Encodable {
         /// Once start-up is over, hand the kernel back the pages of the program's own files that
         /// only start-up touched (``StartupPages``).
-        public var releaseStartupPages = true
+        package var releaseStartupPages = true
 
         enum CodingKeys: String, CodingKey {
             case releaseStartupPages = "release_startup_pages"
@@ -208,9 +208,9 @@ public struct AppConfig: Sendable, Equatable, Encodable {
 
     /// The `spool` section: a bounded, crash-safe store of encoded frames on disk, in the publish
     /// path (docs/delivery.md).
-    public struct Spool: Sendable, Equatable, Encodable {
+    package struct Spool: Sendable, Equatable, Encodable {
         /// When frames are written to disk.
-        public enum Mode: String, Sendable, Equatable, Encodable, CaseIterable {
+        package enum Mode: String, Sendable, Equatable, Encodable, CaseIterable {
             /// Only the frames the broker cannot take (the publish queue is full: disconnected,
             /// blocked, or the confirm window full for longer than the queue lasts).
             case outage
@@ -221,7 +221,7 @@ public struct AppConfig: Sendable, Equatable, Encodable {
         }
 
         /// Which frames go first while a backlog drains.
-        public enum Replay: String, Sendable, Equatable, Encodable, CaseIterable {
+        package enum Replay: String, Sendable, Equatable, Encodable, CaseIterable {
             /// Per camera, frames are delivered in capture order: the backlog before live frames.
             case captureOrder = "capture_order"
             /// Live frames first; the backlog fills the gaps between them.
@@ -230,19 +230,19 @@ public struct AppConfig: Sendable, Equatable, Encodable {
 
         /// The spool directory; `$STATE_DIRECTORY/spool` under systemd, else `.run/spool`, relative
         /// to the configuration file's directory, when absent.
-        public var directory: String?
+        package var directory: String?
         /// The most bytes the whole spool (every camera) may take on disk; the oldest frames are
         /// dropped and counted beyond it.
-        public var maxBytes = 1 << 30
+        package var maxBytes = 1 << 30
         /// When frames are written to disk.
-        public var mode = Mode.outage
+        package var mode = Mode.outage
         /// How often written frames are flushed to the device (`fdatasync`): what a power cut can cost.
-        public var syncIntervalMs = 1000
+        package var syncIntervalMs = 1000
         /// Frames older than this when their turn comes are dropped and counted as expired; kept
         /// until delivered when absent.
-        public var maxAgeS: Double?
+        package var maxAgeS: Double?
         /// Which frames go first while a backlog drains.
-        public var replay = Replay.captureOrder
+        package var replay = Replay.captureOrder
 
         enum CodingKeys: String, CodingKey {
             case directory, mode, replay
@@ -251,7 +251,7 @@ public struct AppConfig: Sendable, Equatable, Encodable {
 
         /// The directory in force: `directory`, else `$STATE_DIRECTORY/spool`, else `.run/spool`;
         /// a relative path is taken from `configDirectory`.
-        public func resolvedDirectory(configDirectory: String, environment: [String: String]) -> String {
+        package func resolvedDirectory(configDirectory: String, environment: [String: String]) -> String {
             let chosen: String
             if let directory {
                 chosen = directory
@@ -268,36 +268,36 @@ public struct AppConfig: Sendable, Equatable, Encodable {
     /// One entry of `cameras`.
     ///
     /// Encodes redacted (``AppConfig/Camera/encode(to:)``), the way `edge-video check --print` shows it.
-    public struct Camera: Sendable, Equatable, Encodable {
+    package struct Camera: Sendable, Equatable, Encodable {
         /// Unique id, 1-64 characters of `[A-Za-z0-9._-]`.
-        public var id: String
+        package var id: String
         /// Source: rtsp(s)://, http(s)://, file://, /dev/videoN or testsrc:; with the password of
         /// ``passwordFile`` already in it.
-        public var url: String
+        package var url: String
         /// File holding the camera's password, put into ``url`` (which must name the user).
-        public var passwordFile: String?
+        package var passwordFile: String?
         /// Frames per second sampled and published.
-        public var fps = 5.0
+        package var fps = 5.0
         /// Published JPEG width; the source's when absent.
-        public var width: Int?
+        package var width: Int?
         /// Published JPEG height; the source's when absent.
-        public var height: Int?
+        package var height: Int?
         /// JPEG quality, 1 (smallest) to 100 (best).
-        public var jpegQuality = 80
+        package var jpegQuality = 80
         /// Seconds without a frame before the camera is considered stalled and restarted; when
         /// absent, 10 s, or 3 / fps below 1 fps (a slow camera is not a stalled one).
-        public var stallTimeoutS: Double?
+        package var stallTimeoutS: Double?
         /// Frames held between stages; the oldest is dropped when full (decoded frames waiting for
         /// the encoder also within `CameraResources.capturedByteLimit` bytes).
-        public var queueCapacity = 8
+        package var queueCapacity = 8
         /// Loop `file://` sources at their end instead of stopping.
-        public var loop = true
+        package var loop = true
         /// libav options for `avformat_open_input` (``InputOptions``), `camera_defaults`' merged
         /// key by key with the camera's own; they override the capture's defaults for the source.
-        public var inputOptions: [String: String] = [:]
+        package var inputOptions: [String: String] = [:]
 
         /// Creates a camera with defaults for everything but its id and URL.
-        public init(id: String, url: String) {
+        package init(id: String, url: String) {
             self.id = id
             self.url = url
         }
@@ -311,7 +311,7 @@ public struct AppConfig: Sendable, Equatable, Encodable {
     }
 
     /// Creates a configuration with defaults and the given cameras.
-    public init(cameras: [Camera] = []) {
+    package init(cameras: [Camera] = []) {
         amqp = AMQP()
         status = Status()
         supervision = Supervision()
@@ -325,7 +325,7 @@ public struct AppConfig: Sendable, Equatable, Encodable {
 
 extension AppConfig.Camera {
     /// The routing key for this camera's frames under `template` (`{id}` replaced).
-    public func routingKey(template: String) -> String {
+    package func routingKey(template: String) -> String {
         template.replacingOccurrences(of: "{id}", with: id)
     }
 }

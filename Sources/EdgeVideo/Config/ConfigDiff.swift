@@ -1,23 +1,23 @@
 /// What a reload changes, by camera id: the plan that live reload applies to the running tree.
-public struct ConfigDiff: Sendable, Equatable {
+package struct ConfigDiff: Sendable, Equatable {
     /// Cameras new in the configuration, in file order: started.
-    public var added: [AppConfig.Camera]
+    package var added: [AppConfig.Camera]
     /// Ids of cameras no longer in the configuration: stopped gracefully.
-    public var removed: [String]
+    package var removed: [String]
     /// Cameras whose settings changed, new settings, in file order: restarted alone.
-    public var changed: [AppConfig.Camera]
+    package var changed: [AppConfig.Camera]
     /// Ids of cameras whose settings are identical: not disturbed, unless ``amqpChanged``.
-    public var unchanged: [String]
+    package var unchanged: [String]
     /// The `amqp` section changed: every kept camera restarts, one at a time.
-    public var amqpChanged: Bool
+    package var amqpChanged: Bool
     /// Changed sections the running tree does not take up, by section: `status`, `http` and `spool` apply at
     /// the next start; of `supervision`, the root's intensity and backoff apply at the next start,
     /// while camera subtrees started or restarted from now on, and the graceful stop, use the new
     /// backoff and shutdown timeout. `logging` applies live (the reloader hands it to ``LogSettings``).
-    public var needsRestart: [Section]
+    package var needsRestart: [Section]
 
     /// A section of the configuration that the running tree does not take up live.
-    public enum Section: String, Sendable, Equatable {
+    package enum Section: String, Sendable, Equatable {
         /// `supervision`.
         case supervision
         /// `status`.
@@ -29,7 +29,7 @@ public struct ConfigDiff: Sendable, Equatable {
     }
 
     /// Compares the running configuration with a newly loaded one.
-    public init(from old: AppConfig, to new: AppConfig) {
+    package init(from old: AppConfig, to new: AppConfig) {
         let oldByID = Dictionary(old.cameras.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
         let newIDs = Set(new.cameras.map(\.id))
         added = new.cameras.filter { oldByID[$0.id] == nil }
@@ -46,12 +46,12 @@ public struct ConfigDiff: Sendable, Equatable {
     }
 
     /// Nothing the running tree has to do.
-    public var isEmpty: Bool {
+    package var isEmpty: Bool {
         added.isEmpty && removed.isEmpty && changed.isEmpty && !amqpChanged
     }
 
     /// One step of applying a diff.
-    public enum Step: Sendable, Equatable {
+    package enum Step: Sendable, Equatable {
         /// Stop and remove the camera subtree with this id.
         case stop(String)
         /// Start a new camera subtree.
@@ -63,7 +63,7 @@ public struct ConfigDiff: Sendable, Equatable {
 
     /// The steps, in order: removals first (they free resources), then restarts of changed
     /// cameras, then, on an `amqp` change, the untouched cameras one by one, then additions.
-    public func steps(in new: AppConfig) -> [Step] {
+    package func steps(in new: AppConfig) -> [Step] {
         var steps = removed.map(Step.stop)
         steps += changed.map(Step.restart)
         if amqpChanged {

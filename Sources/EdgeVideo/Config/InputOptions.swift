@@ -6,33 +6,33 @@
 /// (`listen`, `rtsp_flags` with `listen`), or a reader of the appliance's own files
 /// (`protocol_whitelist` naming a local protocol). Values of options that can hold a secret are
 /// shown as `***` wherever a configuration is printed.
-public enum InputOptions {
+package enum InputOptions {
     /// The longest value accepted, in UTF-8 bytes.
-    public static let maximumValueBytes = 1024
+    package static let maximumValueBytes = 1024
 
     /// Fragments of an option name that mark its value as a secret (`***` when shown).
-    public static let secretNameFragments = ["password", "auth", "key", "token", "cookie", "headers"]
+    package static let secretNameFragments = ["password", "auth", "key", "token", "cookie", "headers"]
 
     /// Protocols a network camera's `protocol_whitelist` may name: the ones RTSP, HTTP and HLS
     /// inputs open. `file`, `pipe`, `fd`, `subfile`, `concat`, `cache`, `data` and the like would let
     /// a playlist or an SDP served by the camera read files of the appliance.
-    public static let networkProtocols: Set<String> = [
+    package static let networkProtocols: Set<String> = [
         "http", "https", "httpproxy", "tcp", "tls", "udp", "rtp", "srtp", "crypto", "rtsp", "rtsps", "hls",
     ]
 
     /// Whether the value of option `name` may hold a secret.
-    public static func isSecret(_ name: String) -> Bool {
+    package static func isSecret(_ name: String) -> Bool {
         secretNameFragments.contains { name.contains($0) }
     }
 
     /// `options` with every secret value replaced by `***`.
-    public static func redacted(_ options: [String: String]) -> [String: String] {
+    package static func redacted(_ options: [String: String]) -> [String: String] {
         Dictionary(uniqueKeysWithValues: options.map { ($0.key, isSecret($0.key) ? "***" : $0.value) })
     }
 
     /// Why option `name` with `value` is refused for a source at `url`, or `nil`: every rule of
     /// this type, as `edge-video probe --option` applies them.
-    public static func problem(name: String, value: String, url: String) -> String? {
+    package static func problem(name: String, value: String, url: String) -> String? {
         nameProblem(name) ?? valueProblem(value) ?? sourceProblem(name: name, value: value, url: url)
     }
 

@@ -2,7 +2,7 @@ import Foundation
 
 /// A parsed JSON document, kept untyped so the configuration decoder can report every problem with
 /// its JSON path instead of stopping at the first `DecodingError`.
-public enum JSONValue: Sendable, Equatable, Decodable {
+package enum JSONValue: Sendable, Equatable, Decodable {
     case null
     case bool(Bool)
     case number(Double)
@@ -11,7 +11,7 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     case object([String: JSONValue])
 
     /// Decodes any JSON value.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         if container.decodeNil() {
             self = .null
@@ -31,7 +31,7 @@ public enum JSONValue: Sendable, Equatable, Decodable {
     /// Parses `data` as JSON.
     ///
     /// - Throws: ``ConfigError`` with the parser's message when the text is not JSON.
-    public static func parse(_ data: Data) throws(ConfigError) -> JSONValue {
+    package static func parse(_ data: Data) throws(ConfigError) -> JSONValue {
         do {
             return try JSONDecoder().decode(JSONValue.self, from: data)
         } catch let DecodingError.dataCorrupted(context) {

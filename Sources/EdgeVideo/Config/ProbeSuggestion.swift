@@ -4,9 +4,9 @@ import VideoPipeline
 
 /// The camera entry `edge-video probe` proposes for a source it measured: ready to paste into
 /// `cameras`, with no password in it (a URL's password becomes a suggested `password_file`).
-public enum ProbeSuggestion {
+package enum ProbeSuggestion {
     /// The entry for `url` (as given, password and all) opened with `options`, as JSON.
-    public static func cameraEntry(url: String, options: [String: String], report: SourceProbe.Report) -> [String: Any] {
+    package static func cameraEntry(url: String, options: [String: String], report: SourceProbe.Report) -> [String: Any] {
         let redacted = Redaction.redactingSecrets(in: url)
         let hadPassword = redacted != url
         let id = suggestedID(url: redacted)

@@ -2,7 +2,7 @@
 /// so it cannot reach a log line, an error, the status or an encoded configuration by accident.
 ///
 /// Thread-safety: an immutable value.
-public struct Secret: Sendable, Equatable, Encodable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+package struct Secret: Sendable, Equatable, Encodable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The secret's UTF-8 bytes; read only to compare or to send it (``matches(_:)``).
     let bytes: [UInt8]
 
@@ -12,20 +12,20 @@ public struct Secret: Sendable, Equatable, Encodable, CustomStringConvertible, C
     }
 
     /// `***`.
-    public var description: String { "***" }
+    package var description: String { "***" }
     /// `***`.
-    public var debugDescription: String { "***" }
+    package var debugDescription: String { "***" }
     /// No children: `dump` and the debugger show nothing of it.
-    public var customMirror: Mirror { Mirror(self, children: [:]) }
+    package var customMirror: Mirror { Mirror(self, children: [:]) }
 
     /// Encodes as `***`.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         try container.encode("***")
     }
 
     /// Compares in constant time too.
-    public static func == (lhs: Secret, rhs: Secret) -> Bool { lhs.matches(rhs.bytes) }
+    package static func == (lhs: Secret, rhs: Secret) -> Bool { lhs.matches(rhs.bytes) }
 
     /// Whether `presented` is the secret, in time that depends only on `presented`'s length: every
     /// byte is compared, whatever the first difference, and the secret's own length is not

@@ -5,15 +5,15 @@ import Supervision
 /// `server` child. It restarts without limit, with backoff (a port in use shows as `backing_off`
 /// with its error and never takes the cameras down), and, started before the cameras, it stops
 /// after them.
-public struct HTTPEndpoint: Sendable {
+package struct HTTPEndpoint: Sendable {
     /// The `http` section in force at start.
-    public let configuration: AppConfig.HTTP
+    package let configuration: AppConfig.HTTP
     private let routes: HTTPRoutes
     private let limits: HTTPLimits
     private let logger: Logger
 
     /// An endpoint serving `fleet` and `reporter`; `/metrics` renders `metrics` (404 when `nil`).
-    public init(
+    package init(
         configuration: AppConfig.HTTP, fleet: any CameraFleet, reporter: StatusReporter, metrics: PrometheusBackend?,
         logger: Logger
     ) {
@@ -26,7 +26,7 @@ public struct HTTPEndpoint: Sendable {
     }
 
     /// The child spec that puts the endpoint under the root.
-    public var spec: ChildSpec {
+    package var spec: ChildSpec {
         let address = configuration.address
         let port = configuration.port
         let auth = configuration.auth.isConfigured ? "required" : "none"

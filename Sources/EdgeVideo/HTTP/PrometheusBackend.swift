@@ -6,52 +6,52 @@ import Prometheus
 /// endpoint renders the same registry.
 ///
 /// Thread-safety: the registry is thread-safe; this is an immutable wrapper.
-public struct PrometheusBackend: MetricsFactory, Sendable {
+package struct PrometheusBackend: MetricsFactory, Sendable {
     /// Where every metric lives.
-    public let registry: PrometheusCollectorRegistry
+    package let registry: PrometheusCollectorRegistry
     private let base: PrometheusMetricsFactory
 
     /// Creates a backend around a new registry.
-    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
         base = PrometheusMetricsFactory(registry: registry)
     }
 
     /// swift-metrics `Timer`s become duration histograms with our buckets and help.
-    public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
+    package func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         registry.makeDurationHistogram(
             descriptor: MetricNames.descriptor(label), labels: dimensions,
             buckets: MetricNames.buckets[label] ?? MetricNames.buckets[MetricNames.captureToConfirm]!)
     }
 
     /// Counters with our help text.
-    public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
+    package func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
         registry.makeCounter(descriptor: MetricNames.descriptor(label), labels: dimensions)
     }
 
     /// As swift-prometheus's own factory.
-    public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+    package func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
         base.makeFloatingPointCounter(label: label, dimensions: dimensions)
     }
 
     /// As swift-prometheus's own factory.
-    public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
+    package func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
         base.makeRecorder(label: label, dimensions: dimensions, aggregate: aggregate)
     }
 
     /// As swift-prometheus's own factory.
-    public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
+    package func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
         base.makeMeter(label: label, dimensions: dimensions)
     }
 
     /// Unregisters the metric (as swift-prometheus's own factory).
-    public func destroyCounter(_ handler: any CounterHandler) { base.destroyCounter(handler) }
+    package func destroyCounter(_ handler: any CounterHandler) { base.destroyCounter(handler) }
     /// Unregisters the metric.
-    public func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) { base.destroyFloatingPointCounter(handler) }
+    package func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) { base.destroyFloatingPointCounter(handler) }
     /// Unregisters the metric.
-    public func destroyRecorder(_ handler: any RecorderHandler) { base.destroyRecorder(handler) }
+    package func destroyRecorder(_ handler: any RecorderHandler) { base.destroyRecorder(handler) }
     /// Unregisters the metric.
-    public func destroyMeter(_ handler: any MeterHandler) { base.destroyMeter(handler) }
+    package func destroyMeter(_ handler: any MeterHandler) { base.destroyMeter(handler) }
     /// Unregisters the metric.
-    public func destroyTimer(_ handler: any TimerHandler) { base.destroyTimer(handler) }
+    package func destroyTimer(_ handler: any TimerHandler) { base.destroyTimer(handler) }
 }

@@ -6,36 +6,36 @@ import Logging
 /// can change.
 ///
 /// Thread-safety: a value; the shared state lives in ``LogSettings``.
-public struct LogLineHandler: LogHandler {
+package struct LogLineHandler: LogHandler {
     /// The logger's label, shown on every line.
-    public let label: String
+    package let label: String
     /// The process-wide settings.
-    public let settings: LogSettings
+    package let settings: LogSettings
     /// Metadata attached to this logger.
-    public var metadata: Logger.Metadata = [:]
+    package var metadata: Logger.Metadata = [:]
     /// A level set on this logger alone; the settings' level otherwise.
     private var ownLevel: Logger.Level?
 
     /// Creates a handler for `label`.
-    public init(label: String, settings: LogSettings) {
+    package init(label: String, settings: LogSettings) {
         self.label = label
         self.settings = settings
     }
 
     /// This logger's level: its own if one was set, else the process-wide one in force.
-    public var logLevel: Logger.Level {
+    package var logLevel: Logger.Level {
         get { ownLevel ?? settings.level }
         set { ownLevel = newValue }
     }
 
     /// One metadata value of this logger.
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    package subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
     /// Formats and writes one line.
-    public func log(event: LogEvent) {
+    package func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata { merged.merge(extra) { $1 } }
         settings.write(
@@ -46,9 +46,9 @@ public struct LogLineHandler: LogHandler {
 }
 
 /// Renders log lines; pure, so each format is tested without a process.
-public enum LogLine {
+package enum LogLine {
     /// The syslog priority journald files a line under: trace and debug 7 … critical 2.
-    public static func priority(_ level: Logger.Level) -> Int {
+    package static func priority(_ level: Logger.Level) -> Int {
         switch level {
         case .trace, .debug: 7
         case .info: 6
@@ -61,7 +61,7 @@ public enum LogLine {
 
     /// One complete line, newline included. Newlines inside the message or metadata are
     /// escaped (`\n`), so one event is always one line (and one journal entry).
-    public static func render(
+    package static func render(
         level: Logger.Level, label: String, message: String, metadata: Logger.Metadata,
         format: LogSettings.Format, journal: Bool, at date: Date
     ) -> String {

@@ -12,9 +12,9 @@ import Glibc
 /// changes `logging.level` or `logging.format` takes effect for every logger at once.
 ///
 /// Thread-safety: the level and format sit behind a `Locked`; writes of whole lines are serialised.
-public final class LogSettings: Sendable {
+package final class LogSettings: Sendable {
     /// The line format (`logging.format`).
-    public enum Format: String, Sendable, Encodable, CaseIterable {
+    package enum Format: String, Sendable, Encodable, CaseIterable {
         /// `2026-11-30T10:17:12.345Z info edge-video: message key=value`; under journald,
         /// `<6>edge-video: message key=value` (journald adds the time itself).
         case text
@@ -33,39 +33,39 @@ public final class LogSettings: Sendable {
     /// Where lines are written (normally 2, stderr).
     let descriptor: Int32
     /// stderr is the journal: lines get their `<N>` syslog priority prefix and no timestamp.
-    public let journal: Bool
+    package let journal: Bool
 
     /// Creates settings writing to `descriptor`.
     ///
     /// - Parameters:
     ///   - journal: lines carry `<N>` prefixes and no timestamp; see ``isJournal(descriptor:environment:)``.
-    public init(level: Logger.Level = .info, format: Format = .text, journal: Bool, descriptor: Int32 = 2) {
+    package init(level: Logger.Level = .info, format: Format = .text, journal: Bool, descriptor: Int32 = 2) {
         state = Locked(State(level: level, format: format))
         self.journal = journal
         self.descriptor = descriptor
     }
 
     /// The lowest level logged.
-    public var level: Logger.Level {
+    package var level: Logger.Level {
         get { state.withLock { $0.level } }
         set { state.withLock { $0.level = newValue } }
     }
 
     /// The line format.
-    public var format: Format {
+    package var format: Format {
         get { state.withLock { $0.format } }
         set { state.withLock { $0.format = newValue } }
     }
 
     /// Applies a `logging` section (at start and on every live reload).
-    public func apply(_ logging: AppConfig.Logging) {
+    package func apply(_ logging: AppConfig.Logging) {
         state.withLock { $0 = State(level: logging.level, format: logging.format) }
     }
 
     /// Whether `descriptor` is the journal's stream, as systemd documents it: `JOURNAL_STREAM`
     /// holds `<device>:<inode>` of the stream it connected, and only when that matches the
     /// descriptor is it still the journal (a child that redirected stderr inherits the variable).
-    public static func isJournal(
+    package static func isJournal(
         descriptor: Int32 = 2, environment: [String: String] = ProcessInfo.processInfo.environment
     ) -> Bool {
         guard let value = environment["JOURNAL_STREAM"] else { return false }
@@ -78,7 +78,7 @@ public final class LogSettings: Sendable {
 
     /// Writes a block of lines meant for a person (the status tree on SIGUSR1) at `level`: as is
     /// in text format, each line with its `<N>` prefix under journald, one `msg` in JSON.
-    public func writeBlock(_ text: String, label: String, level: Logger.Level = .info) {
+    package func writeBlock(_ text: String, label: String, level: Logger.Level = .info) {
         switch format {
         case .json:
             write(LogLine.render(level: level, label: label, message: text, metadata: [:], format: .json, journal: journal, at: Date()))

@@ -7,26 +7,26 @@ import Glibc
 /// The pid file `edge-video status` reads: `PID STARTTIME`, where STARTTIME is field 22 of
 /// `/proc/PID/stat` (clock ticks since boot). A pid alone can name another process once the
 /// instance is gone and the pid is reused; the pair names one process for the life of the machine.
-public struct PIDFile: Sendable, Equatable {
+package struct PIDFile: Sendable, Equatable {
     /// The instance's pid.
-    public var pid: Int32
+    package var pid: Int32
     /// The instance's start time from `/proc/PID/stat`, or `nil` in a file without one.
-    public var startTime: UInt64?
+    package var startTime: UInt64?
 
     /// Creates a record.
-    public init(pid: Int32, startTime: UInt64?) {
+    package init(pid: Int32, startTime: UInt64?) {
         self.pid = pid
         self.startTime = startTime
     }
 
     /// This process.
-    public static var current: PIDFile { PIDFile(pid: getpid(), startTime: ProcessIdentity.startTime(of: getpid())) }
+    package static var current: PIDFile { PIDFile(pid: getpid(), startTime: ProcessIdentity.startTime(of: getpid())) }
 
     /// The file's text.
     var text: String { startTime.map { "\(pid) \($0)\n" } ?? "\(pid)\n" }
 
     /// Reads the record at `path`; `nil` when absent or not a pid file.
-    public static func read(at path: String) -> PIDFile? {
+    package static func read(at path: String) -> PIDFile? {
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         let fields = text.split(whereSeparator: \.isWhitespace)
         guard (1...2).contains(fields.count), let pid = Int32(fields[0]), pid > 0 else { return nil }
@@ -36,12 +36,12 @@ public struct PIDFile: Sendable, Equatable {
     }
 
     /// Writes this process's record to `path` atomically (``StatusFile/write(_:to:)``).
-    public static func write(to path: String) throws(SystemError) {
+    package static func write(to path: String) throws(SystemError) {
         try StatusFile.write(Data(current.text.utf8), to: path)
     }
 
     /// Removes the file at `path` if it still names this process.
-    public static func remove(at path: String) {
+    package static func remove(at path: String) {
         if read(at: path)?.pid == getpid() { unlink(path) }
     }
 

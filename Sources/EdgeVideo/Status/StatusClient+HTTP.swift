@@ -14,7 +14,7 @@ extension StatusClient {
     /// - Parameter http: the `http` section of the instance's configuration.
     /// - Returns: the JSON, or `nil` when the endpoint is off, uses port 0, does not answer or
     ///   belongs to another instance (the caller then falls back to SIGUSR1).
-    public func requestJSONOverHTTP(_ http: AppConfig.HTTP) async -> Data? {
+    package func requestJSONOverHTTP(_ http: AppConfig.HTTP) async -> Data? {
         guard http.enabled, http.port != 0 else { return nil }
         let host = ["0.0.0.0": "127.0.0.1", "::": "::1"][http.address] ?? http.address
         guard let address = SocketAddress.numeric(host, port: http.port) else { return nil }

@@ -5,20 +5,20 @@ import Glibc
 
 /// The client side of `edge-video status`: finds the running instance, asks it for a fresh
 /// snapshot with SIGUSR1 and reads the status file once it has been replaced.
-public struct StatusClient: Sendable {
+package struct StatusClient: Sendable {
     /// Why no status could be obtained.
-    public struct Failure: Error, Sendable, CustomStringConvertible {
+    package struct Failure: Error, Sendable, CustomStringConvertible {
         /// What went wrong, for the user.
-        public var description: String
+        package var description: String
     }
 
     /// The status and pid files of the instance.
-    public let paths: StatusPaths
+    package let paths: StatusPaths
     /// How long to wait for the fresh file.
-    public let timeout: Duration
+    package let timeout: Duration
 
     /// Creates a client for the instance running with these paths.
-    public init(paths: StatusPaths, timeout: Duration = .seconds(5)) {
+    package init(paths: StatusPaths, timeout: Duration = .seconds(5)) {
         self.paths = paths
         self.timeout = timeout
     }
@@ -27,7 +27,7 @@ public struct StatusClient: Sendable {
     /// pid file, whose process must still be that instance: the same start time and an
     /// edge-video executable. A pid file that names anything else is stale: it is removed and
     /// this throws, so no other process is ever signalled.
-    public func instancePID(environment: [String: String] = ProcessInfo.processInfo.environment) throws(Failure) -> Int32 {
+    package func instancePID(environment: [String: String] = ProcessInfo.processInfo.environment) throws(Failure) -> Int32 {
         if let main = environment["MAINPID"].flatMap(Int32.init), main > 0 {
             guard kill(main, 0) == 0 || errno == EPERM else {
                 throw Failure(description: "edge-video is not running: $MAINPID \(main) does not exist")
@@ -70,7 +70,7 @@ public struct StatusClient: Sendable {
     ///
     /// Watches the file's directory (``ConfigWatcher``, inotify) from before the signal, so the
     /// instance's atomic replace wakes this at once; gives up after ``timeout``.
-    public func requestJSON() async throws -> Data {
+    package func requestJSON() async throws -> Data {
         let pid = try instancePID()
         let (path, requestFile, timeout) = (paths.statusFile, paths.requestFile, timeout)
         let before = Self.identity(of: path)
@@ -114,7 +114,7 @@ public struct StatusClient: Sendable {
     }
 
     /// Like ``requestJSON()``, decoded.
-    public func request() async throws -> StatusDocument {
+    package func request() async throws -> StatusDocument {
         try JSONDecoder().decode(StatusDocument.self, from: await requestJSON())
     }
 

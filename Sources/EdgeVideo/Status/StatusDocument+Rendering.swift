@@ -3,7 +3,7 @@ import Foundation
 /// The human-readable form of the status, printed to stderr on SIGUSR1 and by `edge-video status`.
 extension StatusDocument {
     /// The tree and the camera counters as aligned text, one node per line.
-    public func rendered() -> String {
+    package func rendered() -> String {
         var lines = [
             "edge-video \(version)  pid \(pid)  up \(Self.duration(uptimeS))  live tasks \(liveTasks)",
             "config \(config.path)  generation \(config.generation)"

@@ -3,35 +3,35 @@ import Supervision
 
 /// The status snapshot written to the status file on SIGUSR1 and printed by `edge-video status`,
 /// in the shape docs/operations.md shows ("Status"; the frame ledger in docs/delivery.md).
-public struct StatusDocument: Sendable, Equatable, Codable {
+package struct StatusDocument: Sendable, Equatable, Codable {
     /// Process id of the running instance.
-    public var pid: Int32
+    package var pid: Int32
     /// edge-video version.
-    public var version: String
+    package var version: String
     /// Seconds since the process started.
-    public var uptimeS: Double
+    package var uptimeS: Double
     /// Tasks started by the supervision tree that have not returned yet (measured).
-    public var liveTasks: Int
+    package var liveTasks: Int
     /// The configuration in use.
-    public var config: ConfigState
+    package var config: ConfigState
     /// The supervision tree (last exits redacted).
-    public var tree: SupervisorSnapshot
+    package var tree: SupervisorSnapshot
     /// Per-camera counters, by camera id.
-    public var cameras: [String: CameraStatus]
+    package var cameras: [String: CameraStatus]
     /// The spool's figures; absent without a spool.
-    public var spool: SpoolStatus?
+    package var spool: SpoolStatus?
 
     /// The `config` object.
-    public struct ConfigState: Sendable, Equatable, Codable {
+    package struct ConfigState: Sendable, Equatable, Codable {
         /// Path of the configuration file as given on the command line.
-        public var path: String
+        package var path: String
         /// 1 for the configuration read at start, +1 for every reload that was applied.
-        public var generation: Int
+        package var generation: Int
         /// Why the last reload was rejected (paths and messages), `null` after a good one.
-        public var lastError: String?
+        package var lastError: String?
 
         /// Creates the object.
-        public init(path: String, generation: Int, lastError: String?) {
+        package init(path: String, generation: Int, lastError: String?) {
             self.path = path
             self.generation = generation
             self.lastError = lastError
@@ -42,7 +42,7 @@ public struct StatusDocument: Sendable, Equatable, Codable {
         }
 
         /// Encodes `last_error` as `null` when there is none, as the contract shows.
-        public func encode(to encoder: any Encoder) throws {
+        package func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(path, forKey: .path)
             try container.encode(generation, forKey: .generation)
@@ -51,7 +51,7 @@ public struct StatusDocument: Sendable, Equatable, Codable {
     }
 
     /// Creates a document.
-    public init(
+    package init(
         pid: Int32, version: String, uptimeS: Double, liveTasks: Int, config: ConfigState, tree: SupervisorSnapshot,
         cameras: [String: CameraStatus], spool: SpoolStatus? = nil
     ) {
@@ -71,7 +71,7 @@ public struct StatusDocument: Sendable, Equatable, Codable {
     }
 
     /// Pretty, key-sorted JSON followed by a newline.
-    public func jsonData() throws -> Data {
+    package func jsonData() throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         var data = try encoder.encode(self)
@@ -86,69 +86,69 @@ public struct StatusDocument: Sendable, Equatable, Codable {
 /// `dropped_before_encode` or (once encoded) `queued_for_publish`, `in_flight`, `confirmed`,
 /// `dropped_after_encode`, `nacked`, `returned`, `rejected`. All of them are read at one instant,
 /// so ``ledgerIdentitiesHold`` is true of every status.
-public struct CameraStatus: Sendable, Equatable, Codable {
+package struct CameraStatus: Sendable, Equatable, Codable {
     /// State of the camera's subtree (same words as tree nodes).
-    public var state: SupervisorSnapshot.State
+    package var state: SupervisorSnapshot.State
     /// `connected` while a broker connection is open, else `disconnected` (during an outage the
     /// camera goes on capturing; see `last_error`).
-    public var broker: Broker
+    package var broker: Broker
     /// Why the broker does not take the camera's frames although it can be reached: `broker
     /// refused: 403 ACCESS_REFUSED - ...` or `N frames returned unroutable: no queue bound to
     /// exchange "X" with key "Y"`; `null` when none (cleared by the next confirmed frame).
-    public var brokerProblem: String?
+    package var brokerProblem: String?
     /// Frames sampled for encoding (not every frame read from the source) and queued for the encoder.
-    public var framesCaptured: Int
+    package var framesCaptured: Int
     /// Frames JPEG-encoded.
-    public var framesEncoded: Int
+    package var framesEncoded: Int
     /// Captured frames waiting for the encoder (or being encoded).
-    public var queuedForEncode: Int
+    package var queuedForEncode: Int
     /// Encoded frames not handed to a broker connection: in the publish queue, or handed back
     /// unsettled by a connection that ended, to be republished.
-    public var queuedForPublish: Int
+    package var queuedForPublish: Int
     /// Frames handed to a broker connection and not settled yet.
-    public var inFlight: Int
+    package var inFlight: Int
     /// Frames confirmed by the broker.
-    public var confirmed: Int
+    package var confirmed: Int
     /// Frames dropped before encoding: a full encoder queue (oldest first) or a failed encoding.
-    public var droppedBeforeEncode: Int
+    package var droppedBeforeEncode: Int
     /// JPEGs dropped by a full publish queue (oldest first), e.g. during a long broker outage.
-    public var droppedAfterEncode: Int
+    package var droppedAfterEncode: Int
     /// Frames the broker refused (`basic.nack`).
-    public var nacked: Int
+    package var nacked: Int
     /// Frames returned as unroutable (`mandatory`).
-    public var returned: Int
+    package var returned: Int
     /// Frames the broker closed the channel over (poison, e.g. over `max_message_size`), given up.
-    public var rejected: Int
+    package var rejected: Int
     /// Frames an earlier run left in the spool, found at start (they enter the ledger here).
-    public var recovered: Int
+    package var recovered: Int
     /// Encoded frames whose only copy waiting to be published is in the spool, on disk.
-    public var spooled: Int
+    package var spooled: Int
     /// Frames the spool could not keep: over `spool.max_bytes` (oldest first), or the disk full.
-    public var spoolDropped: Int
+    package var spoolDropped: Int
     /// Spooled frames older than `spool.max_age_s` when their turn came.
-    public var expired: Int
+    package var expired: Int
     /// Spooled frames found damaged on disk (checksum), skipped.
-    public var damaged: Int
+    package var damaged: Int
     /// `dropped_before_encode + dropped_after_encode + spool_dropped`.
-    public var dropped: Int { droppedBeforeEncode + droppedAfterEncode + spoolDropped }
+    package var dropped: Int { droppedBeforeEncode + droppedAfterEncode + spoolDropped }
     /// The confirmed frames by `message_id` (`<camera>-<instance>:first-last,…`), only when
     /// `EDGE_VIDEO_LEDGER_TRACE=1` is set (fault tests); absent otherwise.
-    public var confirmedIDs: String?
+    package var confirmedIDs: String?
     /// What the containers behind `queued_for_publish` really hold (`pending`: messages handed
     /// back by a connection; `queue`: the publish queue in memory), read beside the ledger, only
     /// with `EDGE_VIDEO_LEDGER_TRACE=1`: at rest the two must agree (fault tests check it).
-    public var containers: [String: Int]?
+    package var containers: [String: Int]?
     /// `basic.publish` calls, republished frames included.
-    public var published: Int
+    package var published: Int
     /// Broker connections opened after the first.
-    public var reconnects: Int
+    package var reconnects: Int
     /// Restarts of the camera subtree (camera faults; a broker outage is not one).
-    public var restarts: Int
+    package var restarts: Int
     /// The last failure, redacted; `null` when none.
-    public var lastError: String?
+    package var lastError: String?
 
     /// Whether the camera's broker connection is open; the raw value is the document's word.
-    public enum Broker: String, Sendable, Codable, CaseIterable {
+    package enum Broker: String, Sendable, Codable, CaseIterable {
         /// A broker connection is open and publishing.
         case connected
         /// No broker connection is open.
@@ -156,7 +156,7 @@ public struct CameraStatus: Sendable, Equatable, Codable {
     }
 
     /// Creates a camera status with all counters at zero.
-    public init(state: SupervisorSnapshot.State) {
+    package init(state: SupervisorSnapshot.State) {
         self.state = state
         broker = .disconnected
         (framesCaptured, framesEncoded, queuedForEncode, queuedForPublish, inFlight, confirmed) = (0, 0, 0, 0, 0, 0)
@@ -169,7 +169,7 @@ public struct CameraStatus: Sendable, Equatable, Codable {
     /// `frames_encoded + recovered = confirmed + in_flight + queued_for_publish + spooled +
     /// dropped_after_encode + spool_dropped + expired + damaged + nacked + returned + rejected`, and
     /// no place below zero.
-    public var ledgerIdentitiesHold: Bool {
+    package var ledgerIdentitiesHold: Bool {
         let places = [queuedForEncode, queuedForPublish, inFlight, confirmed, droppedBeforeEncode, droppedAfterEncode,
                       nacked, returned, rejected, recovered, spooled, spoolDropped, expired, damaged]
         return places.allSatisfy { $0 >= 0 }
@@ -189,7 +189,7 @@ public struct CameraStatus: Sendable, Equatable, Codable {
     }
 
     /// Decodes a status; `dropped` is not read, it is the sum of its parts.
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         func count(_ key: CodingKeys) throws -> Int { try container.decode(Int.self, forKey: key) }
         self.init(state: try container.decode(SupervisorSnapshot.State.self, forKey: .state))
@@ -208,7 +208,7 @@ public struct CameraStatus: Sendable, Equatable, Codable {
     }
 
     /// Encodes `last_error` as `null` when there is none, as the contract shows.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(state, forKey: .state)
         try container.encode(broker, forKey: .broker)
@@ -240,27 +240,27 @@ public struct CameraStatus: Sendable, Equatable, Codable {
 }
 
 /// The spool in the status document (`spool`).
-public struct SpoolStatus: Sendable, Equatable, Codable {
+package struct SpoolStatus: Sendable, Equatable, Codable {
     /// `outage`, `always`, or `off` (also when the directory could not be opened).
-    public var mode: String
+    package var mode: String
     /// Bytes on disk.
-    public var bytes: Int
+    package var bytes: Int
     /// Frames on disk not yet settled.
-    public var records: Int
+    package var records: Int
     /// Frames on disk waiting to be read back (every camera); at rest, the sum of the cameras'
     /// `spooled`.
-    public var unread: Int
+    package var unread: Int
     /// Records the start-up scan found damaged and skipped.
-    public var damagedAtStart: Int
+    package var damagedAtStart: Int
     /// Records dropped at start, before any camera had them: over a `max_bytes` smaller than the
     /// spool found, or older than `max_age_s`.
-    public var droppedAtStart: Int
+    package var droppedAtStart: Int
     /// Why the spool last failed (full disk, read-only or vanished directory), redacted; `null`
     /// while it works.
-    public var lastError: String?
+    package var lastError: String?
 
     /// Creates the object.
-    public init(
+    package init(
         mode: String, bytes: Int, records: Int, unread: Int = 0, damagedAtStart: Int, droppedAtStart: Int = 0, lastError: String?
     ) {
         self.mode = mode
@@ -278,7 +278,7 @@ public struct SpoolStatus: Sendable, Equatable, Codable {
     }
 
     /// Encodes `last_error` as `null` when there is none.
-    public func encode(to encoder: any Encoder) throws {
+    package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(mode, forKey: .mode)
         try container.encode(bytes, forKey: .bytes)

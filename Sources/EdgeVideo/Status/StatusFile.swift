@@ -5,18 +5,18 @@ import Glibc
 #endif
 
 /// Where the status snapshot and the pid file live, resolved from the configuration.
-public struct StatusPaths: Sendable, Equatable {
+package struct StatusPaths: Sendable, Equatable {
     /// The status file (absolute, or relative to the working directory).
-    public var statusFile: String
+    package var statusFile: String
     /// The pid file read by `edge-video status`.
-    public var pidFile: String
+    package var pidFile: String
     /// Created by `edge-video status` just before its SIGUSR1, so that the instance writes the
     /// status file without echoing the tree to its log: only an operator's bare SIGUSR1 does that.
-    public var requestFile: String { statusFile + ".request" }
+    package var requestFile: String { statusFile + ".request" }
 
     /// Resolves `status.file` and `status.pid_file`; relative paths are taken from the directory
     /// of the configuration file, so the result does not depend on the working directory.
-    public init(config: AppConfig, configPath: String) {
+    package init(config: AppConfig, configPath: String) {
         let base = (configPath as NSString).deletingLastPathComponent
         func resolve(_ path: String) -> String {
             path.hasPrefix("/") || base.isEmpty ? path : (base as NSString).appendingPathComponent(path)
@@ -34,11 +34,11 @@ public struct StatusPaths: Sendable, Equatable {
 /// Files are created `0640` and directories `0750` (less under a stricter umask, such as the
 /// unit's `UMask=0077`). The temporary file is a new file (`O_EXCL`) and never a symbolic link
 /// (`O_NOFOLLOW`), so a link planted under its name cannot redirect the write.
-public enum StatusFile {
+package enum StatusFile {
     /// Atomically replaces `path` with `data`, creating the parent directory if needed.
     ///
     /// - Throws: ``SystemError`` naming the failing call and path.
-    public static func write(_ data: Data, to path: String) throws(SystemError) {
+    package static func write(_ data: Data, to path: String) throws(SystemError) {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try makeDirectories(directory) }
         let temporary = path + ".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"

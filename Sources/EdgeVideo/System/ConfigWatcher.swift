@@ -12,15 +12,15 @@ import Glibc
 ///
 /// The blocking `poll` runs on a dedicated thread, never on the cooperative pool; cancelling
 /// ``run(refreshes:onWatching:onChange:)`` wakes that thread through a ``WakePipe`` and joins it.
-public struct ConfigWatcher: Sendable {
+package struct ConfigWatcher: Sendable {
     /// The watched configuration file.
-    public let path: String
+    package let path: String
     /// The other files to watch, read when the watch starts and at each refresh.
-    public let files: @Sendable () -> [String]
+    package let files: @Sendable () -> [String]
 
     /// Creates a watcher of the file at `path` (which need not exist yet) and of `files()`: the
     /// appliance passes the files of the configuration in force (``AppConfig/watchedFiles``).
-    public init(path: String, files: @escaping @Sendable () -> [String] = { [] }) {
+    package init(path: String, files: @escaping @Sendable () -> [String] = { [] }) {
         self.path = path
         self.files = files
     }
@@ -35,7 +35,7 @@ public struct ConfigWatcher: Sendable {
     ///     after each refresh installed its set; changes from then on are seen.
     ///   - onChange: called after each (coalesced) change.
     /// - Throws: ``SystemError`` when inotify, the wake pipe or the watcher thread cannot be set up.
-    public func run(
+    package func run(
         refreshes: AsyncStream<Void>? = nil, onWatching: @escaping @Sendable () -> Void = {}, onChange: @Sendable () async -> Void
     ) async throws(SystemError) {
         let inotify = try syscall("inotify_init1") { inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK)) }

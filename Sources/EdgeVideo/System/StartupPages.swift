@@ -28,7 +28,7 @@ import Glibc
 /// page tables: the pages stay in the page cache, clean and reclaimable, and one needed again is
 /// mapped back from it. That is safe only because the mapping holds no page of its own
 /// (``Mapping/isReleasable``), which `MADV_DONTNEED` would discard.
-public enum StartupPages {
+package enum StartupPages {
     /// One mapping of `/proc/self/smaps`, with the figures that decide whether it is released.
     struct Mapping: Equatable {
         var start: UInt
@@ -51,17 +51,17 @@ public enum StartupPages {
     /// What one release handed back, in resident KiB of the mappings it advised, just before and
     /// just after. What remains is mostly pages other processes map too (shared libraries), which
     /// the kernel leaves alone.
-    public struct Released: Sendable, Equatable {
+    package struct Released: Sendable, Equatable {
         /// Mappings advised.
-        public var mappings = 0
+        package var mappings = 0
         /// Their resident KiB before.
-        public var residentKiB = 0
+        package var residentKiB = 0
         /// Their resident KiB after.
-        public var remainingKiB = 0
+        package var remainingKiB = 0
         /// Of ``residentKiB``, the program's own file (`/proc/self/exe`).
-        public var binaryKiB = 0
+        package var binaryKiB = 0
         /// Of ``remainingKiB``, the program's own file.
-        public var binaryRemainingKiB = 0
+        package var binaryRemainingKiB = 0
     }
 
     /// Parses `/proc/PID/smaps`. Lines it does not know are skipped.
@@ -94,7 +94,7 @@ public enum StartupPages {
     ///
     /// A kernel without `MADV_PAGEOUT` (before Linux 5.4) refuses that advice; `MADV_DONTNEED` still
     /// unmaps the pages.
-    public static func release() async throws -> Released {
+    package static func release() async throws -> Released {
         try await DedicatedThread.run(name: "ev-pageout") { releaseNow() }
     }
 
@@ -126,10 +126,10 @@ public enum StartupPages {
 /// When to release start-up pages: once per configuration generation, when every camera has
 /// delivered a frame since that generation began (start-up is over), or ``deadline`` seconds after
 /// it began, whichever comes first. A pure value fed with samples, so it is tested without time.
-public struct StartupPagesPolicy: Sendable {
+package struct StartupPagesPolicy: Sendable {
     /// Seconds after a start or a reload when pages are released even if some camera has not
     /// delivered yet (a broker outage, a camera that never answers).
-    public static let deadline = 60.0
+    package static let deadline = 60.0
 
     private var generation: Int?
     private var began = 0.0
@@ -137,15 +137,15 @@ public struct StartupPagesPolicy: Sendable {
     private var done = false
 
     /// Creates a policy that has released nothing yet.
-    public init() {}
+    package init() {}
 
     /// Whether this generation's release is behind it (no need to sample the tree again).
-    public func hasReleased(generation: Int) -> Bool { done && self.generation == generation }
+    package func hasReleased(generation: Int) -> Bool { done && self.generation == generation }
 
     /// Records a sample: the configuration generation in force, each camera's delivered-frame count
     /// (confirmed by the broker) by id, at `time` seconds on a monotonic clock. Returns whether to
     /// release now; `true` at most once per generation.
-    public mutating func shouldRelease(generation: Int, delivered: [String: Int], at time: Double) -> Bool {
+    package mutating func shouldRelease(generation: Int, delivered: [String: Int], at time: Double) -> Bool {
         if generation != self.generation {
             self.generation = generation
             began = time

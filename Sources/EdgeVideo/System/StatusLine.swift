@@ -1,24 +1,24 @@
 /// The one-line `STATUS=` for systemd, e.g. "8/8 cameras running, 40 frames/s, 0 dropped in the
 /// last minute": a pure value fed with counter samples, so its arithmetic is tested without time.
-public struct StatusLine: Sendable {
+package struct StatusLine: Sendable {
     /// How often the appliance samples and sends the line.
-    public static let interval: Duration = .seconds(5)
+    package static let interval: Duration = .seconds(5)
     /// The window of the frame rate, in seconds.
-    public static let rateWindow = 10.0
+    package static let rateWindow = 10.0
     /// The window of the drop count, in seconds.
-    public static let dropWindow = 60.0
+    package static let dropWindow = 60.0
 
     /// One camera's counters at a sample.
-    public struct Camera: Sendable {
+    package struct Camera: Sendable {
         /// It is in state `running`.
-        public var running: Bool
+        package var running: Bool
         /// Frames delivered so far (confirmed by the broker).
-        public var frames: Int
+        package var frames: Int
         /// Frames dropped so far.
-        public var dropped: Int
+        package var dropped: Int
 
         /// Creates a sample.
-        public init(running: Bool, frames: Int, dropped: Int) {
+        package init(running: Bool, frames: Int, dropped: Int) {
             self.running = running
             self.frames = frames
             self.dropped = dropped
@@ -35,12 +35,12 @@ public struct StatusLine: Sendable {
     private var samples: [Sample] = []
 
     /// Creates an empty line.
-    public init() {}
+    package init() {}
 
     /// Records the counters at `time` (seconds on any monotonic clock) and returns the line.
     ///
     /// Totals that fall (a camera was removed) restart the windows rather than going negative.
-    public mutating func record(at time: Double, cameras: [Camera]) -> String {
+    package mutating func record(at time: Double, cameras: [Camera]) -> String {
         let now = Sample(time: time, frames: cameras.reduce(0) { $0 + $1.frames }, dropped: cameras.reduce(0) { $0 + $1.dropped })
         if let last = samples.last, now.frames < last.frames || now.dropped < last.dropped { samples.removeAll() }
         samples.append(now)

@@ -1,4 +1,4 @@
 import SystemCalls
 
 /// A failed system call: which call, on what, and `errno`'s message (Sources/SystemCalls/SystemError.swift).
-public typealias SystemError = SystemCalls.SystemError
+package typealias SystemError = SystemCalls.SystemError

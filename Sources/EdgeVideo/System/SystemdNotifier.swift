@@ -9,14 +9,14 @@ import Glibc
 /// sd_notify protocol, without libsystemd. Outside systemd (no socket) every call is a no-op.
 ///
 /// Thread-safety: immutable; each call opens, sends and closes its own socket.
-public struct SystemdNotifier: Sendable {
+package struct SystemdNotifier: Sendable {
     /// The socket address: a path, or an abstract name starting with `@`; `nil` when not under systemd.
-    public let socketPath: String?
+    package let socketPath: String?
     /// The watchdog interval systemd expects pings within (`$WATCHDOG_USEC`), if enabled for us.
-    public let watchdogInterval: Duration?
+    package let watchdogInterval: Duration?
 
     /// Reads `NOTIFY_SOCKET`, `WATCHDOG_USEC` and `WATCHDOG_PID` from `environment`.
-    public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
+    package init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         socketPath = environment["NOTIFY_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
         let forUs = environment["WATCHDOG_PID"].map { Int32($0) == getpid() } ?? true
         watchdogInterval = environment["WATCHDOG_USEC"].flatMap(UInt64.init).flatMap {
@@ -25,30 +25,30 @@ public struct SystemdNotifier: Sendable {
     }
 
     /// `READY=1`: the tree is up.
-    public func ready(status: String? = nil) throws(SystemError) {
+    package func ready(status: String? = nil) throws(SystemError) {
         try send(["READY=1", "MAINPID=\(getpid())"] + (status.map { ["STATUS=\($0)"] } ?? []))
     }
 
     /// `WATCHDOG=1`: still alive and healthy.
-    public func watchdog() throws(SystemError) { try send(["WATCHDOG=1"]) }
+    package func watchdog() throws(SystemError) { try send(["WATCHDOG=1"]) }
 
     /// `STOPPING=1`: a graceful stop has begun; with `within`, also `EXTEND_TIMEOUT_USEC`, so
     /// that systemd waits that long (from now) before killing, even past `TimeoutStopSec=`.
-    public func stopping(within: Duration? = nil) throws(SystemError) {
+    package func stopping(within: Duration? = nil) throws(SystemError) {
         let extend = within.map { "EXTEND_TIMEOUT_USEC=\($0.microseconds)" }
         try send(["STOPPING=1"] + (extend.map { [$0] } ?? []))
     }
 
     /// `RELOADING=1` then, with ``ready(status:)``, the end of a reload.
-    public func reloading() throws(SystemError) { try send(["RELOADING=1"]) }
+    package func reloading() throws(SystemError) { try send(["RELOADING=1"]) }
 
     /// `STATUS=...`: a one-line status shown by `systemctl status`.
-    public func status(_ text: String) throws(SystemError) {
+    package func status(_ text: String) throws(SystemError) {
         try send(["STATUS=\(text.replacingOccurrences(of: "\n", with: " "))"])
     }
 
     /// Sends `assignments` as one newline-separated datagram.
-    public func send(_ assignments: [String]) throws(SystemError) {
+    package func send(_ assignments: [String]) throws(SystemError) {
         guard let socketPath else { return }
         let fd = try syscall("socket AF_UNIX") { socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
         defer { close(fd) }
