@@ -33,8 +33,8 @@ let package = Package(
         // Passwords in URLs become *** before text reaches a log, an error or the status.
         .target(name: "SecretRedaction"),
         // One joinable, named OS thread for blocking work; every thread the app starts is one.
-        .target(name: "DedicatedThread", dependencies: ["Locking", "SystemCalls"]),
-        // Duration conversions and the clock readings (monotonic, wall), once for every module.
+        .target(name: "DedicatedThread", dependencies: ["Locking", "Durations", "SystemCalls"]),
+        // Duration conversions, the clock readings (monotonic, wall) and `withTimeout`, once for every module.
         .target(name: "Durations"),
         // The operating system, once for every module: the `syscall` helper (retries EINTR, maps -1
         // to `SystemError`), the /proc reader, and glibc's malloc tuning through `CSystemCalls`, the

@@ -1,3 +1,5 @@
+import Durations
+
 extension PublisherConnection {
     /// Accepts a message into the in-flight window; the connection thread sends it.
     ///
@@ -80,7 +82,7 @@ extension PublisherConnection {
     /// Settlement callbacks not yet delivered by the drainer are delivered here.
     func close(gracePeriod: Duration = .zero) async {
         if gracePeriod > .zero {
-            _ = await withDeadline(gracePeriod) { await self.waitFor(.idleOrEnded) }
+            _ = await withTimeout(gracePeriod) { await self.waitFor(.idleOrEnded) }
         }
         apply(.close)
         if let thread = state.withLock({ $0.thread }) {
@@ -106,23 +108,6 @@ extension PublisherConnection {
         deliver(settled)
     }
 
-    /// Runs `body` for at most `limit`; returns whether it finished in time.
-    func withDeadline(_ limit: Duration, _ body: @escaping @Sendable () async -> Void) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await body()
-                return !Task.isCancelled
-            }
-            group.addTask {
-                try? await Task.sleep(for: limit)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
-        }
-    }
-
     /// Calls the settlement callbacks.
     func deliver(_ settled: [ConfirmWindow.Settled]) {
         for item in settled {
@@ -137,7 +122,7 @@ extension PublisherConnection {
     /// For a graceful stop: stop publishing, then call this before the generation's body returns.
     /// - Returns: `true` if nothing was left in flight.
     public func waitUntilSettled(timeout: Duration) async -> Bool {
-        _ = await withDeadline(timeout) { await self.waitFor(.idleOrEnded) }
+        _ = await withTimeout(timeout) { await self.waitFor(.idleOrEnded) }
         return state.withLock { $0.window.count == 0 }
     }
 }

@@ -1,3 +1,4 @@
+import Durations
 import Glibc
 import Locking
 import SystemCalls
@@ -67,19 +68,10 @@ public final class DedicatedThread: Sendable {
     /// thread if it did.
     /// - Returns: whether the thread was joined.
     public func join(within timeout: Duration) async -> Bool {
-        let finished = await withTaskGroup(of: Bool.self) { group in
-            group.addTask {
-                await self.waitUntilFinished(cancellable: true)
-                return self.isFinished
-            }
-            group.addTask {
-                try? await Task.sleep(for: timeout)
-                return false
-            }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first || isFinished
-        }
+        let finished = await withTimeout(timeout) {
+            await self.waitUntilFinished(cancellable: true)
+            return self.isFinished
+        } ?? isFinished
         if finished { joinFinished() }
         return finished
     }

@@ -1,3 +1,4 @@
+import Durations
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -80,37 +81,41 @@ package struct StatusClient: Sendable {
         }
         let (watching, watched) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let (changes, changed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
-        return try await withThrowingTaskGroup(of: Data?.self) { group in
-            group.addTask {
-                try await ConfigWatcher(path: path).run(onWatching: { watched.yield() }) { changed.yield() }
-                return nil
+        let answer: Result<Data, any Error>? = await withTimeout(timeout) {
+            do {
+                return .success(try await withThrowingTaskGroup(of: Data?.self) { group in
+                    group.addTask {
+                        try await ConfigWatcher(path: path).run(onWatching: { watched.yield() }) { changed.yield() }
+                        return nil
+                    }
+                    group.addTask {
+                        for await _ in watching { break }
+                        // Marks this SIGUSR1 as ours (no echo of the tree into the instance's log).
+                        // Best effort: without the file the instance still answers, it only echoes.
+                        let request = open(requestFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+                        if request >= 0 { close(request) }
+                        guard kill(pid, SIGUSR1) == 0 else {
+                            unlink(requestFile)
+                            throw Failure(description: "cannot signal pid \(pid): \(String(cString: strerror(errno)))")
+                        }
+                        if let data = fresh() { return data }
+                        for await _ in changes {
+                            if let data = fresh() { return data }
+                        }
+                        return nil
+                    }
+                    defer { group.cancelAll() }
+                    while let result = try await group.next() {
+                        if let result { return result }
+                    }
+                    throw CancellationError()
+                })
+            } catch {
+                return .failure(error)
             }
-            group.addTask {
-                for await _ in watching { break }
-                // Marks this SIGUSR1 as ours (no echo of the tree into the instance's log). Best
-                // effort: without the file the instance still answers, it only echoes.
-                let request = open(requestFile, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-                if request >= 0 { close(request) }
-                guard kill(pid, SIGUSR1) == 0 else {
-                    unlink(requestFile)
-                    throw Failure(description: "cannot signal pid \(pid): \(String(cString: strerror(errno)))")
-                }
-                if let data = fresh() { return data }
-                for await _ in changes {
-                    if let data = fresh() { return data }
-                }
-                return nil
-            }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw Failure(description: "pid \(pid) did not write \(path) within \(timeout)")
-            }
-            defer { group.cancelAll() }
-            while let result = try await group.next() {
-                if let result { return result }
-            }
-            throw CancellationError()
         }
+        guard let answer else { throw Failure(description: "pid \(pid) did not write \(path) within \(timeout)") }
+        return try answer.get()
     }
 
     /// Like ``requestJSON()``, decoded.
