@@ -162,21 +162,25 @@ extension BinaryTests {
 
         @Test(.timeLimit(.minutes(3))) func startupPagesAreReleasedOncePerGenerationAndFramesGoOn() async throws {
             let h = try ApplianceHarness("pageout")
-            // A binary just linked has dirty pages in the page cache, which no reclaim drops before
-            // they are written back; an installed one has none.
-            sync()
+            // Other tests run the same binary side by side, and the kernel keeps pages that another
+            // process maps; a binary just linked has dirty pages, which no reclaim drops before they
+            // are written back. An installed binary, run by one service, has neither: so does this copy.
             try h.writeConfig([ApplianceHarness.camera("p0", "testsrc:?size=320x180&rate=10")])
-            let app = try h.start()
+            let app = try h.start(binary: h.privateBinary())
             let binary = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(app.pid)/exe")
             let first = try await eventually(within: .seconds(60), "the first release") { released(app.stderr, generation: 1) }
             #expect(first["mappings"]! > 10 && first["remaining_kib"]! <= first["resident_kib"]!, "\(first)")
-            // The kernel dropped them. The program's own file is mapped by no other process, so its
-            // pages go; shared libraries' pages that other processes map stay.
+            // The kernel dropped them: what is resident again is only the code the appliance's
+            // threads ran between the advice and the count, and how much that is depends on the
+            // scheduler (13–36 % of the binary with two busy loops beside it, 38 % once in CI). A
+            // release that did nothing leaves all of it (100 %, seen under the unit before the
+            // `MADV_DONTNEED`), so the bound is three quarters.
             let binaryKiB = first["binary_kib"]!
-            #expect(binaryKiB > 1024 && first["binary_remaining_kib"]! < binaryKiB / 4, "\(first)")
-            // Seen from outside as well, a moment later (the code that runs since comes back).
+            #expect(binaryKiB > 1024 && first["binary_remaining_kib"]! < binaryKiB * 3 / 4, "\(first)")
+            // Seen from outside as well, a moment later: the code that runs since came back (about
+            // half of the binary, from the same measurement), not all of it.
             let seen = try resident(app.pid, binary: binary)
-            #expect(seen < binaryKiB * 3 / 4, "\(seen) KiB of the binary resident, of \(binaryKiB) KiB released")
+            #expect(seen < binaryKiB, "\(seen) KiB of the binary resident, of \(binaryKiB) KiB released")
             // Code needed again comes back from the file: frames keep flowing.
             let before = try await h.status().cameras["p0"]?.confirmed ?? 0
             _ = try await h.waitForStatus("frames after the release", app: app) { ($0.cameras["p0"]?.confirmed ?? 0) >= before + 10 }

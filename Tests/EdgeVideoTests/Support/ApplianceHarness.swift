@@ -172,11 +172,25 @@ final class ApplianceHarness: Sendable {
     }
 
     /// Starts `edge-video run` on the configuration, with the ledger trace on (the status lists
-    /// each camera's confirmed `message_id`s, for ``ConfirmedIDs``).
-    func start(environment: [String: String] = [:]) throws -> TestProcess {
+    /// each camera's confirmed `message_id`s, for ``ConfirmedIDs``). `binary`: another copy of
+    /// the program (``privateBinary()``).
+    func start(environment: [String: String] = [:], binary: String = ApplianceHarness.binary) throws -> TestProcess {
         try TestProcess(
-            Self.binary, ["run", "--config", configPath], name: "edge-video",
+            binary, ["run", "--config", configPath], name: "edge-video",
             environment: ["EDGE_VIDEO_LEDGER_TRACE": "1"].merging(environment) { $1 })
+    }
+
+    /// A copy of the binary under test in this test's directory, written back to disk: a file no
+    /// other process maps, whose page-cache pages are clean (the kernel's page-out skips pages
+    /// other processes map and pages not yet written back).
+    func privateBinary() throws -> String {
+        let copy = directory + "/edge-video"
+        try FileManager.default.copyItem(atPath: Self.binary, toPath: copy)
+        let descriptor = open(copy, O_RDONLY)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+        return copy
     }
 
     /// The status file's path.
