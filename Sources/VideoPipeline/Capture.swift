@@ -49,7 +49,7 @@ package struct Capture: Sendable {
         try configuration.validate()
         let kind = try SourceKind(url: configuration.url)
         _ = FFmpegLog.install
-        let control = CaptureControl(stallTimeout: configuration.effectiveStallTimeout)
+        let control = CaptureControl(stallTimeout: configuration.effectiveStallTimeout, alsoWake: { [output] in output.wakeProducers() })
         let body: @Sendable () throws -> Void = { [self] in
             var sink = CaptureSink(configuration: configuration, control: control, queue: output, counters: counters)
             switch kind {

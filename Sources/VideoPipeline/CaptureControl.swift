@@ -2,8 +2,6 @@ import Durations
 import Foundation
 import Locking
 import Synchronization
-import Locking
-import Synchronization
 
 /// Shared between a capture's async side and its dedicated thread: why to stop, and the
 /// last-frame deadline. Read by libav's interrupt callback, so every read is one atomic load.
@@ -21,32 +19,44 @@ final class CaptureControl: Sendable {
     let stallNanos: Int64
     /// Wakes the capture thread from a pacing wait.
     private let wake = Condition()
+    /// Wakes it from any other wait (``FrameQueue/waitForRoom(stop:)``).
+    private let alsoWake: @Sendable () -> Void
 
-    init(stallTimeout: Duration) {
+    /// - Parameter alsoWake: called after every stop request, to wake the capture thread from a
+    ///   wait of its own; the pacing wait is woken in any case.
+    init(stallTimeout: Duration, alsoWake: @escaping @Sendable () -> Void = {}) {
         stallNanos = stallTimeout.nanoseconds
         deadline = Atomic(monotonicNanos() + stallNanos)
+        self.alsoWake = alsoWake
     }
 
     /// The stop reason, or `.none`.
     var stopReason: StopReason { StopReason(rawValue: reason.load(ordering: .acquiring)) ?? .none }
 
     /// Whether the thread must stop now; also trips `.stalled` once the deadline has passed.
-    /// Called by the interrupt callback and between packets.
+    /// Called on the capture thread only (by the interrupt callback, between packets, in its
+    /// waits), which needs no waking: it trips the reason without ``request(_:)``'s wake-ups.
     var shouldStop: Bool {
         if reason.load(ordering: .relaxed) != 0 { return true }
         if monotonicNanos() > deadline.load(ordering: .relaxed) {
-            request(.stalled)
+            record(.stalled)
             return true
         }
         return false
     }
 
-    /// Asks the thread to stop; the first reason wins.
+    /// Asks the thread to stop, from another thread, and wakes it from its waits; the first
+    /// reason wins.
     func request(_ why: StopReason) {
-        _ = reason.compareExchange(expected: 0, desired: why.rawValue, ordering: .acquiringAndReleasing)
+        record(why)
         wake.lock()
         wake.broadcast()
         wake.unlock()
+        alsoWake()
+    }
+
+    private func record(_ why: StopReason) {
+        _ = reason.compareExchange(expected: 0, desired: why.rawValue, ordering: .acquiringAndReleasing)
     }
 
     /// Records that a frame arrived: pushes the stall deadline forward.

@@ -232,13 +232,20 @@ package final class FrameQueue<Element: Sendable>: Sendable {
     /// Tasks waiting in ``wait(until:)`` now.
     var watcherCount: Int { state.withLock { $0.watchers.count } }
 
-    /// Blocks the calling (dedicated, non-pool) thread while the queue is full, until `stop()`
-    /// returns true. Used by unpaced sources so that a benchmark never drops a frame.
+    /// Blocks the calling (dedicated, non-pool) thread while the queue is full, until a consumer
+    /// takes an element or `stop()` returns true. Used by unpaced sources so that a benchmark
+    /// never drops a frame.
+    ///
+    /// No timeout: whoever makes `stop()` true calls ``wakeProducers()`` afterwards (a
+    /// ``CaptureControl`` made with this queue does on every stop request). `stop()` is read with
+    /// the wake-up's lock held, so a stop between the check and the sleep is not missed; it must
+    /// not call ``wakeProducers()`` itself.
     func waitForRoom(stop: () -> Bool) {
-        while count >= capacity, !stop() {
-            space.lock()
-            space.wait(timeout: .milliseconds(50))
-            space.unlock()
-        }
+        space.lock()
+        defer { space.unlock() }
+        while count >= capacity, !stop() { space.wait() }
     }
+
+    /// Wakes a producer in ``waitForRoom(stop:)`` to read its `stop()` again.
+    func wakeProducers() { signalSpace() }
 }

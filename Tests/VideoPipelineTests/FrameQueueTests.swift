@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import VideoPipeline
 
@@ -216,5 +217,48 @@ struct FrameQueueMilestoneTests {
         queue.push(1)
         queue.push(2)
         #expect(queue.dropped == 1)
+    }
+
+    /// A producer thread in `waitForRoom` on a full queue, and the events it reports: "waiting"
+    /// each time it is about to sleep (its `stop` is read with the wake-up's lock held, so a wake
+    /// after that event cannot be missed), then "returned".
+    private func producer(
+        waitingForRoomIn queue: FrameQueue<Int>, stop: @escaping @Sendable () -> Bool
+    ) -> AsyncStream<String> {
+        let (events, event) = AsyncStream.makeStream(of: String.self)
+        Thread {
+            queue.waitForRoom {
+                let stopped = stop()
+                if !stopped { event.yield("waiting") }
+                return stopped
+            }
+            event.yield("returned")
+            event.finish()
+        }.start()
+        return events
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aProducerWaitingForRoomGoesOnWhenAnElementIsTaken() async throws {
+        let queue = FrameQueue<Int>(capacity: 1)
+        queue.push(1)
+        var events = producer(waitingForRoomIn: queue, stop: { false }).makeAsyncIterator()
+        #expect(await events.next() == "waiting")
+        // No timeout wakes it: only the take does (without it, the time limit fails the test).
+        #expect(queue.tryNext() == 1)
+        #expect(await events.next() == "returned")
+        #expect(await events.next() == nil)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func aStopRequestWakesAProducerWaitingForRoom() async throws {
+        let queue = FrameQueue<Int>(capacity: 1)
+        queue.push(1)
+        let control = CaptureControl(stallTimeout: .seconds(600), alsoWake: { queue.wakeProducers() })
+        var events = producer(waitingForRoomIn: queue, stop: { control.shouldStop }).makeAsyncIterator()
+        #expect(await events.next() == "waiting")
+        control.request(.cancelled)
+        #expect(await events.next() == "returned")
+        #expect(control.stopReason == .cancelled && queue.count == 1)
     }
 }
