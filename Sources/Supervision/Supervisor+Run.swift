@@ -20,10 +20,10 @@ extension Supervisor {
         table.withLock { table in
             table.runs += 1
             if table.runs > 1 { table.restarts += 1 }
-            table.state = .starting
             table.since = now
             table.machine.beginRun(initialChildren)
         }
+        setState(.starting)
         let context = RunContext(epoch: epoch)
         let outcome = await withDiscardingTaskGroup { group in
             group.addTask { [watchdog, clock] in
@@ -49,10 +49,8 @@ extension Supervisor {
                 setState(.failed)
                 return error
             case .escalate(let reason):
-                table.withLock {
-                    $0.state = .failed
-                    $0.lastExit = reason
-                }
+                table.withLock { $0.lastExit = reason }
+                setState(.failed)
                 return error(.intensityExceeded, reason)
             case .restart(let delay, let reason):
                 table.withLock {

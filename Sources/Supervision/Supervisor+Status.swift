@@ -5,6 +5,7 @@ extension Supervisor {
     public func snapshot() -> SupervisorSnapshot {
         let now = clock.now()
         let state = table.withLock { $0 }
+        let ownState = lifecycle.value
         var liveTasks = self.liveTasks.value
         let children = state.machine.children.map { child -> SupervisorSnapshot in
             let nested = child.spec.nested
@@ -22,9 +23,9 @@ extension Supervisor {
                 shutdownOverdue: child.overdue
             )
         }
-        let up: Bool = state.state == .running || state.state == .restarting || state.state == .backingOff
+        let up: Bool = ownState == .running || ownState == .restarting || ownState == .backingOff
         return SupervisorSnapshot(
-            id: id, kind: .supervisor, strategy: strategy, state: state.state, restarts: state.restarts,
+            id: id, kind: .supervisor, strategy: strategy, state: ownState, restarts: state.restarts,
             lastExit: state.lastExit, liveTasks: liveTasks,
             uptime: up ? state.since.map { now - $0 } : nil, children: children
         )
@@ -40,6 +41,19 @@ extension Supervisor {
     }
 
     func setState(_ newState: SupervisorSnapshot.State) {
-        table.withLock { $0.state = newState }
+        lifecycle.update { $0 = newState }
+    }
+
+    /// Suspends until this supervisor's own state satisfies `predicate` (at once if it does now),
+    /// and returns that state: a task that must know when a subtree runs, backs off or has failed
+    /// waits on it instead of polling ``snapshot()``.
+    ///
+    /// Every change is checked while the caller waits, however short the state it makes lasts; a
+    /// state that came and went before the call is not seen.
+    /// - Throws: `CancellationError` when the calling task is cancelled first.
+    public func waitForState(where predicate: @escaping @Sendable (SupervisorSnapshot.State) -> Bool) async throws
+        -> SupervisorSnapshot.State
+    {
+        try await lifecycle.wait(until: predicate)
     }
 }

@@ -45,6 +45,8 @@ public final class Supervisor: Sendable {
     let logger: Logger
     /// The restart state machine with the child table, and this supervisor's own status.
     let table: Locked<SupervisorState>
+    /// This supervisor's own state, which ``waitForState(where:)`` waits on.
+    let lifecycle = Watched(SupervisorSnapshot.State.stopped)
     let inbox = Inbox()
     let watchdog = ShutdownWatchdog()
     let liveTasks = LiveTaskCounter()

@@ -64,8 +64,9 @@ struct BackoffTests {
             #expect(sup.snapshot().liveTasks == 0)
             clock.advance(by: .seconds(1))
             #expect(await events.next(2) == ["x#2 started", "y#2 started"])
-            await until { sup.snapshot().state == .running }  // set after the children's start events
-            #expect(sup.snapshot().state == .running)
+            // Set after the children's start events: waited on, not read at once.
+            let running = try await sup.waitForState { $0 == .running }
+            #expect(running == .running)
             probe.crash("y")
             #expect(await events.next(2) == ["y#2 failed", "x#2 cancelled"])
             await clock.waitForSleepers(count: 1)

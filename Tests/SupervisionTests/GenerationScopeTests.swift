@@ -1,8 +1,6 @@
 import Locking
-import Synchronization
 import Supervision
 import SupervisionTestKit
-import Locking
 import Synchronization
 import Testing
 
@@ -71,8 +69,9 @@ struct GenerationScopeTests {
             #expect(third?.generation == 3)
             _ = await events.next(1)
             #expect(sup.snapshot().restarts == 2)
-            await until { sup.snapshot().state == .running }  // set after the children's start events
-            #expect(sup.snapshot().state == .running)
+            // Set after the children's start events: waited on, not read at once.
+            let running = try await sup.waitForState { $0 == .running }
+            #expect(running == .running)
         }
         try result.get()
         #expect(connection.log.withLock { $0 } == [
@@ -134,5 +133,40 @@ struct GenerationScopeTests {
         #expect(started == 0)
         #expect(connection.log.withLock { $0 } == ["open 1", "close 1 live=0"])
         #expect(sup.snapshot().state == .stopped)
+    }
+
+    /// A task waiting on the supervisor's own state wakes on the change itself: backing off after a
+    /// failed connect, running once the next generation has started its children, stopped; a
+    /// waiter for a state that never comes is cancelled. (Without the wake-ups, the time limit
+    /// fails the test.)
+    @Test(.timeLimit(.minutes(1)))
+    func waitForStateWakesOnTheSupervisorsOwnChanges() async throws {
+        let probe = Probe()
+        var events = EventReader(probe)
+        let clock = ManualClock()
+        let sup = Supervisor(
+            id: "camera:cam-w", intensity: .unlimited, backoff: Backoff(initial: .seconds(1), maximum: .seconds(1), jitter: 0),
+            clock: clock, logger: quietLogger
+        ) { generation, startChildren in
+            if generation == 1 { throw ConnectFailed() }
+            try await startChildren([probe.child("publisher", shutdownTimeout: nil, generation: generation)])
+        }
+        // The backoff lasts until the manual clock moves, so this waiter sees it however late it runs.
+        let backingOff = Task { try await sup.waitForState { $0 == .backingOff } }
+        let (_, result) = try await withRunning(sup) {
+            let backedOff = try await backingOff.value
+            #expect(backedOff == .backingOff)
+            let failed = Task { try await sup.waitForState { $0 == .failed } }
+            await clock.waitForSleepers(count: 1)
+            clock.advance(by: .seconds(1))
+            #expect(await events.next()?.generation == 2)
+            let running = try await sup.waitForState { $0 == .running }
+            #expect(running == .running)
+            failed.cancel()
+            await #expect(throws: CancellationError.self) { try await failed.value }
+        }
+        try result.get()
+        let stopped = try await sup.waitForState { $0 == .stopped }
+        #expect(stopped == .stopped)
     }
 }

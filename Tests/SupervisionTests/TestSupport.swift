@@ -51,8 +51,9 @@ func withRunning<T: Sendable>(
     }
 }
 
-/// Yields until `condition` holds, for state that no event announces (a supervisor's own state
-/// changes after its children's start events). The test's time limit bounds the wait.
+/// Yields until `condition` holds, for state that no event announces (a child row's state; a
+/// supervisor's own state is awaited with `waitForState(where:)`). The test's time limit bounds
+/// the wait.
 func until(_ condition: () -> Bool) async {
     while !condition() { await Task.yield() }
 }

@@ -198,17 +198,21 @@ package final class SupervisedFleet: CameraFleet {
         return subtree.resources.observations.latestFrame.map(LatestFrame.frame) ?? .noFrameYet
     }
 
-    /// Waits (polling the subtree's state) until it runs and is connected to the broker (or had a
-    /// broker failure), or backs off, or `limit` passed.
+    /// Waits until the subtree runs and its link has connected (or failed to), or the subtree
+    /// backs off or has failed, or `limit` passed: on the supervisor's and the link's own
+    /// changes, whichever settles it first.
     private func waitUntilSettled(_ subtree: CameraSubtree, within limit: Duration) async {
-        let deadline = ContinuousClock.now + limit
-        while ContinuousClock.now < deadline {
-            let state = subtree.supervisor.snapshot().state
-            let link = subtree.resources.link.snapshot
-            if state == .running && link.connection != .disconnected(lastError: nil) || state == .backingOff || state == .failed {
-                return
+        let supervisor = subtree.supervisor, link = subtree.resources.link
+        _ = await withTimeout(limit) {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { _ = try? await supervisor.waitForState { $0 == .backingOff || $0 == .failed } }
+                group.addTask {
+                    guard (try? await link.wait { $0.connection != .disconnected(lastError: nil) }) != nil else { return }
+                    _ = try? await supervisor.waitForState { $0 == .running || $0 == .backingOff || $0 == .failed }
+                }
+                await group.next()
+                group.cancelAll()
             }
-            do { try await Task.sleep(for: .milliseconds(50)) } catch { return }
         }
     }
 

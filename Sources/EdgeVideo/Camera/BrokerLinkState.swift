@@ -4,8 +4,8 @@ import Locking
 
 /// The state of one camera's broker link as the status shows it: connected or not, and why not.
 ///
-/// Thread-safety: a `Locked`-protected box; written by the publisher child and its confirms, read
-/// by the status.
+/// Thread-safety: a `Watched` box; written by the publisher child and its confirms, read by the
+/// status, waited on by a reload that restarts the camera.
 final class BrokerLinkState: Sendable {
     /// A copy at one instant.
     struct Snapshot: Sendable, Hashable {
@@ -58,22 +58,28 @@ final class BrokerLinkState: Sendable {
         }
     }
 
-    private let state = Locked(Snapshot())
+    private let state = Watched(Snapshot())
 
     init() {}
 
     /// The state now.
-    var snapshot: Snapshot { state.withLock { $0 } }
+    var snapshot: Snapshot { state.value }
+
+    /// Suspends until the state satisfies `predicate` (at once if it does now), and returns it.
+    /// - Throws: `CancellationError` when the calling task is cancelled first.
+    func wait(until predicate: @escaping @Sendable (Snapshot) -> Bool) async throws -> Snapshot {
+        try await state.wait(until: predicate)
+    }
 
     /// A connection opened.
     func connected() {
-        state.withLock { $0.connection = .connected }
+        state.update { $0.connection = .connected }
     }
 
     /// The connection ended or an attempt failed. A refusal (``Problem/refusal(in:)``) becomes
     /// the link's problem.
     func disconnected(_ error: AMQPPublisherError) {
-        state.withLock { s in
+        state.update { s in
             s.connection = .disconnected(lastError: error.description)
             if let close = Problem.refusal(in: error) { s.problem = .refused(close) }
         }
@@ -81,7 +87,7 @@ final class BrokerLinkState: Sendable {
 
     /// The broker returned a frame as unroutable.
     func returned(exchange: String, routingKey: String) {
-        state.withLock { s in
+        state.update { s in
             guard case .unroutable(let frames, _, _) = s.problem else {
                 s.problem = .unroutable(frames: 1, exchange: exchange, routingKey: routingKey)
                 return
@@ -93,7 +99,7 @@ final class BrokerLinkState: Sendable {
     /// The broker confirmed a frame: whatever the problem was, it is over.
     /// - Returns: the problem that ended, if there was one.
     func confirmed() -> Problem? {
-        state.withLock { s in
+        state.update { s in
             defer { s.problem = nil }
             return s.problem
         }
@@ -102,7 +108,7 @@ final class BrokerLinkState: Sendable {
     /// The publisher stopped (the subtree is stopping or restarting): an open connection is
     /// gone; the last failure, if the link was down, stays.
     func stopped() {
-        state.withLock { s in
+        state.update { s in
             if s.connection == .connected { s.connection = .disconnected(lastError: nil) }
         }
     }

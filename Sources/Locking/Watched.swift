@@ -1,0 +1,90 @@
+/// A value behind a lock that tasks can wait on: ``wait(until:)`` suspends until an
+/// ``update(_:)`` makes its predicate true. What a task that would poll a state waits on instead.
+///
+/// An update with nobody waiting costs one lock, as a ``Locked`` value does. Predicates run under
+/// the lock, on the updating thread: keep them to a comparison.
+///
+/// Thread-safety: `Sendable`; updates from any thread, waits from any task.
+public final class Watched<Value: Sendable>: Sendable {
+    private struct Waiter {
+        let id: UInt64
+        let predicate: @Sendable (Value) -> Bool
+        let continuation: CheckedContinuation<Value, any Error>
+    }
+
+    private struct State {
+        var value: Value
+        var waiters: [Waiter] = []
+        var nextID: UInt64 = 0
+
+        /// Removes the waiters `value` satisfies, for resuming once the lock is released.
+        mutating func takeSatisfied() -> [Waiter] {
+            guard !waiters.isEmpty else { return [] }
+            let value = value
+            var satisfied: [Waiter] = []
+            waiters.removeAll { waiter in
+                guard waiter.predicate(value) else { return false }
+                satisfied.append(waiter)
+                return true
+            }
+            return satisfied
+        }
+    }
+
+    private let state: Locked<State>
+
+    /// Creates a watched `value`.
+    public init(_ value: Value) {
+        state = Locked(State(value: value))
+    }
+
+    /// The value now.
+    public var value: Value { state.withLock { $0.value } }
+
+    /// Changes the value with `body`, then resumes every waiter whose predicate the new value
+    /// satisfies, with that value. Returns what `body` returns.
+    @discardableResult
+    public func update<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
+        let (result, satisfied, value) = state.withLock { state in
+            let result = body(&state.value)
+            return (result, state.takeSatisfied(), state.value)
+        }
+        for waiter in satisfied { waiter.continuation.resume(returning: value) }
+        return result
+    }
+
+    /// Suspends until the value satisfies `predicate` (returns at once if it already does), and
+    /// returns the value that did.
+    /// - Throws: `CancellationError` when the calling task is cancelled first; the wait is then
+    ///   forgotten.
+    public func wait(until predicate: @escaping @Sendable (Value) -> Bool) async throws -> Value {
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        return try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
+                let outcome: Result<Value?, CancellationError> = state.withLock { state in
+                    if predicate(state.value) { return .success(state.value) }
+                    if Task.isCancelled { return .failure(CancellationError()) }
+                    state.waiters.append(Waiter(id: id, predicate: predicate, continuation: continuation))
+                    return .success(nil)
+                }
+                switch outcome {
+                case .success(let value?): continuation.resume(returning: value)
+                case .success(nil): break
+                case .failure(let error): continuation.resume(throwing: error)
+                }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> Waiter? in
+                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.waiters.remove(at: index)
+            }
+            waiter?.continuation.resume(throwing: CancellationError())
+        }
+    }
+
+    /// Tasks waiting now.
+    public var waiterCount: Int { state.withLock { $0.waiters.count } }
+}
