@@ -125,7 +125,7 @@ let package = Package(
         ),
 
         // What several test targets share: a scratch RabbitMQ node, rabbitmqctl, freePort, a command
-        // runner, a recording log handler. Only test targets depend on it; it is no product.
+        // runner, a recording log handler, `eventually`. Only test targets depend on it; it is no product.
         .target(
             name: "EdgeVideoTestSupport",
             dependencies: ["DedicatedThread", .product(name: "Logging", package: "swift-log")],

@@ -61,14 +61,19 @@ struct BrokerStateTests {
 
             // Resources: no thread of ours is left, and threads/descriptors are back to the baseline
             // (with a little slack for other suites running in parallel: a leak would be ≥ 200).
-            #expect(await eventually(timeout: .seconds(20)) {
+            try await eventually(
+                within: .seconds(20),
+                "no \(name) thread, threads/fds back to baseline \(baseline.threads)/\(baseline.descriptors) (now \(ProcessResources.now()))"
+            ) {
                 let now = ProcessResources.now()
                 return !now.threadNames.contains(String(name.prefix(15)))
                     && now.threads <= baseline.threads + 8 && now.descriptors <= baseline.descriptors + 8
-            }, "baseline \(baseline.threads) threads/\(baseline.descriptors) fds, now \(ProcessResources.now())")
+            }
 
             // Broker side: exactly the connections alive.
-            #expect(try await eventually { try await Rabbitmqctl.connections(named: name, node: broker.node).isEmpty })
+            try await eventually(within: .seconds(30), "no connection named \(name) at the broker") {
+                try await Rabbitmqctl.connections(named: name, node: broker.node).isEmpty
+            }
             var none: [OutgoingMessage] = []
             try await PublisherConnection.withGeneration(configuration: config, counters: counters, carrying: &none) { _ in
                 let open = try await Rabbitmqctl.connections(named: name, node: broker.node)
@@ -76,7 +81,9 @@ struct BrokerStateTests {
                 #expect(ProcessResources.now().threadNames.filter { $0 == String(name.prefix(15)) }.count == 1)
             }
             #expect(!ProcessResources.now().threadNames.contains(String(name.prefix(15))), "joined when the scope returns")
-            #expect(try await eventually { try await Rabbitmqctl.connections(named: name, node: broker.node).isEmpty })
+            try await eventually(within: .seconds(30), "no connection named \(name) at the broker") {
+                try await Rabbitmqctl.connections(named: name, node: broker.node).isEmpty
+            }
         }
     }
 
@@ -89,16 +96,16 @@ struct BrokerStateTests {
             let loop = GenerationLoop(configuration: config, counters: counters, source: source)
             let done = Flag()
             async let left = loop.run(stop: { done.isSet })
-            #expect(await eventually { counters.snapshot().confirmed >= 200 })
+            try await eventually(within: .seconds(30), "200 messages confirmed") { counters.snapshot().confirmed >= 200 }
             try await Rabbitmqctl.ctl(node: broker.node, "stop_app")
             // The connection is lost, and at least one reconnect attempt is refused.
-            #expect(await eventually { loop.failureCount >= 2 })
+            try await eventually(within: .seconds(30), "the connection lost and a reconnect refused") { loop.failureCount >= 2 }
             let confirmedWhileDown = counters.snapshot().confirmed
             try await Rabbitmqctl.ctl(node: broker.node, "start_app")
-            #expect(await eventually(timeout: .seconds(60)) {
+            try await eventually(within: .seconds(60), "a reconnect and 200 more confirms after start_app") {
                 let c = counters.snapshot()
                 return c.reconnects >= 1 && c.confirmed >= confirmedWhileDown + 200
-            })
+            }
             done.set()
             #expect(await left.isEmpty)
             let failures = loop.failures.withLock { $0 }
@@ -127,21 +134,24 @@ struct BrokerStateTests {
             let loop = GenerationLoop(configuration: config, counters: counters, source: source)
             let done = Flag()
             async let left = loop.run(stop: { done.isSet })
-            #expect(await eventually { counters.snapshot().confirmed >= 200 })
+            try await eventually(within: .seconds(30), "200 messages confirmed") { counters.snapshot().confirmed >= 200 }
             try broker.signal(SIGSTOP)
             // Confirms stop; publishing goes on until the window is full.
-            #expect(await eventually { counters.snapshot().inFlight >= window })
+            try await eventually(within: .seconds(30), "a full window (\(window)) in flight") { counters.snapshot().inFlight >= window }
             let atKill = counters.snapshot()
             try broker.signal(SIGKILL)
-            #expect(await eventually { loop.failureCount >= 1 }, "the generation saw its broker die")
+            try await eventually(within: .seconds(30), "the generation seeing its broker die") { loop.failureCount >= 1 }
             try await broker.startAgain()
             try await withBroker(port: broker.port) { b in try b.bind(queue, exchange: "evtest.x", key: "k") }
-            let recovered = await eventually(timeout: .seconds(60)) {
-                let now = counters.snapshot()
-                return now.reconnects >= 1 && now.confirmed >= atKill.confirmed + 200
+            do {
+                try await eventually(within: .seconds(60), "a reconnect and 200 more confirms after the restart (\(counters.snapshot()))") {
+                    let now = counters.snapshot()
+                    return now.reconnects >= 1 && now.confirmed >= atKill.confirmed + 200
+                }
+            } catch let timeout as EventuallyTimeout {
+                print(await broker.diagnostics())
+                throw timeout
             }
-            #expect(recovered, "\(counters.snapshot())")
-            if !recovered { print(await broker.diagnostics()) }
             done.set()
             #expect(await left.isEmpty)
             let final = counters.snapshot()
@@ -162,26 +172,29 @@ struct BrokerStateTests {
                 connection in
                 let stop = Flag()
                 let publisher = Task { try await publishAll(source, on: connection, stop: { stop.isSet }) }
-                #expect(await eventually { connection.counters.snapshot().confirmed >= 50 })
+                try await eventually(within: .seconds(30), "50 messages confirmed") { connection.counters.snapshot().confirmed >= 50 }
 
                 try await Rabbitmqctl.ctl(node: broker.node, "set_vm_memory_high_watermark", "0.0000001")
-                #expect(await eventually { connection.isBlocked })
+                try await eventually(within: .seconds(30), "the connection blocked by the memory alarm") { connection.isBlocked }
                 let publishedWhenBlocked = connection.counters.snapshot().published
                 // Paused, alive: for three heartbeat timeouts nothing is sent and the watchdog stays quiet.
-                let paused = await eventually(timeout: .seconds(6)) {
-                    !connection.isBlocked || connection.failure != nil
-                        || connection.counters.snapshot().published != publishedWhenBlocked
+                await #expect(
+                    throws: EventuallyTimeout.self, "publishing went on or the connection failed: \(String(describing: connection.failure))"
+                ) {
+                    try await eventually(within: .seconds(6), "publishing or a failure while blocked") {
+                        !connection.isBlocked || connection.failure != nil
+                            || connection.counters.snapshot().published != publishedWhenBlocked
+                    }
                 }
-                #expect(!paused, "publishing went on or the connection failed: \(String(describing: connection.failure))")
                 // A publisher waiting on the blocked connection can be cancelled.
                 let extra = Task { try await connection.publish(source.message(1_000_000)) }
                 extra.cancel()
                 await #expect(throws: CancellationError.self) { try await extra.value }
 
                 try await Rabbitmqctl.ctl(node: broker.node, "set_vm_memory_high_watermark", "0.4")
-                #expect(await eventually {
+                try await eventually(within: .seconds(30), "the connection unblocked and 50 more published") {
                     !connection.isBlocked && connection.counters.snapshot().published > publishedWhenBlocked + 50
-                })
+                }
                 stop.set()
                 try await publisher.value
                 #expect(await connection.waitUntilSettled(timeout: .seconds(30)))

@@ -69,10 +69,14 @@ struct SupervisedPublisherTests {
 
         // Five times: wait for this generation's connection at the broker, then close it there.
         for round in 1...5 {
-            #expect(await eventually { journal.connectedGenerations >= round && counters.snapshot().confirmed > round * 50 })
-            #expect(try await eventually { try await Rabbitmqctl.closeConnections(named: name) == 1 })
+            try await eventually(within: .seconds(30), "generation \(round) connected and over \(round * 50) confirmed") {
+                journal.connectedGenerations >= round && counters.snapshot().confirmed > round * 50
+            }
+            try await eventually(within: .seconds(30), "generation \(round)'s connection closed at the broker") {
+                try await Rabbitmqctl.closeConnections(named: name) == 1
+            }
         }
-        #expect(await eventually { journal.connectedGenerations >= 6 })
+        try await eventually(within: .seconds(30), "generation 6 connected") { journal.connectedGenerations >= 6 }
         camera.stop()
         try await running.value
 

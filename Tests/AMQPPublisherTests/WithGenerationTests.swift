@@ -104,7 +104,7 @@ struct WithGenerationTests {
                 return (unsettled, error)
             }
         }
-        #expect(await eventually { counters.snapshot().published >= 300 })
+        try await eventually(within: .seconds(30), "300 messages published") { counters.snapshot().published >= 300 }
         generation.cancel()
         let (unsettled, error) = await generation.value
         #expect(error is CancellationError, "\(String(describing: error))")
@@ -153,7 +153,7 @@ struct WithGenerationTests {
             }
         }
         // The handshake is under way once the connection waits in the listener's queue.
-        #expect(await eventually { listener.hasPendingConnection })
+        try await eventually(within: .seconds(30), "the connection waiting in the listener's queue") { listener.hasPendingConnection }
         let clock = ContinuousClock()
         let cancelledAt = clock.now
         generation.cancel()

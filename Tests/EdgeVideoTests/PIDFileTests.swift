@@ -1,3 +1,4 @@
+import EdgeVideoTestSupport
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import AMQPPublisher
+import EdgeVideoTestSupport
 import Foundation
 import Logging
 import Testing

@@ -1,3 +1,4 @@
+import EdgeVideoTestSupport
 import Foundation
 import Testing
 @testable import VideoPipeline
@@ -17,7 +18,7 @@ struct EncoderTests {
             encoder.cancel()
             await #expect(throws: CancellationError.self) { try await encoder.value }
             // run() returned after the thread's last job; the OS thread exits right after.
-            try await waitUntil(timeout: .seconds(5)) { threads(named: "enc-own") == 0 }
+            try await eventually(within: .seconds(5), "the encoder's thread gone") { threads(named: "enc-own") == 0 }
         }
     }
 

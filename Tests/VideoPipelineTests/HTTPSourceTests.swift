@@ -17,7 +17,7 @@ struct HTTPSourceTests {
         ] + encoding + ["-listen", "1", "http://127.0.0.1:\(port)/x"])
         defer { server.terminate() }
         // -listen 1 serves one client: wait for the listening socket without connecting to it.
-        try await waitUntil(timeout: .seconds(15)) { isListening(port: port) }
+        try await eventually(within: .seconds(15), "ffmpeg listening on \(port)") { isListening(port: port) }
 
         let config = PipelineConfiguration(url: "http://127.0.0.1:\(port)/x", fps: 5, width: 160, height: 120, stallTimeout: .seconds(5))
         let pipeline = Pipeline(config)

@@ -1,3 +1,4 @@
+import EdgeVideoTestSupport
 import Foundation
 import Testing
 @testable import VideoPipeline
@@ -28,10 +29,10 @@ struct LeakTests {
             let result = await task.result
             #expect(throws: CancellationError.self) { try result.get() }
         }
-        try await waitUntil(timeout: .seconds(10)) { threads(named: "cap-leak") == 0 }
+        try await eventually(within: .seconds(10), "every cap-leak thread gone") { threads(named: "cap-leak") == 0 }
         #expect(fds(pointingAt: clip.path) == 0)
         if Self.isolated {
-            try await waitUntil(timeout: .seconds(15), "threads/fds above baseline: \(ProcessResources().excess(over: baseline))") {
+            try await eventually(within: .seconds(15), "threads/fds back to baseline (excess: \(ProcessResources().excess(over: baseline)))") {
                 ProcessResources().excess(over: baseline).isEmpty
             }
         }
@@ -53,10 +54,10 @@ struct LeakTests {
             #expect(throws: CancellationError.self) { try result.get() }
             #expect(elapsed < .seconds(1))
         }
-        try await waitUntil(timeout: .seconds(10)) { threads(named: "cap-leak-rtsp") == 0 }
+        try await eventually(within: .seconds(10), "every cap-leak-rtsp thread gone") { threads(named: "cap-leak-rtsp") == 0 }
         #expect(sockets(connectedTo: port) == 0)
         if Self.isolated {
-            try await waitUntil(timeout: .seconds(15), "threads/fds above baseline: \(ProcessResources().excess(over: baseline))") {
+            try await eventually(within: .seconds(15), "threads/fds back to baseline (excess: \(ProcessResources().excess(over: baseline)))") {
                 ProcessResources().excess(over: baseline).isEmpty
             }
         }
@@ -71,7 +72,7 @@ private func warmUp(_ url: String) async throws {
     try await readFrames(1, from: pipeline, task)
     task.cancel()
     _ = await task.result
-    try await waitUntil(timeout: .seconds(10)) { threads(named: "cap-warm-up") == 0 }
+    try await eventually(within: .seconds(10), "the warm-up capture's thread gone") { threads(named: "cap-warm-up") == 0 }
 }
 
 /// Thread names and the number of open fds of this process, from /proc/self.

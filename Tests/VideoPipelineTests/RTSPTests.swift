@@ -1,4 +1,5 @@
 import Durations
+import EdgeVideoTestSupport
 import Foundation
 import Testing
 @testable import VideoPipeline
@@ -50,7 +51,7 @@ struct RTSPTests {
         server.send(SIGSTOP)
         // Let the capture block in a read on the frozen socket: wait until the last frame is old.
         let frozenAt = pipeline.counters.snapshot().lastFrameAtMicros ?? 0
-        try await waitUntil(timeout: .seconds(10)) {
+        try await eventually(within: .seconds(10), "the last frame 1.5 s old") {
             wallClockMicros() - frozenAt > 1_500_000
         }
         let (result, elapsed) = await measure {
@@ -71,7 +72,7 @@ struct RTSPTests {
         let pipeline = Pipeline(PipelineConfiguration(url: base + "/cam0", fps: 5, stallTimeout: .seconds(30)))
         let task = Task { try await pipeline.capture(name: "handshake").run() }
         // The kernel still accepts the TCP connection; the RTSP answer never comes.
-        try await waitUntil(timeout: .seconds(10)) { threads(named: "cap-handshake") == 1 }
+        try await eventually(within: .seconds(10), "the capture thread in its handshake") { threads(named: "cap-handshake") == 1 }
         let (result, elapsed) = await measure {
             task.cancel()
             return await task.result
@@ -93,17 +94,6 @@ struct RTSPTests {
         let failure = try #require(error as? PipelineError, "\(error)")
         #expect([.endOfStream, .readFailed].contains(failure.code), "\(failure)")
         #expect(elapsed < .seconds(5), "\(elapsed)")
-    }
-}
-
-/// Polls `condition` (a fact about a real process or thread) until it holds, or fails at `timeout`.
-func waitUntil(
-    timeout: Duration, _ failure: @autoclosure () -> String = "", _ condition: () -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while !condition() {
-        guard ContinuousClock.now < deadline else { throw TestFailure("condition not met within \(timeout) \(failure())") }
-        try await Task.sleep(for: .milliseconds(10))
     }
 }
 

@@ -18,17 +18,6 @@ extension String.StringInterpolation {
     }
 }
 
-/// Polls `condition` until it holds or `timeout` passes (for conditions that depend on an external
-/// process such as the broker); returns whether it held.
-func eventually(timeout: Duration = .seconds(30), _ condition: @Sendable () async throws -> Bool) async rethrows -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(50))
-    }
-    return try await condition()
-}
-
 /// Counts of this process's threads and open descriptors, from procfs.
 struct ProcessResources: Sendable {
     var threads: Int

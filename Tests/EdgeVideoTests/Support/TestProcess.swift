@@ -213,19 +213,3 @@ func first<T: Sendable>(
     }
 }
 
-/// Polls `condition` (a state of external processes) until it holds or the deadline passes.
-func eventually<T>(
-    within timeout: Duration, _ what: String, poll: Duration = .milliseconds(100), _ condition: () async throws -> T?
-) async throws -> T {
-    let deadline = ContinuousClock.now + timeout
-    var lastError: (any Error)?
-    while ContinuousClock.now < deadline {
-        do {
-            if let value = try await condition() { return value }
-        } catch {
-            lastError = error
-        }
-        try await Task.sleep(for: poll)
-    }
-    throw TestProcess.Failure(description: "\(what) did not happen within \(timeout)" + (lastError.map { " (last error: \($0))" } ?? ""))
-}
