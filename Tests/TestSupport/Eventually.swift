@@ -19,7 +19,7 @@
 ///   - condition: the value once the state holds, `nil` until then.
 /// - Throws: ``EventuallyTimeout`` at the deadline, `CancellationError` when the task is cancelled.
 public func eventually<T>(
-    within timeout: Duration, _ what: @autoclosure () -> String, poll: Duration = .milliseconds(50),
+    within timeout: Duration, _ what: @autoclosure () -> String, poll: Duration = .milliseconds(100),
     _ condition: () async throws -> T?
 ) async throws -> T {
     let clock = ContinuousClock()
@@ -46,7 +46,7 @@ public func eventually<T>(
 /// A closure returning `Bool` resolves to this overload (the generic one would need `Bool?`),
 /// so `false` keeps polling rather than counting as a value.
 public func eventually(
-    within timeout: Duration, _ what: @autoclosure () -> String, poll: Duration = .milliseconds(50),
+    within timeout: Duration, _ what: @autoclosure () -> String, poll: Duration = .milliseconds(100),
     _ condition: () async throws -> Bool
 ) async throws {
     try await eventually(within: timeout, what(), poll: poll) { () async throws -> Void? in
