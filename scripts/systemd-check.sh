@@ -5,7 +5,7 @@
 # for points the configuration at the host's RabbitMQ, shared through the host network, and a
 # testsrc: camera), then checks, each against the real system:
 #   start      frames reach a queue bound to a unique exchange; no credential file needed
-#   warnings   none of libgcrypt's "insecure memory" nor SVT-AV1's thread priority at start
+#   warnings   none of libgcrypt's "insecure memory" nor libdispatch's thread priority at start
 #   pages      the start-up page release hands back pages of the binary (StartupPages)
 #   reload     `systemctl reload` (ExecReload) reaches the same process as SIGHUP
 #   usr1       `systemctl kill -s USR1`: the status tree in the journal, the status file 0600
