@@ -20,14 +20,10 @@ import SystemCalls
 public final class DedicatedThread: Sendable {
     /// The thread's name (at most 15 bytes; shown by `top -H` and `/proc/PID/task/*/comm`).
     public let name: String
-    private let state = Locked(State())
-
-    private struct State {
-        var handle: pthread_t?
-        var finished = false
-        var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
-        var nextWaiter: UInt64 = 0
-    }
+    /// The thread to join; `nil` once joined (or detached).
+    private let handle = Locked<pthread_t?>(nil)
+    /// Whether the body has returned; joins wait on it.
+    private let finished = Watched(false)
 
     /// Starts a thread named `name` running `body`.
     ///
@@ -40,12 +36,12 @@ public final class DedicatedThread: Sendable {
         let launch = Unmanaged.passRetained(Launch(thread: self, body: body)).toOpaque()
         var handle = pthread_t()
         // Under the lock, so the handle is stored before the thread can finish.
-        let status = state.withLock { state in
+        let status = self.handle.withLock { stored in
             let status = pthread_create(&handle, nil, { raw in
                 Launch.run(raw!)
                 return nil
             }, launch)
-            if status == 0 { state.handle = handle }
+            if status == 0 { stored = handle }
             return status
         }
         guard status == 0 else {
@@ -55,12 +51,12 @@ public final class DedicatedThread: Sendable {
     }
 
     /// Whether the body has returned.
-    public var isFinished: Bool { state.withLock { $0.finished } }
+    public var isFinished: Bool { finished.value }
 
     /// Waits until the body has returned, then joins the thread. Not cancellable: the caller makes
     /// the body return (a stop flag, a shut-down socket); calling it again returns at once.
     public func join() async {
-        await waitUntilFinished(cancellable: false)
+        _ = await finished.waitIgnoringCancellation { $0 }
         joinFinished()
     }
 
@@ -68,12 +64,9 @@ public final class DedicatedThread: Sendable {
     /// thread if it did.
     /// - Returns: whether the thread was joined.
     public func join(within timeout: Duration) async -> Bool {
-        let finished = await withTimeout(timeout) {
-            await self.waitUntilFinished(cancellable: true)
-            return self.isFinished
-        } ?? isFinished
-        if finished { joinFinished() }
-        return finished
+        let joined = await withTimeout(timeout) { (try? await self.finished.wait { $0 }) ?? false } ?? isFinished
+        if joined { joinFinished() }
+        return joined
     }
 
     /// Runs `body` on a new thread named `name`, waits for it without blocking the cooperative pool
@@ -93,49 +86,21 @@ public final class DedicatedThread: Sendable {
         return try result.value.withLock { $0.take()! }.get()
     }
 
-    private func waitUntilFinished(cancellable: Bool) async {
-        let id = state.withLock { state in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        let wait = {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let ready = self.state.withLock { state in
-                    if state.finished || (cancellable && Task.isCancelled) { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
-        }
-        guard cancellable else { return await wait() }
-        await withTaskCancellationHandler {
-            await wait()
-        } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
-        }
-    }
-
     /// Joins a thread whose body has returned: blocks only for its last instructions.
     private func joinFinished() {
         // Under the lock, so a concurrent caller returns only once the join is done.
-        state.withLock { state in
-            if let handle = state.handle.take() { _ = pthread_join(handle, nil) }
+        handle.withLock { handle in
+            if let thread = handle.take() { _ = pthread_join(thread, nil) }
         }
     }
 
     fileprivate func markFinished() {
-        let waiters = state.withLock { state in
-            state.finished = true
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
-        }
-        for waiter in waiters { waiter.resume() }
+        finished.update { $0 = true }
     }
 
     deinit {
         // Never joined (a bug of the owner): detach, so the thread's resources are not kept forever.
-        if let handle = state.withLock({ $0.handle.take() }) { _ = pthread_detach(handle) }
+        if let thread = handle.withLock({ $0.take() }) { _ = pthread_detach(thread) }
     }
 }
 

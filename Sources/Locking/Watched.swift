@@ -85,6 +85,23 @@ public final class Watched<Value: Sendable>: Sendable {
         }
     }
 
+    /// Suspends until the value satisfies `predicate`, whether or not the calling task is
+    /// cancelled, and returns the value that did: for a wait whose end the caller brings about
+    /// itself (a thread it asked to stop), which must not be left half-done.
+    public func waitIgnoringCancellation(until predicate: @escaping @Sendable (Value) -> Bool) async -> Value {
+        let value: Value? = try? await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
+            let ready: Value? = state.withLock { state in
+                if predicate(state.value) { return state.value }
+                state.nextID += 1
+                state.waiters.append(Waiter(id: state.nextID, predicate: predicate, continuation: continuation))
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+        // Only `wait(until:)`'s cancellation throws, and it never removes this waiter.
+        return value!
+    }
+
     /// Tasks waiting now.
     public var waiterCount: Int { state.withLock { $0.waiters.count } }
 }

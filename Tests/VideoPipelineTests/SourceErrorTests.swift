@@ -41,7 +41,10 @@ struct SourceErrorTests {
         let port = try await listener.waitForReadyPort()
         let (error, elapsed) = try await failure(of: "rtsp://127.0.0.1:\(port)/x", stall: .seconds(2))
         #expect(error.code == .stalled)
-        #expect(elapsed < .seconds(3), "\(elapsed)")
+        // Not before the stall timeout, and long before anything else would end the wait (libav's
+        // own timeouts are off for RTSP; the test's limit is a minute). How close to 2 s it comes
+        // depends on the machine's load (3.24 s once beside two builds): not a promise.
+        #expect(elapsed >= .seconds(2) && elapsed < .seconds(20), "\(elapsed)")
     }
 
     @Test(.timeLimit(.minutes(1)))
