@@ -13,51 +13,81 @@ final class ShutdownWatchdog: Sendable {
         var reported = false
     }
 
-    /// The armed entries; the watchdog's sleep also ends when one earlier than its deadline comes.
-    private let entries = Watched<[Entry]>([])
+    private struct State {
+        var entries: [Entry] = []
+        /// The deadline the watchdog sleeps until, if it sleeps.
+        var sleepingUntil: Duration?
+        var waiter: UnsafeContinuation<Void, Never>?
+        /// An earlier deadline was armed while no waiter was registered.
+        var rearm = false
+    }
+
+    private let state = Locked(State())
 
     /// Starts the shutdown timeout of one child incarnation.
     func arm(serial: Int, id: String, deadline: Duration, timeout: Duration) {
-        entries.update { $0.append(Entry(serial: serial, id: id, deadline: deadline, timeout: timeout)) }
+        let waiter = state.withLock { state -> UnsafeContinuation<Void, Never>? in
+            state.entries.append(Entry(serial: serial, id: id, deadline: deadline, timeout: timeout))
+            if let until = state.sleepingUntil, until <= deadline { return nil }
+            guard let waiter = state.waiter else {
+                state.rearm = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
     }
 
     /// Ends the shutdown timeout of a child that has returned.
     func disarm(serial: Int) {
-        entries.update { $0.removeAll { $0.serial == serial } }
+        state.withLock { $0.entries.removeAll { $0.serial == serial } }
     }
 
     /// Sleeps until the earliest deadline and reports the entries past it, until cancelled.
     func run(clock: ClockBox, report: @Sendable (Entry) -> Void) async {
         while !Task.isCancelled {
             let now = clock.now()
-            let (due, next) = entries.update { entries -> ([Entry], Duration?) in
+            let (due, next) = state.withLock { state -> ([Entry], Duration?) in
                 var due: [Entry] = []
-                for i in entries.indices where !entries[i].reported && entries[i].deadline <= now {
-                    entries[i].reported = true
-                    due.append(entries[i])
+                for i in state.entries.indices where !state.entries[i].reported && state.entries[i].deadline <= now {
+                    state.entries[i].reported = true
+                    due.append(state.entries[i])
                 }
-                return (due, Self.earliestPending(entries))
+                let next = state.entries.filter { !$0.reported }.map(\.deadline).min()
+                state.sleepingUntil = next
+                state.rearm = false
+                return (due, next)
             }
             for entry in due { report(entry) }
             await withTaskGroup(of: Void.self) { group in
                 if let next {
                     group.addTask { try? await clock.sleepUntil(next) }
                 }
-                // An entry armed since with an earlier deadline (any, when idle) ends the sleep.
-                group.addTask {
-                    _ = try? await self.entries.wait { entries in
-                        guard let earliest = Self.earliestPending(entries) else { return false }
-                        return next.map { earliest < $0 } ?? true
-                    }
-                }
+                group.addTask { await self.waitForEarlierDeadline() }
                 await group.next()
                 group.cancelAll()
             }
         }
     }
 
-    /// The earliest deadline not reported yet.
-    private static func earliestPending(_ entries: [Entry]) -> Duration? {
-        entries.lazy.filter { !$0.reported }.map(\.deadline).min()
+    /// Returns when a deadline earlier than the current sleep (or any, when idle) is armed, or on
+    /// cancellation.
+    private func waitForEarlierDeadline() async {
+        await withTaskCancellationHandler {
+            await withUnsafeContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if Task.isCancelled || state.rearm { return true }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { state in
+                defer { state.waiter = nil }
+                return state.waiter
+            }?.resume()
+        }
     }
 }
