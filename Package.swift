@@ -79,11 +79,18 @@ let package = Package(
             dependencies: ["Locking", "CFFmpeg", "SecretRedaction", "DedicatedThread", "Durations", .product(name: "Logging", package: "swift-log")]
         ),
 
+        // A small HTTP/1.1 server on POSIX sockets (GET and HEAD, one request per connection) and the
+        // numeric socket addresses it listens on. No camera, configuration or fleet words in it.
+        .target(
+            name: "EdgeVideoHTTP",
+            dependencies: ["DedicatedThread", "SystemCalls", .product(name: "Logging", package: "swift-log")]
+        ),
         // The appliance: config, camera subtrees, reload, status, signals, systemd, and (its HTTP
         // folder) the HTTP endpoint: metrics, health, status and latest frames.
         .target(
             name: "EdgeVideo",
             dependencies: [
+                "EdgeVideoHTTP",
                 "Locking", "Supervision", "AMQPPublisher", "VideoPipeline", "Spool", "SecretRedaction", "DedicatedThread", "Durations",
                 "SystemCalls",
                 .product(name: "Logging", package: "swift-log"),
@@ -152,7 +159,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EdgeVideoTests",
-            dependencies: ["EdgeVideo", "SupervisionTestKit", "Supervision", "Durations", "VideoPipeline", "AMQPPublisher", "SecretRedaction", "CFFmpeg", "Locking", "Spool", "EdgeVideoTestSupport"]
+            dependencies: ["EdgeVideo", "EdgeVideoHTTP", "SupervisionTestKit", "Supervision", "Durations", "VideoPipeline", "AMQPPublisher", "SecretRedaction", "CFFmpeg", "Locking", "Spool", "EdgeVideoTestSupport"]
         ),
     ]
 )

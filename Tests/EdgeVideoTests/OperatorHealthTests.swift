@@ -3,6 +3,7 @@ import Logging
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoHTTP
 
 /// Liveness and readiness: one definition each, answered by `/livez` and `/readyz`, with
 /// liveness also deciding the systemd watchdog's pings (`Appliance.pingWatchdog()`).

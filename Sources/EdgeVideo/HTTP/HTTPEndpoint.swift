@@ -1,3 +1,4 @@
+import EdgeVideoHTTP
 import Logging
 import Supervision
 

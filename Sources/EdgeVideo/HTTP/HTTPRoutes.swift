@@ -1,3 +1,4 @@
+import EdgeVideoHTTP
 import Foundation
 
 /// What the endpoint answers; it only reads snapshots of the tree and never changes it.

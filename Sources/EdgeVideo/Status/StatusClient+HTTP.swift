@@ -1,4 +1,5 @@
 import DedicatedThread
+import EdgeVideoHTTP
 import Foundation
 
 #if canImport(Glibc)
