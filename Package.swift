@@ -85,12 +85,21 @@ let package = Package(
             name: "EdgeVideoHTTP",
             dependencies: ["DedicatedThread", "SystemCalls", .product(name: "Logging", package: "swift-log")]
         ),
-        // The appliance: config, camera subtrees, reload, status, signals, systemd, and (its HTTP
-        // folder) the HTTP endpoint: metrics, health, status and latest frames.
+        // The configuration file: decoding and checks, secrets, reload diffs, the mapping onto the
+        // modules' own settings (`CameraSettings`), and the log settings and line format it drives.
+        .target(
+            name: "EdgeVideoConfig",
+            dependencies: [
+                "EdgeVideoHTTP", "Locking", "Supervision", "AMQPPublisher", "VideoPipeline", "SecretRedaction", "Durations", "SystemCalls",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The appliance: camera subtrees, reload, status, signals, systemd, and (its HTTP folder) the
+        // HTTP endpoint: metrics, health, status and latest frames.
         .target(
             name: "EdgeVideo",
             dependencies: [
-                "EdgeVideoHTTP",
+                "EdgeVideoConfig", "EdgeVideoHTTP",
                 "Locking", "Supervision", "AMQPPublisher", "VideoPipeline", "Spool", "SecretRedaction", "DedicatedThread", "Durations",
                 "SystemCalls",
                 .product(name: "Logging", package: "swift-log"),
@@ -105,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "edge-video",
             dependencies: [
-                "EdgeVideo", "CStartupSignals", "Durations",
+                "EdgeVideo", "EdgeVideoConfig", "CStartupSignals", "Durations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Linked by the toolchain's lld with packed relative relocations (DT_RELR, glibc 2.36+):
@@ -159,7 +168,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EdgeVideoTests",
-            dependencies: ["EdgeVideo", "EdgeVideoHTTP", "SupervisionTestKit", "Supervision", "Durations", "VideoPipeline", "AMQPPublisher", "SecretRedaction", "CFFmpeg", "Locking", "Spool", "EdgeVideoTestSupport"]
+            dependencies: ["EdgeVideo", "EdgeVideoConfig", "EdgeVideoHTTP", "SupervisionTestKit", "Supervision", "Durations", "VideoPipeline", "AMQPPublisher", "SecretRedaction", "CFFmpeg", "Locking", "Spool", "EdgeVideoTestSupport"]
         ),
     ]
 )

@@ -1,4 +1,5 @@
 import DedicatedThread
+import EdgeVideoConfig
 import EdgeVideoHTTP
 import Foundation
 
