@@ -79,11 +79,27 @@ let package = Package(
             dependencies: ["Locking", "CFFmpeg", "SecretRedaction", "DedicatedThread", "Durations", .product(name: "Logging", package: "swift-log")]
         ),
 
-        // The appliance: config, camera subtrees, reload, status, signals, systemd, and (its HTTP
-        // folder) the HTTP endpoint: metrics, health, status and latest frames.
+        // A small HTTP/1.1 server on POSIX sockets (GET and HEAD, one request per connection) and the
+        // numeric socket addresses it listens on. No camera, configuration or fleet words in it.
+        .target(
+            name: "EdgeVideoHTTP",
+            dependencies: ["DedicatedThread", "SystemCalls", .product(name: "Logging", package: "swift-log")]
+        ),
+        // The configuration file: decoding and checks, secrets, reload diffs, the mapping onto the
+        // modules' own settings (`CameraSettings`), and the log settings and line format it drives.
+        .target(
+            name: "EdgeVideoConfig",
+            dependencies: [
+                "EdgeVideoHTTP", "Locking", "Supervision", "AMQPPublisher", "VideoPipeline", "SecretRedaction", "Durations", "SystemCalls",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The appliance: camera subtrees, reload, status, signals, systemd, and (its HTTP folder) the
+        // HTTP endpoint: metrics, health, status and latest frames.
         .target(
             name: "EdgeVideo",
             dependencies: [
+                "EdgeVideoConfig", "EdgeVideoHTTP",
                 "Locking", "Supervision", "AMQPPublisher", "VideoPipeline", "Spool", "SecretRedaction", "DedicatedThread", "Durations",
                 "SystemCalls",
                 .product(name: "Logging", package: "swift-log"),
@@ -98,7 +114,7 @@ let package = Package(
         .executableTarget(
             name: "edge-video",
             dependencies: [
-                "EdgeVideo", "CStartupSignals", "Durations",
+                "EdgeVideo", "EdgeVideoConfig", "CStartupSignals", "Durations",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             // Linked by the toolchain's lld with packed relative relocations (DT_RELR, glibc 2.36+):
@@ -152,7 +168,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EdgeVideoTests",
-            dependencies: ["EdgeVideo", "SupervisionTestKit", "Supervision", "Durations", "VideoPipeline", "AMQPPublisher", "SecretRedaction", "CFFmpeg", "Locking", "Spool", "EdgeVideoTestSupport"]
+            dependencies: ["EdgeVideo", "EdgeVideoConfig", "EdgeVideoHTTP", "SupervisionTestKit", "Supervision", "Durations", "VideoPipeline", "AMQPPublisher", "SecretRedaction", "CFFmpeg", "Locking", "Spool", "EdgeVideoTestSupport"]
         ),
     ]
 )

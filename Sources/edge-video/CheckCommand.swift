@@ -1,5 +1,6 @@
 import ArgumentParser
 import EdgeVideo
+import EdgeVideoConfig
 import Foundation
 
 /// `edge-video check`: validate the configuration without running.

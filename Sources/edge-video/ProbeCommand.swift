@@ -1,6 +1,7 @@
 import ArgumentParser
 import Durations
 import EdgeVideo
+import EdgeVideoConfig
 import Foundation
 import VideoPipeline
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Durations
 import EdgeVideo
+import EdgeVideoConfig
 import Foundation
 
 /// `edge-video status`: ask the running instance for a fresh status and print it.

@@ -4,6 +4,7 @@ import Testing
 import Supervision
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 /// The publisher's decisions on the broker's closes and returns, with made-up errors: which close
 /// isolates frames, what the link's problem becomes, what `/healthz` says, how often a return is

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 /// `camera_defaults`: every camera is the defaults overridden key by key by its own keys, problems
 /// keep the path where the value was written, and a reload compares the merged cameras.

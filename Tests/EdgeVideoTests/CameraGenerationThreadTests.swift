@@ -6,6 +6,7 @@ import Testing
 import VideoPipeline
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 /// Each OS thread a camera generation starts (capture, encoder, AMQP connection) is joined before
 /// the generation's scope returns: checked at the instant the next generation starts, not eventually.

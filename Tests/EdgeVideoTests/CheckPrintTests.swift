@@ -3,6 +3,7 @@ import SecretRedaction
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 /// `edge-video check --print` (the real binary) on generated configurations holding secrets:
 /// the output decodes to the same configuration but for the `***`, and holds no secret.

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 import VideoPipeline
 
 @Suite struct ConfigDecodingTests {

@@ -1,6 +1,7 @@
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 @Suite struct ConfigDiffTests {
     private func camera(_ id: String, fps: Double = 5) -> AppConfig.Camera {

@@ -4,6 +4,7 @@ import Supervision
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 /// 10,000 mutated `supervision.json` files through `check`'s decoder and through live reload:
 /// no crash, no hang, every verdict a list of issues with their paths, and a rejected reload

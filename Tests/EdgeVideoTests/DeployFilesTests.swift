@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 /// `deploy/edge-video.service` carries the settings the appliance relies on, and systemd accepts it.
 @Suite struct DeployFilesTests {

@@ -6,6 +6,7 @@ import Locking
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 extension BinaryTests {
     /// A service started with `startService` (as the HTTP endpoint is) runs under the root of the

@@ -3,6 +3,8 @@ import Testing
 import Supervision
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
+@testable import EdgeVideoHTTP
 
 /// The endpoint's pure parts: request parsing and its bounds, routing, health, metric samples,
 /// and the `http` section of the configuration.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 /// `input_options`: the names, values and refusals of docs/configuration-fleet.md, and secret
 /// values shown as `***`.

@@ -3,6 +3,7 @@ import Logging
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 /// The log line formats, without a process: journald priorities, JSON, one event per line.
 @Suite struct LogLineTests {

@@ -4,6 +4,8 @@ import Supervision
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
+@testable import EdgeVideoHTTP
 
 /// `http.auth` and `http.allow_unauthenticated`: what the configuration accepts, that secrets never
 /// show, and that no request passes without the right credentials.

@@ -3,6 +3,8 @@ import Logging
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
+@testable import EdgeVideoHTTP
 
 /// Liveness and readiness: one definition each, answered by `/livez` and `/readyz`, with
 /// liveness also deciding the systemd watchdog's pings (`Appliance.pingWatchdog()`).

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 /// `edge-video status` signals only the instance its pid file names, never a process that took
 /// the pid over; a stale file is reported and removed.

@@ -5,6 +5,7 @@ import Logging
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 /// `password_file`: a broker or camera password kept outside the configuration, in a file next to
 /// it or in systemd's `$CREDENTIALS_DIRECTORY`.

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 extension BinaryTests {
     /// `edge-video probe` (the real binary) against a real RTSP server, a real file, testsrc:, and

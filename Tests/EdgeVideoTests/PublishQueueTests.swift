@@ -6,6 +6,7 @@ import Testing
 import VideoPipeline
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 /// The encoder → publisher handover with a real spool in a temporary directory: which frames go
 /// to disk in each mode, the order the publisher gets them in, and the ledger after every step.

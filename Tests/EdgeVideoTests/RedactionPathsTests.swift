@@ -9,6 +9,7 @@ import Locking
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 @testable import VideoPipeline
 
 /// 10,000 generated passwords, every printable ASCII character plus UTF-8, unescaped in their

@@ -5,6 +5,7 @@ import Testing
 import Supervision
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 /// Records the reload steps it is asked to apply (reload logic only; the real tree is tested
 /// end to end with the binary).

@@ -4,6 +4,7 @@ import SecretRedaction
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 /// `supervision.schema.json` and the decoder must describe the same keys with the same defaults.
 @Suite struct SchemaAgreementTests {

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 extension BinaryTests {
     /// Rotating a secret file (no edit of the configuration): the real binary notices, reloads,

@@ -3,6 +3,7 @@ import Testing
 import Supervision
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 @Suite struct StatusDocumentTests {
     static func sample() -> StatusDocument {

@@ -6,6 +6,7 @@ import Supervision
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoHTTP
 
 /// The status page at `/`: server-rendered and escaped, refreshed by its script, in a real
 /// headless browser (Debian's chromium).
@@ -47,7 +48,7 @@ import Testing
         let fleet = StaticFleet(Self.hostileSnapshot())
         let routes = OperatorHealthTests.routes(fleet)
         let server = HTTPServer(
-            address: try #require(EdgeVideo.SocketAddress.numeric("127.0.0.1", port: 0)), limits: HTTPLimits(),
+            address: try #require(EdgeVideoHTTP.SocketAddress.numeric("127.0.0.1", port: 0)), limits: HTTPLimits(),
             handler: { routes.respond(to: $0) })
         let (ports, listening) = AsyncStream.makeStream(of: Int.self)
         let serving = Task { try await server.run { listening.yield($0) } }

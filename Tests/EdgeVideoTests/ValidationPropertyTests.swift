@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 /// `check` (the decoder) and the running service judge configurations alike: what `check`
 /// accepts, every piece the service runs accepts; what one of them refuses, `check` refused first.

@@ -1,3 +1,4 @@
+import EdgeVideoConfig
 import Foundation
 import Logging
 import SecretRedaction

@@ -1,4 +1,5 @@
 import Durations
+import EdgeVideoConfig
 import Locking
 import Logging
 import SecretRedaction

@@ -1,4 +1,5 @@
 import CoreMetrics
+import EdgeVideoConfig
 import Foundation
 #if canImport(Glibc)
 import Glibc

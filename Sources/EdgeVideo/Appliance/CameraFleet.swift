@@ -1,4 +1,5 @@
 import AMQPPublisher
+import EdgeVideoConfig
 import Supervision
 import VideoPipeline
 

@@ -1,3 +1,4 @@
+import EdgeVideoConfig
 import Locking
 
 /// The configuration in force, its generation and the last rejected reload, readable from any

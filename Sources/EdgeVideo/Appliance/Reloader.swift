@@ -1,3 +1,4 @@
+import EdgeVideoConfig
 import Logging
 import SecretRedaction
 

@@ -1,4 +1,5 @@
 import Durations
+import EdgeVideoConfig
 import Foundation
 import Locking
 import Logging

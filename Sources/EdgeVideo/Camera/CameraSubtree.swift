@@ -1,6 +1,7 @@
 import AMQPPublisher
 import DedicatedThread
 import Durations
+import EdgeVideoConfig
 import Logging
 import Supervision
 import VideoPipeline

@@ -1,3 +1,4 @@
+import EdgeVideoConfig
 import Locking
 import SecretRedaction
 import Spool

@@ -1,3 +1,5 @@
+import EdgeVideoConfig
+import EdgeVideoHTTP
 import Foundation
 
 /// Checks a request's credentials against `http.auth`: a bearer token, HTTP basic, or either.

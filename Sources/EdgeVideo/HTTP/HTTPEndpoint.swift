@@ -1,3 +1,5 @@
+import EdgeVideoConfig
+import EdgeVideoHTTP
 import Logging
 import Supervision
 

@@ -1,3 +1,5 @@
+import EdgeVideoConfig
+import EdgeVideoHTTP
 import Foundation
 
 /// What the endpoint answers; it only reads snapshots of the tree and never changes it.

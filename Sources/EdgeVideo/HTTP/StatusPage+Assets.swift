@@ -1,3 +1,4 @@
+import EdgeVideoHTTP
 extension StatusPage {
     /// `/page.js`: refetches `/` every few seconds and swaps in its `<main>`, which the browser
     /// parsed (scripts in it never run); computes rates from consecutive figures over the server's

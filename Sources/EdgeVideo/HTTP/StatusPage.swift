@@ -1,3 +1,4 @@
+import EdgeVideoConfig
 import SecretRedaction
 import Supervision
 

@@ -1,4 +1,6 @@
 import DedicatedThread
+import EdgeVideoConfig
+import EdgeVideoHTTP
 import Foundation
 
 #if canImport(Glibc)

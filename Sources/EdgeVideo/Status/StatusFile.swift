@@ -1,3 +1,4 @@
+import EdgeVideoConfig
 import Foundation
 import SystemCalls
 #if canImport(Glibc)

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 /// One test's world: a temporary directory with its configuration, its own RabbitMQ vhost (so
 /// closing "all" connections touches only this test) on the shared node or on a scratch node, the

@@ -4,6 +4,7 @@ import Supervision
 import VideoPipeline
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 
 /// Generates configuration documents, valid and near-valid: a valid base with a few values

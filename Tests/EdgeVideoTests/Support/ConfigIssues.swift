@@ -1,6 +1,7 @@
 import Foundation
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 extension AppConfig {
     /// The problems `AppConfig.decode` reports for `document` (empty when it decodes), read with no

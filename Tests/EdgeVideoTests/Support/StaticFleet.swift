@@ -3,6 +3,7 @@ import Supervision
 import VideoPipeline
 
 @testable import EdgeVideo
+@testable import EdgeVideoConfig
 
 /// A camera tree that is a fixed snapshot a test sets (health, auth and page logic; the real tree
 /// is tested end to end with the binary).

@@ -1,26 +1,26 @@
 /// The status codes the endpoint answers with.
-struct HTTPStatus: Sendable, Equatable, CustomStringConvertible {
+package struct HTTPStatus: Sendable, Equatable, CustomStringConvertible {
     /// The three-digit code.
     let code: Int
     /// The reason phrase.
     let reason: String
 
-    static let ok = HTTPStatus(code: 200, reason: "OK")
+    package static let ok = HTTPStatus(code: 200, reason: "OK")
     static let badRequest = HTTPStatus(code: 400, reason: "Bad Request")
-    static let unauthorized = HTTPStatus(code: 401, reason: "Unauthorized")
-    static let notFound = HTTPStatus(code: 404, reason: "Not Found")
-    static let methodNotAllowed = HTTPStatus(code: 405, reason: "Method Not Allowed")
+    package static let unauthorized = HTTPStatus(code: 401, reason: "Unauthorized")
+    package static let notFound = HTTPStatus(code: 404, reason: "Not Found")
+    package static let methodNotAllowed = HTTPStatus(code: 405, reason: "Method Not Allowed")
     static let requestTimeout = HTTPStatus(code: 408, reason: "Request Timeout")
     static let headerFieldsTooLarge = HTTPStatus(code: 431, reason: "Request Header Fields Too Large")
-    static let internalServerError = HTTPStatus(code: 500, reason: "Internal Server Error")
-    static let serviceUnavailable = HTTPStatus(code: 503, reason: "Service Unavailable")
+    package static let internalServerError = HTTPStatus(code: 500, reason: "Internal Server Error")
+    package static let serviceUnavailable = HTTPStatus(code: 503, reason: "Service Unavailable")
     static let versionNotSupported = HTTPStatus(code: 505, reason: "HTTP Version Not Supported")
 
-    var description: String { "\(code) \(reason)" }
+    package var description: String { "\(code) \(reason)" }
 }
 
 /// One response; every connection carries exactly one and then closes.
-struct HTTPResponse: Sendable {
+package struct HTTPResponse: Sendable {
     /// The status line's code and reason.
     var status: HTTPStatus
     /// Header fields besides `Content-Length`, `Connection` and `Cache-Control`, which are always sent.
@@ -29,14 +29,14 @@ struct HTTPResponse: Sendable {
     var body: [UInt8]
 
     /// A response with `body` of type `contentType`.
-    init(_ status: HTTPStatus, contentType: String, body: [UInt8], headers: [(name: String, value: String)] = []) {
+    package init(_ status: HTTPStatus, contentType: String, body: [UInt8], headers: [(name: String, value: String)] = []) {
         self.status = status
         self.headers = [("Content-Type", contentType)] + headers
         self.body = body
     }
 
     /// A short plain-text response: the status line's words, or `message`.
-    static func text(_ status: HTTPStatus, _ message: String? = nil, headers: [(name: String, value: String)] = []) -> HTTPResponse {
+    package static func text(_ status: HTTPStatus, _ message: String? = nil, headers: [(name: String, value: String)] = []) -> HTTPResponse {
         HTTPResponse(
             status, contentType: "text/plain; charset=utf-8", body: Array(((message ?? status.description) + "\n").utf8),
             headers: headers)

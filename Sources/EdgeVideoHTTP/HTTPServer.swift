@@ -8,7 +8,7 @@ import Glibc
 #endif
 
 /// The bounds that keep a hostile or broken client from holding the endpoint.
-struct HTTPLimits: Sendable {
+package struct HTTPLimits: Sendable {
     /// Most bytes of a request head (request line and headers); past it: 431 and close.
     var maxHeadBytes = 8192
     /// Time a client has to send its whole request head, and then to read the response; past it
@@ -16,6 +16,9 @@ struct HTTPLimits: Sendable {
     var requestTimeout: Duration = .seconds(5)
     /// Connections served at once; one more is answered 503 and closed at once.
     var maxConnections = 16
+
+    /// The defaults above.
+    package init() {}
 }
 
 /// A small HTTP/1.1 server on POSIX sockets: one request per connection, `GET` and `HEAD` only,
@@ -24,7 +27,7 @@ struct HTTPLimits: Sendable {
 /// All socket work (accept, recv, send, poll) runs on one dedicated thread (`http`), never on the
 /// cooperative pool; cancelling ``run(onListening:)`` wakes the thread through a `WakePipe`, and
 /// it closes every connection and the listener before `run` returns (the thread is joined).
-struct HTTPServer: Sendable {
+package struct HTTPServer: Sendable {
     /// Where to listen.
     let address: SocketAddress
     /// Bounds on clients.
@@ -32,12 +35,19 @@ struct HTTPServer: Sendable {
     /// Answers one request; called on the server thread, so it must not block.
     let handler: @Sendable (HTTPRequestHead) -> HTTPResponse
 
+    /// A server on `address` within `limits`, answering with `handler`.
+    package init(address: SocketAddress, limits: HTTPLimits, handler: @escaping @Sendable (HTTPRequestHead) -> HTTPResponse) {
+        self.address = address
+        self.limits = limits
+        self.handler = handler
+    }
+
     /// Listens and serves until cancelled.
     ///
     /// - Parameter onListening: called with the bound port once the socket listens.
     /// - Throws: ``SystemError`` when the socket cannot be opened, bound or listened on;
     ///   `CancellationError` when cancelled.
-    func run(onListening: @Sendable (Int) -> Void) async throws {
+    package func run(onListening: @Sendable (Int) -> Void) async throws {
         let listener = try openListener()
         let wake: WakePipe
         let thread: DedicatedThread

@@ -249,6 +249,9 @@ package struct AppConfig: Sendable, Equatable, Encodable {
             case maxBytes = "max_bytes", syncIntervalMs = "sync_interval_ms", maxAgeS = "max_age_s"
         }
 
+        /// The defaults: spool in outage mode, in the default directory.
+        package init() {}
+
         /// The directory in force: `directory`, else `$STATE_DIRECTORY/spool`, else `.run/spool`;
         /// a relative path is taken from `configDirectory`.
         package func resolvedDirectory(configDirectory: String, environment: [String: String]) -> String {

@@ -4,9 +4,9 @@ import Supervision
 import VideoPipeline
 
 /// Maps the configuration file's sections to the modules' own configuration types.
-enum CameraSettings {
+package enum CameraSettings {
     /// The broker settings of one camera's connections.
-    static func amqp(_ amqp: AppConfig.AMQP, cameraID: String) -> AMQPConfiguration {
+    package static func amqp(_ amqp: AppConfig.AMQP, cameraID: String) -> AMQPConfiguration {
         AMQPConfiguration(
             urls: amqp.urls, exchange: amqp.exchange, exchangeType: amqp.exchangeType, exchangeDurable: true,
             tls: .init(
@@ -22,7 +22,7 @@ enum CameraSettings {
     /// The capture and encoding settings of a camera. `jpeg_quality` 1...100 maps linearly onto
     /// the encoder's quantiser 31...2 (100 is the best quality). `input_options` become libav's
     /// open options, over the capture's defaults for the source (Sources/VideoPipeline/LibavSource.swift).
-    static func pipeline(_ camera: AppConfig.Camera) -> PipelineConfiguration {
+    package static func pipeline(_ camera: AppConfig.Camera) -> PipelineConfiguration {
         PipelineConfiguration(
             url: camera.url, fps: camera.fps, width: camera.width, height: camera.height,
             quality: quantiser(camera.jpegQuality), stallTimeout: camera.stallTimeoutS.map(Duration.init(secondsSaturating:)), loop: camera.loop,
@@ -36,14 +36,14 @@ enum CameraSettings {
     }
 
     /// The camera subtrees' backoff.
-    static func backoff(_ backoff: AppConfig.Backoff) -> Backoff {
+    package static func backoff(_ backoff: AppConfig.Backoff) -> Backoff {
         Backoff(
             initial: Duration(secondsSaturating: backoff.initialS), maximum: Duration(secondsSaturating: backoff.maxS),
             multiplier: backoff.multiplier, jitter: backoff.jitter)
     }
 
     /// The root's restart intensity.
-    static func intensity(_ supervision: AppConfig.Supervision) -> RestartIntensity {
+    package static func intensity(_ supervision: AppConfig.Supervision) -> RestartIntensity {
         RestartIntensity(maxRestarts: supervision.intensity, period: Duration(secondsSaturating: supervision.periodS))
     }
 }

@@ -1,4 +1,5 @@
 import AMQPPublisher
+import EdgeVideoHTTP
 import Foundation
 import VideoPipeline
 

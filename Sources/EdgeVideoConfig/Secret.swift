@@ -4,7 +4,7 @@
 /// Thread-safety: an immutable value.
 package struct Secret: Sendable, Equatable, Encodable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The secret's UTF-8 bytes; read only to compare or to send it (``matches(_:)``).
-    let bytes: [UInt8]
+    package let bytes: [UInt8]
 
     /// A secret holding `text`.
     init(_ text: String) {
@@ -30,13 +30,13 @@ package struct Secret: Sendable, Equatable, Encodable, CustomStringConvertible, 
     /// Whether `presented` is the secret, in time that depends only on `presented`'s length: every
     /// byte is compared, whatever the first difference, and the secret's own length is not
     /// revealed by when the loop ends.
-    func matches(_ presented: some Collection<UInt8>) -> Bool {
+    package func matches(_ presented: some Collection<UInt8>) -> Bool {
         Self.constantTimeEquals(presented, bytes)
     }
 
     /// `presented == expected`, comparing every byte of `presented` (against `expected` repeated)
     /// whatever the first difference.
-    static func constantTimeEquals(_ presented: some Collection<UInt8>, _ expected: [UInt8]) -> Bool {
+    package static func constantTimeEquals(_ presented: some Collection<UInt8>, _ expected: [UInt8]) -> Bool {
         guard !expected.isEmpty else { return presented.isEmpty }
         var difference: UInt8 = presented.count == expected.count ? 0 : 1
         var index = 0

@@ -6,7 +6,7 @@ import Foundation
 /// `$CREDENTIALS_DIRECTORY`, where systemd's `LoadCredential=` puts credentials, when that is set
 /// and holds the name, or the name with ``credentialPrefix`` before it; anything else is relative
 /// to the configuration file's directory.
-struct ConfigFiles: Sendable {
+package struct ConfigFiles: Sendable {
     /// What systemd puts before each file's name when the unit loads a whole directory
     /// (`LoadCredential=edge-video:/etc/edge-video/credentials` in deploy/edge-video.service): the
     /// credential `ID_FILE`. The configuration names the file alone.
@@ -118,7 +118,7 @@ struct ConfigFiles: Sendable {
     }
 
     /// Every byte but the unreserved ones (`A-Z a-z 0-9 - . _ ~`) as `%XX`.
-    static func percentEncoded(_ text: String) -> String {
+    package static func percentEncoded(_ text: String) -> String {
         var result = ""
         for byte in text.utf8 {
             switch byte {

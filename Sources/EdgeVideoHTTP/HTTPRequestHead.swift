@@ -1,15 +1,15 @@
 /// The request line and headers of one HTTP/1.x request; the endpoint reads nothing else.
-struct HTTPRequestHead: Sendable, Equatable {
+package struct HTTPRequestHead: Sendable, Equatable {
     /// `GET`, `HEAD`, ... as sent (methods are case-sensitive).
-    var method: String
+    package var method: String
     /// The path of the target, without its query; always starts with `/`, never decoded.
-    var path: String
+    package var path: String
     /// `HTTP/1.0` or `HTTP/1.1`.
     var version: String
     /// Header fields in order, names lowercased.
-    var headers: [(name: String, value: String)]
+    package var headers: [(name: String, value: String)]
 
-    static func == (lhs: Self, rhs: Self) -> Bool {
+    package static func == (lhs: Self, rhs: Self) -> Bool {
         lhs.method == rhs.method && lhs.path == rhs.path && lhs.version == rhs.version
             && lhs.headers.map(\.name) == rhs.headers.map(\.name) && lhs.headers.map(\.value) == rhs.headers.map(\.value)
     }

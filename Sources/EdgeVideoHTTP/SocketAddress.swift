@@ -3,15 +3,15 @@ import Glibc
 #endif
 
 /// A numeric IPv4 or IPv6 socket address (no name lookup), for the HTTP endpoint's listener.
-struct SocketAddress: Sendable {
+package struct SocketAddress: Sendable {
     /// `AF_INET` or `AF_INET6`.
-    let family: Int32
+    package let family: Int32
     /// The `sockaddr_in` or `sockaddr_in6` bytes.
-    let bytes: [UInt8]
+    package let bytes: [UInt8]
 
     /// Parses a numeric address such as `127.0.0.1` or `::1`; `nil` for anything else (host names
     /// included: the endpoint never resolves names).
-    static func numeric(_ address: String, port: Int) -> SocketAddress? {
+    package static func numeric(_ address: String, port: Int) -> SocketAddress? {
         guard (0...65535).contains(port) else { return nil }
         var v4 = in_addr()
         if inet_pton(AF_INET, address, &v4) == 1 {
@@ -33,7 +33,7 @@ struct SocketAddress: Sendable {
     }
 
     /// Whether the numeric `address` is a loopback one: 127.0.0.0/8, `::1`, or `::ffff:127.x.y.z`.
-    static func isLoopback(_ address: String) -> Bool {
+    package static func isLoopback(_ address: String) -> Bool {
         var v4 = in_addr()
         if inet_pton(AF_INET, address, &v4) == 1 {
             return UInt32(bigEndian: v4.s_addr) >> 24 == 127
