@@ -66,4 +66,25 @@ import Testing
         #expect(routes.respond(to: Self.get("/readyz")).status == .serviceUnavailable)
         #expect(routes.respond(to: HTTPRequestHead(method: "POST", path: "/livez", version: "HTTP/1.1", headers: [])).status == .methodNotAllowed)
     }
+
+    /// A spool that fails (a full disk, a lost directory) keeps every camera running, but frames
+    /// beyond the publish queue are then dropped in an outage: not ready, still alive, and
+    /// `/readyz` and `/healthz` name it.
+    @Test func aFailingSpoolIsNotReadyButAliveAndTheEndpointsNameIt() {
+        var snapshot = StaticFleet.snapshot(["ok": StaticFleet.delivering()])
+        snapshot.spool = SpoolStatus(mode: "outage", bytes: 0, records: 0, damagedAtStart: 0, lastError: "No space left on device")
+        let problem = "spool: No space left on device (frames beyond the publish queue are dropped)"
+        #expect(snapshot.readinessProblems == [problem])
+        #expect(snapshot.liveness == .alive)
+        let fleet = StaticFleet(snapshot)
+        let routes = Self.routes(fleet)
+        let ready = routes.respond(to: Self.get("/readyz"))
+        #expect(ready.status == .serviceUnavailable && String(decoding: ready.body, as: UTF8.self) == problem + "\n")
+        let health = routes.respond(to: Self.get("/healthz"))
+        #expect(health.status == .serviceUnavailable && String(decoding: health.body, as: UTF8.self).contains(problem))
+        #expect(routes.respond(to: Self.get("/livez")).status == .ok)
+        // A spool that works is no problem.
+        fleet.current.withLock { $0.spool?.lastError = nil }
+        #expect(routes.respond(to: Self.get("/readyz")).status == .ok)
+    }
 }
