@@ -17,9 +17,10 @@ public final class Watched<Value: Sendable>: Sendable {
         var waiters: [Waiter] = []
         var nextID: UInt64 = 0
 
-        /// Removes the waiters `value` satisfies, for resuming once the lock is released.
-        mutating func takeSatisfied() -> [Waiter] {
-            guard !waiters.isEmpty else { return [] }
+        /// Removes the waiters `value` satisfies and returns them with the value, for resuming
+        /// once the lock is released; `nil` (and no copy of the value) when none is satisfied.
+        mutating func takeSatisfied() -> (waiters: [Waiter], value: Value)? {
+            guard !waiters.isEmpty else { return nil }
             let value = value
             var satisfied: [Waiter] = []
             waiters.removeAll { waiter in
@@ -27,7 +28,7 @@ public final class Watched<Value: Sendable>: Sendable {
                 satisfied.append(waiter)
                 return true
             }
-            return satisfied
+            return satisfied.isEmpty ? nil : (satisfied, value)
         }
     }
 
@@ -45,11 +46,13 @@ public final class Watched<Value: Sendable>: Sendable {
     /// satisfies, with that value. Returns what `body` returns.
     @discardableResult
     public func update<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
-        let (result, satisfied, value) = state.withLock { state in
+        let (result, satisfied) = state.withLock { state in
             let result = body(&state.value)
-            return (result, state.takeSatisfied(), state.value)
+            return (result, state.takeSatisfied())
         }
-        for waiter in satisfied { waiter.continuation.resume(returning: value) }
+        if let (waiters, value) = satisfied {
+            for waiter in waiters { waiter.continuation.resume(returning: value) }
+        }
         return result
     }
 
