@@ -103,7 +103,7 @@ struct ConnectionLifecycle: Sendable {
         case (.closing, .socketOpened(let socket)):
             // Asked to stop before this socket existed: abort its handshake.
             state = .closing(socket: socket)
-            return .shutDown(socket: socket)
+            return abortHandshake(socket)
         case (_, .socketOpened):
             return .none
 
@@ -125,7 +125,7 @@ struct ConnectionLifecycle: Sendable {
         case (.connecting(let socket?), .close):
             // rabbitmq-c's handshake waits in its own `poll`: only a shut-down socket ends it now.
             state = .closing(socket: socket)
-            return .shutDown(socket: socket)
+            return abortHandshake(socket)
         case (.open(let socket), .close):
             state = .closing(socket: socket)
             return .wakeThread
@@ -158,6 +158,14 @@ struct ConnectionLifecycle: Sendable {
         case (_, .threadReturned):
             return .none
         }
+    }
+
+    /// Shuts down a socket in its handshake because the owner asked to close. The handshake then
+    /// fails, and the thread may return before any ``Event/cut(_:)`` arrives: the close is the
+    /// reason, not the socket error it causes.
+    private mutating func abortHandshake(_ socket: Int32) -> Action {
+        if cutReason == nil { cutReason = AMQPPublisherError(.closed, "closed while connecting") }
+        return .shutDown(socket: socket)
     }
 
     private mutating func end(_ error: AMQPPublisherError) -> Action {

@@ -87,8 +87,9 @@ public final class PublisherConnection: Sendable {
                 if let refusal { continuation.resume(throwing: refusal) }
             }
         } onCancel: {
-            apply(.close)
+            // The cut first, so its reason is the one reported whenever the thread returns.
             apply(.cut(AMQPPublisherError(.closed, "connect cancelled")))
+            apply(.close)
         }
     }
 

@@ -165,6 +165,18 @@ struct ConnectionLifecycleTests {
         #expect(machine.handle(.threadReturned(Self.earlier)) == .ended(cancelled))
     }
 
+    /// The thread can see its handshake fail and return between the owner's close and any cut:
+    /// the end is still the close, never the socket error the close caused.
+    @Test func aCloseThatAbortsAHandshakeNamesTheEnd() {
+        for path: [Event] in [[.close], [.close, .socketOpened(socket: 8)]] {
+            var machine = Self.machine(in: path.count == 1 ? "connecting with socket" : "connecting")
+            for event in path { #expect(machine.handle(event) != .none) }
+            #expect(machine.handle(.socketReleased) == .none)
+            let end = machine.handle(.threadReturned(Self.earlier))
+            #expect(end == .ended(AMQPPublisherError(.closed, "closed while connecting")), "\(path.map(Self.name))")
+        }
+    }
+
     @Test func eachURLTriedOpensAndReleasesItsSocket() {
         var machine = Self.machine(in: "connecting")
         #expect(machine.handle(.socketOpened(socket: 5)) == .none)
