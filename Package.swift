@@ -150,7 +150,7 @@ let package = Package(
 
         .testTarget(name: "LockingTests", dependencies: ["Locking"]),
         .testTarget(name: "SecretRedactionTests", dependencies: ["SecretRedaction"]),
-        .testTarget(name: "DedicatedThreadTests", dependencies: ["DedicatedThread", "Locking"]),
+        .testTarget(name: "DedicatedThreadTests", dependencies: ["DedicatedThread", "Locking", "EdgeVideoTestSupport"]),
         .testTarget(name: "DurationsTests", dependencies: ["Durations"]),
         .testTarget(name: "SystemCallsTests", dependencies: ["SystemCalls"]),
         .testTarget(

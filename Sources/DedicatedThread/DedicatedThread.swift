@@ -8,7 +8,8 @@ import SystemCalls
 ///
 /// The body signals when it has returned, so ``join()`` suspends (never blocks a pool thread)
 /// until then and calls `pthread_join` only for the thread's last instructions. Once `join()`
-/// has returned, the OS thread is gone (it no longer shows in `/proc/self/task`).
+/// has returned, the thread runs no more code and holds nothing of ours. The kernel reaps it a
+/// moment later: until then it may still be listed in `/proc/self/task`.
 ///
 /// ```swift
 /// let thread = try DedicatedThread(name: "worker") { blockingLoop() }

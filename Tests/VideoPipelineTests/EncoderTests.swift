@@ -111,10 +111,3 @@ func cpuTicks(ofThreadNamed name: String) -> Int {
     }
     return -1
 }
-
-/// Names of this process's threads, for failure messages.
-func threadNames() -> [String] {
-    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
-    return tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
-        .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
-}

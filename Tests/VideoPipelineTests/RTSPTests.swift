@@ -96,12 +96,3 @@ struct RTSPTests {
         #expect(elapsed < .seconds(5), "\(elapsed)")
     }
 }
-
-/// Threads of this process whose name is `name` (from /proc/self/task/*/comm).
-func threads(named name: String) -> Int {
-    let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
-    return tasks.filter { task in
-        let comm = try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)
-        return comm?.trimmingCharacters(in: .whitespacesAndNewlines) == name
-    }.count
-}

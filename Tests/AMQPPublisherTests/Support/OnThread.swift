@@ -1,4 +1,5 @@
 import DedicatedThread
+import EdgeVideoTestSupport
 import Foundation
 
 /// Runs blocking work (rabbitmq-c admin calls, child processes) on its own thread, never on the
@@ -25,10 +26,8 @@ struct ProcessResources: Sendable {
     var threadNames: [String]
 
     static func now() -> ProcessResources {
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
-        let names = tasks.compactMap { try? String(contentsOfFile: "/proc/self/task/\($0)/comm", encoding: .utf8) }
-            .map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        let names = EdgeVideoTestSupport.threadNames()
         let fds = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"))?.count ?? 0
-        return ProcessResources(threads: tasks.count, descriptors: fds, threadNames: names)
+        return ProcessResources(threads: names.count, descriptors: fds, threadNames: names)
     }
 }
