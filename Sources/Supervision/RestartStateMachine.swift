@@ -2,7 +2,7 @@
 /// which children to stop and start, whether the intensity is exceeded, and how long to back off.
 ///
 /// The table (``children``) is the supervisor's only list of its children: spec, restart type,
-/// state, restarts, last exit, and the token of the running incarnation or pending timer. The
+/// phase (with the running incarnation or the pending timer), restarts and last exit. The
 /// runner executes the machine's actions and reports back; the status snapshot is read from the
 /// same table. Time is passed in (`now`, a `Duration` since an origin of the caller's clock), so
 /// the machine is tested without a clock, tasks or sleeps.
@@ -12,21 +12,29 @@ struct RestartStateMachine: Sendable {
         var spec: ChildSpec
         /// Added by `startChild`: kept when a generation scope builds the other children anew.
         var dynamic: Bool
-        var state: SupervisorSnapshot.State = .starting
+        /// Where it is in its lifecycle, with the incarnation or timer that phase has.
+        var phase = Phase.starting
         var starts = 0
         var lastExit: String?
-        /// When the running incarnation started.
-        var since: Duration?
-        /// Asked to stop and not returned within its shutdown timeout.
-        var overdue = false
-        /// The running incarnation; its serial names its exit.
-        var handle: ChildHandle?
-        /// The token of the backoff timer that will start it.
-        var timer: Int?
         /// Tasks of this child that have not returned (counted by its slot).
         let live = LiveTaskCounter()
 
         var id: String { spec.id }
+
+        /// The state the status shows, derived from the phase.
+        var state: SupervisorSnapshot.State { phase.state }
+
+        /// The handle of the incarnation whose exit is still to come; its serial names that exit.
+        var handle: ChildHandle? { phase.incarnation?.handle }
+
+        /// When the running incarnation started; `nil` unless it is running.
+        var since: Duration? {
+            guard case .running(let run) = phase else { return nil }
+            return run.since
+        }
+
+        /// Asked to stop and not returned within its shutdown timeout.
+        var overdue: Bool { phase.incarnation?.overdue ?? false }
     }
 
     /// What to run for one started child.
@@ -74,10 +82,8 @@ struct RestartStateMachine: Sendable {
     /// Decides what the exit of the incarnation `serial` means; `nil` for an exit already handled.
     mutating func exited(serial: Int, reason: ExitReason, now: Duration) -> (id: String, action: ExitAction)? {
         guard let i = children.firstIndex(where: { $0.handle?.serial == serial }) else { return nil }
-        children[i].handle = nil
-        children[i].state = reason.isNormal ? .stopped : .failed
+        children[i].phase = reason.isNormal ? .stopped : .failed
         children[i].lastExit = reason.description
-        children[i].overdue = false
         let child = children[i]
         let needsRestart =
             switch child.spec.restart {
@@ -155,8 +161,7 @@ extension RestartStateMachine {
             guard var row = children.first(where: { $0.id == spec.id }) else { return Child(spec: spec, dynamic: dynamic) }
             row.spec = spec
             row.dynamic = dynamic
-            row.handle = nil
-            row.timer = nil
+            row.phase = row.phase.rebuilt
             return row
         }
     }
@@ -183,30 +188,31 @@ extension RestartStateMachine {
         guard let i = children.firstIndex(where: { $0.id == id }) else { return nil }
         serial += 1
         let handle = ChildHandle(serial: serial)
-        children[i].handle = handle
-        children[i].timer = nil
-        children[i].state = .running
+        children[i].phase = .running(Incarnation(handle: handle, since: now))
         children[i].starts += 1
-        children[i].since = now
-        children[i].overdue = false
         return Launch(spec: children[i].spec, handle: handle, counter: children[i].live)
     }
 
     /// Begins stopping a child: cancels its pending timer and returns its running incarnation.
+    /// `state` is the runner's reason, `.restarting` or `.stopping` (any other counts as `.stopping`).
     mutating func beginStop(_ id: String, as state: SupervisorSnapshot.State) -> ChildHandle? {
         guard let i = children.firstIndex(where: { $0.id == id }) else { return nil }
-        children[i].timer = nil
-        guard let handle = children[i].handle else { return nil }
-        children[i].state = state
-        return handle
+        switch children[i].phase {
+        case .running(let run), .stopping(let run), .restarting(let run):
+            children[i].phase = state == .restarting ? .restarting(run) : .stopping(run)
+            return run.handle
+        case .backingOff:
+            children[i].phase = .backingOff(timer: nil)
+            return nil
+        case .starting, .stopped, .failed:
+            return nil
+        }
     }
 
     /// A child stopped by the supervisor has returned.
     mutating func stopped(_ id: String) {
         guard let i = children.firstIndex(where: { $0.id == id }) else { return }
-        children[i].handle = nil
-        children[i].state = .stopped
-        children[i].overdue = false
+        children[i].phase = .stopped
     }
 
     /// A new timer token.
@@ -215,21 +221,22 @@ extension RestartStateMachine {
         return token
     }
 
-    /// Makes `ids` wait for the timer `token` before they start.
+    /// Makes `ids` wait for the timer `token` before they start. None of them has an incarnation
+    /// left: the runner backs off only children whose exits it has handled or awaited
+    /// (Sources/Supervision/GenerationRunner.swift).
     mutating func backOff(_ ids: [String], token: Int) {
         for i in children.indices where ids.contains(children[i].id) {
-            children[i].timer = token
-            children[i].state = .backingOff
+            children[i].phase = .backingOff(timer: token)
         }
     }
 
     /// The children waiting for the timer `token`, in start order.
     func due(token: Int) -> [String] {
-        children.filter { $0.timer == token }.map(\.id)
+        children.filter { $0.phase.timer == token }.map(\.id)
     }
 
     /// Marks the incarnation `serial` overdue on its shutdown timeout.
     mutating func overdue(serial: Int) {
-        if let i = children.firstIndex(where: { $0.handle?.serial == serial }) { children[i].overdue = true }
+        if let i = children.firstIndex(where: { $0.handle?.serial == serial }) { children[i].phase.markOverdue() }
     }
 }

@@ -131,6 +131,51 @@ struct RestartStateMachineTests {
         #expect(m.exited(id: "a", reason: .failure("x"), now: now) == .restart(stop: [], forget: [], start: ["a"], delay: .seconds(1)))
     }
 
+    /// Cancelling a supervisor cancels every slot at once, so the watchdog can report a child
+    /// overdue before the runner's stop reaches it: the mark stays through the stop until it returns.
+    @Test func overdueWhileRunningIsKeptThroughTheStop() throws {
+        var m = machine(.oneForOne, [("a", .permanent)])
+        let handle = try #require(m.children[0].handle)
+        m.overdue(serial: handle.serial)
+        #expect(m.children[0].state == .running && m.children[0].overdue)
+        #expect(m.beginStop("a", as: .stopping) === handle)
+        #expect(m.children[0].state == .stopping && m.children[0].overdue)
+        m.stopped("a")
+        #expect(m.children[0].state == .stopped && !m.children[0].overdue && m.children[0].handle == nil)
+    }
+
+    /// A stop cancels a pending backoff timer; the row still shows `backing_off` until it starts.
+    @Test func aStopCancelsTheBackoffTimer() {
+        var m = machine(.oneForOne, [("a", .permanent)], backoff: Backoff(initial: .seconds(1), maximum: .seconds(1)))
+        _ = m.exited(id: "a", reason: .failure("x"), now: .zero)
+        let token = m.nextToken()
+        m.backOff(["a"], token: token)
+        #expect(m.children[0].state == .backingOff && m.due(token: token) == ["a"])
+        #expect(m.beginStop("a", as: .stopping) == nil)
+        #expect(m.children[0].state == .backingOff && m.due(token: token) == [])
+    }
+
+    /// A start ends the backoff: the timer's token no longer names the child, and its uptime counts
+    /// from the start.
+    @Test func aStartEndsTheBackoff() {
+        var m = machine(.oneForOne, [("a", .permanent)], backoff: Backoff(initial: .seconds(1), maximum: .seconds(1)))
+        _ = m.exited(id: "a", reason: .failure("x"), now: .zero)
+        let token = m.nextToken()
+        m.backOff(["a"], token: token)
+        #expect(m.start("a", now: .seconds(5)) != nil)
+        #expect(m.children[0].state == .running && m.children[0].since == .seconds(5) && m.due(token: token) == [])
+    }
+
+    /// An exit ends the incarnation, overdue mark and all; its serial is stale from then on.
+    @Test func anExitEndsTheIncarnation() throws {
+        var m = machine(.oneForOne, [("a", .transient)])
+        let serial = try #require(m.children[0].handle?.serial)
+        m.overdue(serial: serial)
+        #expect(m.exited(serial: serial, reason: .normal, now: .zero)?.action == .keep)
+        #expect(m.children[0].state == .stopped && m.children[0].handle == nil && !m.children[0].overdue)
+        #expect(m.exited(serial: serial, reason: .normal, now: .zero) == nil)
+    }
+
     @Test func jitterStaysWithinItsBounds() {
         let backoff = Backoff(initial: .seconds(10), maximum: .seconds(100), multiplier: 1, jitter: 0.2)
         var rng = SplitMix64(seed: 42)
