@@ -50,6 +50,8 @@ package struct HTTPServer: Sendable {
     package func run(onListening: @Sendable (Int) -> Void) async throws {
         // Closed by this owner if the server thread cannot be started, else by that thread.
         let listener = try openListener()
+        // Read while this owner holds the number: once the thread runs, it may close it.
+        let port = SocketAddress.boundPort(of: listener.rawValue)
         let wake: WakePipe
         let thread: DedicatedThread
         do {
@@ -63,7 +65,7 @@ package struct HTTPServer: Sendable {
             throw SystemError(code: .init(errno: error.errno), operation: "pthread_create \(error.name)")
         }
         // The thread owns the listener from its start; this owner lets go without closing it.
-        let port = SocketAddress.boundPort(of: listener.release())
+        _ = listener.release()
         onListening(port ?? 0)
         await withTaskCancellationHandler {
             await thread.join()
