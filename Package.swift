@@ -37,8 +37,8 @@ let package = Package(
         // Duration conversions, the clock readings (monotonic, wall) and `withTimeout`, once for every module.
         .target(name: "Durations"),
         // The operating system, once for every module: the `syscall` helper (retries EINTR, maps -1
-        // to `SystemError`), the /proc reader, and glibc's malloc tuning through `CSystemCalls`, the
-        // headers the Glibc module does not import.
+        // to `SystemError`), the descriptor owner, the /proc reader, and glibc's malloc tuning through
+        // `CSystemCalls`, the headers the Glibc module does not import.
         .target(name: "CSystemCalls"),
         .target(name: "SystemCalls", dependencies: ["CSystemCalls"]),
 

@@ -1,4 +1,5 @@
 import Glibc
+import SystemCalls
 
 /// A non-blocking self-pipe that wakes a dedicated thread sleeping in `poll`: the thread polls
 /// ``readEnd`` beside its own descriptors and calls ``drain()`` when it is readable; anyone calls
@@ -8,9 +9,13 @@ import Glibc
 /// descriptor number that was closed and reused meanwhile. Thread-safety: every method may be
 /// called from any thread.
 public final class WakePipe: Sendable {
+    /// The read end, closed with this object.
+    private let reader: OwnedDescriptor
+    /// The write end, closed with this object.
+    private let writer: OwnedDescriptor
+
     /// The end to `poll` for `POLLIN`.
-    public let readEnd: Int32
-    private let writeEnd: Int32
+    public var readEnd: Int32 { reader.rawValue }
 
     /// Opens the pipe (non-blocking, close-on-exec).
     /// - Throws: ``WakePipeError`` when `pipe(2)` fails (out of descriptors).
@@ -21,14 +26,14 @@ public final class WakePipe: Sendable {
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
             _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
         }
-        readEnd = ends[0]
-        writeEnd = ends[1]
+        reader = OwnedDescriptor(adopting: ends[0])
+        writer = OwnedDescriptor(adopting: ends[1])
     }
 
     /// Makes ``readEnd`` readable (a full pipe already is).
     public func wake() {
         var byte: UInt8 = 1
-        _ = write(writeEnd, &byte, 1)
+        _ = write(writer.rawValue, &byte, 1)
     }
 
     /// Empties the pipe; call it after `poll` reported ``readEnd`` readable.
@@ -37,11 +42,6 @@ public final class WakePipe: Sendable {
         withUnsafeTemporaryAllocation(byteCount: 64, alignment: 1) { buffer in
             while read(readEnd, buffer.baseAddress, buffer.count) == buffer.count {}
         }
-    }
-
-    deinit {
-        close(readEnd)
-        close(writeEnd)
     }
 }
 

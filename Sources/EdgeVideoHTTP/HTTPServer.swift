@@ -48,24 +48,25 @@ package struct HTTPServer: Sendable {
     /// - Throws: ``SystemError`` when the socket cannot be opened, bound or listened on;
     ///   `CancellationError` when cancelled.
     package func run(onListening: @Sendable (Int) -> Void) async throws {
+        // Closed by this owner if the server thread cannot be started, else by that thread.
         let listener = try openListener()
+        // Read while this owner holds the number: once the thread runs, it may close it.
+        let port = SocketAddress.boundPort(of: listener.rawValue)
         let wake: WakePipe
         let thread: DedicatedThread
         do {
             wake = try WakePipe()
-            thread = try DedicatedThread(name: "http") { [self, wake] in
-                var loop = HTTPServerLoop(listener: listener, wake: wake.readEnd, limits: limits, handler: handler)
-                loop.run()
-                close(listener)
+            thread = try DedicatedThread(name: "http") { [self, wake, listener = listener.rawValue] in
+                Self.serve(OwnedDescriptor(adopting: listener), wake: wake, limits: limits, handler: handler)
             }
         } catch let error as WakePipeError {
-            close(listener)
             throw SystemError(code: .init(errno: error.errno), operation: "pipe")
         } catch let error as DedicatedThreadError {
-            close(listener)
             throw SystemError(code: .init(errno: error.errno), operation: "pthread_create \(error.name)")
         }
-        onListening(SocketAddress.boundPort(of: listener) ?? 0)
+        // The thread owns the listener from its start; this owner lets go without closing it.
+        _ = listener.release()
+        onListening(port ?? 0)
         await withTaskCancellationHandler {
             await thread.join()
         } onCancel: {
@@ -80,21 +81,31 @@ package struct HTTPServer: Sendable {
         _ = fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC)
     }
 
-    private func openListener() throws -> Int32 {
-        let fd = try syscall("socket") { socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0) }
-        do {
-            var one: Int32 = 1
-            try syscall("setsockopt SO_REUSEADDR") { setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) }
-            try syscall("bind") {
-                address.bytes.withUnsafeBytes { raw in
-                    bind(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
-                }
+    /// The server thread's work: serves on `listener` until the wake pipe is written, then closes
+    /// every connection and, as its owner goes, the listener.
+    private static func serve(
+        _ listener: consuming OwnedDescriptor, wake: WakePipe, limits: HTTPLimits, handler: @escaping @Sendable (HTTPRequestHead) -> HTTPResponse
+    ) {
+        var loop = HTTPServerLoop(listener: listener.rawValue, wake: wake.readEnd, limits: limits, handler: handler)
+        loop.run()
+        _ = consume listener
+    }
+
+    /// A socket bound to ``address`` and listening; closed again if a step fails.
+    ///
+    /// - Throws: ``SystemError`` naming the failing call.
+    private func openListener() throws(SystemError) -> OwnedDescriptor {
+        let fd = OwnedDescriptor(
+            adopting: try syscall("socket") { socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0) }
+        )
+        var one: Int32 = 1
+        try syscall("setsockopt SO_REUSEADDR") { setsockopt(fd.rawValue, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size)) }
+        try syscall("bind") {
+            address.bytes.withUnsafeBytes { raw in
+                bind(fd.rawValue, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
             }
-            try syscall("listen") { listen(fd, 64) }
-            return fd
-        } catch {
-            close(fd)
-            throw error
         }
+        try syscall("listen") { listen(fd.rawValue, 64) }
+        return fd
     }
 }

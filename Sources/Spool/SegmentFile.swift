@@ -1,16 +1,22 @@
+import SystemCalls
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// One open segment (or acknowledgement) file: owns its descriptor and closes it when the last
+/// One open segment (or acknowledgement) file: owns its descriptor, which closes when the last
 /// reference goes, so that a read or a sync that still holds the file can never touch a
 /// descriptor number that was closed and reused meanwhile.
 ///
 /// Thread-safety: `Sendable`; positional reads and writes need no shared offset. Writes to one
 /// file are serialised by the spool's lock.
 final class SegmentFile: Sendable {
-    let descriptor: Int32
+    /// The open file, closed with this object.
+    private let file: OwnedDescriptor
     let path: String
+
+    /// The descriptor's number, for positional reads and writes.
+    var descriptor: Int32 { file.rawValue }
 
     /// Opens (or, with `create`, creates with mode 0640) the file at `path`, read-write, or
     /// read-only when the file system refuses writing.
@@ -19,14 +25,12 @@ final class SegmentFile: Sendable {
         let flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT | O_EXCL : 0)
         let writable = try? syscall("open", path) { open(path, flags, 0o640) }
         if let writable {
-            descriptor = writable
+            file = OwnedDescriptor(adopting: writable)
         } else {
             guard !create else { throw SpoolError.system("create", path, errno: errno) }
-            descriptor = try syscall("open", path) { open(path, O_RDONLY | O_CLOEXEC) }
+            file = OwnedDescriptor(adopting: try syscall("open", path) { open(path, O_RDONLY | O_CLOEXEC) })
         }
     }
-
-    deinit { close(descriptor) }
 
     /// The file's size and whether it still has a name (a vanished directory leaves an open file
     /// that accepts writes no one will ever read back).

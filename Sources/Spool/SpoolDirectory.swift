@@ -1,3 +1,5 @@
+import SystemCalls
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -54,8 +56,7 @@ struct SpoolDirectory: Sendable {
 
     /// `fsync` of directory `path`, so that names created or removed in it survive a power cut.
     static func sync(_ path: String) throws(SpoolError) {
-        let descriptor = try syscall("open", path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-        defer { close(descriptor) }
-        try syscall("fsync", path) { fsync(descriptor) }
+        let directory = OwnedDescriptor(adopting: try syscall("open", path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) })
+        try syscall("fsync", path) { fsync(directory.rawValue) }
     }
 }

@@ -11,13 +11,13 @@ package enum ProcFile {
     /// The whole of the file at `path`, read until end of file; `nil` when it cannot be opened.
     /// A read that fails part way ends the text there.
     package static func read(_ path: String) -> String? {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        let opened = open(path, O_RDONLY | O_CLOEXEC)
+        guard opened >= 0 else { return nil }
+        let file = OwnedDescriptor(adopting: opened)
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let count = try? syscall("read \(path)") { chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }
+            let count = try? syscall("read \(path)") { chunk.withUnsafeMutableBytes { Glibc.read(file.rawValue, $0.baseAddress, $0.count) } }
             guard let count, count > 0 else { break }
             bytes += chunk[..<count]
         }
@@ -28,10 +28,10 @@ package enum ProcFile {
     /// the file cannot be opened or the write fails.
     @discardableResult
     package static func write(_ bytes: [UInt8], to path: String) -> Bool {
-        let fd = open(path, O_WRONLY)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        return bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) } >= 0
+        let opened = open(path, O_WRONLY)
+        guard opened >= 0 else { return false }
+        let file = OwnedDescriptor(adopting: opened)
+        return bytes.withUnsafeBytes { Glibc.write(file.rawValue, $0.baseAddress, $0.count) } >= 0
     }
 
     /// The value of `key` in text of `/proc/PID/status` lines (`Threads:\t5`), without the blanks

@@ -2,6 +2,7 @@ import DedicatedThread
 import EdgeVideoConfig
 import EdgeVideoHTTP
 import Foundation
+import SystemCalls
 
 #if canImport(Glibc)
 import Glibc
@@ -35,32 +36,32 @@ extension StatusClient {
     /// when given; the body of a 200 response, or `nil`.
     static func get(_ path: String, from address: SocketAddress, within limit: Duration, authorization: String? = nil) -> Data? {
         let deadline = ContinuousClock.now + limit
-        let fd = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        let opened = socket(address.family, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard opened >= 0 else { return nil }
+        let fd = OwnedDescriptor(adopting: opened)
         let connected = address.bytes.withUnsafeBytes { raw in
-            connect(fd, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
+            connect(fd.rawValue, raw.baseAddress!.assumingMemoryBound(to: sockaddr.self), socklen_t(raw.count))
         }
-        guard connected == 0 || errno == EINPROGRESS, wait(fd, for: Int16(POLLOUT), until: deadline) else { return nil }
+        guard connected == 0 || errno == EINPROGRESS, wait(fd.rawValue, for: Int16(POLLOUT), until: deadline) else { return nil }
         var failure: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
-        guard getsockopt(fd, SOL_SOCKET, SO_ERROR, &failure, &length) == 0, failure == 0 else { return nil }
+        guard getsockopt(fd.rawValue, SOL_SOCKET, SO_ERROR, &failure, &length) == 0, failure == 0 else { return nil }
         let credentials = authorization.map { "Authorization: \($0)\r\n" } ?? ""
         let request = Array("GET \(path) HTTP/1.1\r\nHost: edge-video\r\n\(credentials)Connection: close\r\n\r\n".utf8)
         var sent = 0
         while sent < request.count {
-            let count = request.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
-            if count > 0 { sent += count } else if errno != EAGAIN || !wait(fd, for: Int16(POLLOUT), until: deadline) { return nil }
+            let count = request.withUnsafeBytes { send(fd.rawValue, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+            if count > 0 { sent += count } else if errno != EAGAIN || !wait(fd.rawValue, for: Int16(POLLOUT), until: deadline) { return nil }
         }
         var response: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 16384)
         while true {
-            let count = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let count = chunk.withUnsafeMutableBytes { recv(fd.rawValue, $0.baseAddress, $0.count, 0) }
             if count > 0 {
                 response.append(contentsOf: chunk[..<count])
             } else if count == 0 {
                 break
-            } else if errno != EAGAIN || !wait(fd, for: Int16(POLLIN), until: deadline) {
+            } else if errno != EAGAIN || !wait(fd.rawValue, for: Int16(POLLIN), until: deadline) {
                 return nil
             }
         }

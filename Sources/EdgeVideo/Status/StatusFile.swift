@@ -43,36 +43,34 @@ package enum StatusFile {
         let directory = (path as NSString).deletingLastPathComponent
         if !directory.isEmpty { try makeDirectories(directory) }
         let temporary = path + ".tmp.\(getpid()).\(UInt32.random(in: 0...UInt32.max))"
-        let fd = try syscall("open \(temporary)") {
-            open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640)
-        }
+        let file = OwnedDescriptor(
+            adopting: try syscall("open \(temporary)") { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o640) }
+        )
         do {
-            var offset = 0
-            while offset < data.count {
-                offset += try syscall("write \(temporary)") {
-                    data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-                }
-            }
-            try syscall("fsync \(temporary)") { fsync(fd) }
-        } catch {
-            close(fd)
-            unlink(temporary)
-            throw error
-        }
-        // Closed before the rename: once the file has its name, this process holds nothing of it
-        // (a reader that counts its fds sees none left), and a failed close is never renamed in.
-        do {
-            try closeDescriptor(fd, "close \(temporary)")
-        } catch {
-            unlink(temporary)
-            throw error
-        }
-        do {
+            try writeAndClose(data, to: file, named: temporary)
             try syscall("rename \(temporary) to \(path)") { rename(temporary, path) }
         } catch {
             unlink(temporary)
             throw error
         }
+    }
+
+    /// Writes all of `data` to `file` (the temporary file `name`), flushes it to the disk and
+    /// closes it; `file` is closed when this returns, whether it threw or not.
+    ///
+    /// Closed before the rename: once the file has its name, this process holds nothing of it
+    /// (a reader that counts its fds sees none left), and a failed close is never renamed in.
+    ///
+    /// - Throws: ``SystemError`` naming the failing call and `name`.
+    private static func writeAndClose(_ data: Data, to file: consuming OwnedDescriptor, named name: String) throws(SystemError) {
+        var offset = 0
+        while offset < data.count {
+            offset += try syscall("write \(name)") {
+                data.withUnsafeBytes { Glibc.write(file.rawValue, $0.baseAddress! + offset, $0.count - offset) }
+            }
+        }
+        try syscall("fsync \(name)") { fsync(file.rawValue) }
+        try file.close("close \(name)")
     }
 
     /// `mkdir -p`: creates `directory` and its missing parents.

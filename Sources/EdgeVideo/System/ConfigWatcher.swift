@@ -38,8 +38,9 @@ package struct ConfigWatcher: Sendable {
     package func run(
         refreshes: AsyncStream<Void>? = nil, onWatching: @escaping @Sendable () -> Void = {}, onChange: @Sendable () async -> Void
     ) async throws(SystemError) {
-        let inotify = try syscall("inotify_init1") { inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK)) }
-        let table = WatchTable(inotify: inotify)
+        // Closed when this function returns or throws: the thread and the table only borrow the number.
+        let inotify = OwnedDescriptor(adopting: try syscall("inotify_init1") { inotify_init1(Int32(IN_CLOEXEC | IN_NONBLOCK)) })
+        let table = WatchTable(inotify: inotify.rawValue)
         let wake: WakePipe
         let thread: DedicatedThread
         let (changes, continuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
@@ -47,21 +48,17 @@ package struct ConfigWatcher: Sendable {
             try table.watch([path])
             table.watchBestEffort([path] + files())
             wake = try WakePipe()
-            thread = try DedicatedThread(name: "config watcher") { [wake] in
+            thread = try DedicatedThread(name: "config watcher") { [wake, inotify = inotify.rawValue] in
                 Self.watch(inotify: inotify, wake: wake, table: table, continuation: continuation)
                 continuation.finish()
             }
         } catch let error as SystemError {
-            close(inotify)
             throw error
         } catch let error as WakePipeError {
-            close(inotify)
             throw SystemError(code: .init(errno: error.errno), operation: "pipe")
         } catch let error as DedicatedThreadError {
-            close(inotify)
             throw SystemError(code: .init(errno: error.errno), operation: "pthread_create \(error.name)")
         } catch {
-            close(inotify)
             throw SystemError(code: .init(errno: EINVAL), operation: "starting the config watcher: \(error)")
         }
         onWatching()
@@ -85,7 +82,7 @@ package struct ConfigWatcher: Sendable {
         }
         await thread.join()
         // Closed only now: no refresh can reach a descriptor number that was reused meanwhile.
-        close(inotify)
+        _ = consume inotify
     }
 
     /// The watcher thread's loop: returns when the wake pipe is written.

@@ -50,8 +50,7 @@ package struct SystemdNotifier: Sendable {
     /// Sends `assignments` as one newline-separated datagram.
     package func send(_ assignments: [String]) throws(SystemError) {
         guard let socketPath else { return }
-        let fd = try syscall("socket AF_UNIX") { socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
-        defer { close(fd) }
+        let fd = OwnedDescriptor(adopting: try syscall("socket AF_UNIX") { socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) })
         var address = sockaddr_un()
         address.sun_family = sa_family_t(AF_UNIX)
         var path = Array(socketPath.utf8)
@@ -66,7 +65,7 @@ package struct SystemdNotifier: Sendable {
         try syscall("send to \(socketPath)") {
             withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sockaddr in
-                    sendto(fd, message, message.count, Int32(MSG_NOSIGNAL), sockaddr, length)
+                    sendto(fd.rawValue, message, message.count, Int32(MSG_NOSIGNAL), sockaddr, length)
                 }
             }
         }
