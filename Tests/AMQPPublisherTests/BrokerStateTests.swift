@@ -80,7 +80,7 @@ struct BrokerStateTests {
                 #expect(open.count == 1)
                 #expect(ProcessResources.now().threadNames.filter { $0 == String(name.prefix(15)) }.count == 1)
             }
-            try await threadEnds(named: String(name.prefix(15)))  // joined when the scope returns
+            #expect(threads(named: String(name.prefix(15))) == 0, "joined when the scope returns")
             try await eventually(within: .seconds(30), "no connection named \(name) at the broker") {
                 try await Rabbitmqctl.connections(named: name, node: broker.node).isEmpty
             }

@@ -46,7 +46,7 @@ struct WithGenerationTests {
         #expect(unsettled.map(\.messageID) == carried.map(\.messageID))
         #expect(source.record.withLock { $0.settlements } == 0)
         #expect(counters.snapshot().inFlight == 0 && counters.snapshot().published == 0)
-        try await threadEnds(named: thread)  // joined when the scope returns
+        #expect(threads(named: thread) == 0, "the thread is joined when the scope returns")
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -67,7 +67,7 @@ struct WithGenerationTests {
                 throw Boom()
             }
         }
-        try await threadEnds(named: thread)
+        #expect(threads(named: thread) == 0)
         let all = (1...120).map { "m-\($0)" }
         expectPartition(all, settled: Set(source.record.withLock { $0.outcomes.keys }), handedBack: unsettled.map(\.messageID))
         #expect(!unsettled.isEmpty)
@@ -108,7 +108,7 @@ struct WithGenerationTests {
         generation.cancel()
         let (unsettled, error) = await generation.value
         #expect(error is CancellationError, "\(String(describing: error))")
-        try await threadEnds(named: thread)
+        #expect(threads(named: thread) == 0)
         #expect(counters.snapshot().inFlight == 0)
         // A message whose publish was cancelled went back to the source: it was never accepted.
         let putBack = source.record.withLock { $0.putBack.map(\.messageID) }
@@ -131,7 +131,7 @@ struct WithGenerationTests {
             return unsettled
         }
         #expect(await generation.value.map(\.messageID) == carried.map(\.messageID))
-        try await threadEnds(named: thread)
+        #expect(threads(named: thread) == 0)
     }
 
     @Test(.timeLimit(.minutes(1)))
@@ -161,7 +161,7 @@ struct WithGenerationTests {
         #expect(cancelledAt.duration(to: clock.now) < .seconds(10), "the socket was shut down, not timed out")
         #expect((error as? AMQPPublisherError)?.code == .closed, "\(String(describing: error))")
         #expect(unsettled.map(\.messageID) == carried.map(\.messageID))
-        try await threadEnds(named: thread)
+        #expect(threads(named: thread) == 0)
     }
 }
 

@@ -85,10 +85,7 @@ private struct ProcessResources {
 
     init() {
         let manager = FileManager.default
-        for task in (try? manager.contentsOfDirectory(atPath: "/proc/self/task")) ?? [] {
-            let comm = (try? String(contentsOfFile: "/proc/self/task/\(task)/comm", encoding: .utf8)) ?? "?"
-            let name = comm.trimmingCharacters(in: .whitespacesAndNewlines)
-            if name.contains("qos") || name.contains("dispatch") { continue }
+        for name in EdgeVideoTestSupport.threadNames() where !name.contains("qos") && !name.contains("dispatch") {
             threadNames[name, default: 0] += 1
         }
         fds = ((try? manager.contentsOfDirectory(atPath: "/proc/self/fd")) ?? []).map {

@@ -1,3 +1,4 @@
+import EdgeVideoTestSupport
 import Foundation
 
 /// Every OS thread of a process at one instant (from /proc/PID/task), with libdispatch's workers
@@ -29,13 +30,9 @@ struct ThreadCensus: Sendable {
 
     /// The threads of process `pid`, this process by default.
     init(pid: Int32? = nil) {
-        let directory = "/proc/\(pid.map(String.init) ?? "self")/task"
-        for task in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] {
-            // A thread that exited between the listing and the read has no comm left: not counted.
-            guard let tid = Int(task), let comm = try? String(contentsOfFile: "\(directory)/\(task)/comm", encoding: .utf8)
-            else { continue }
-            let name = comm.trimmingCharacters(in: .whitespacesAndNewlines)
-            if Self.workerNames.contains(name) { dispatchWorkers += 1 } else { others[tid] = name }
+        // Threads that have begun to exit are not counted: a joined thread may still be listed.
+        for thread in liveThreads(pid: pid) {
+            if Self.workerNames.contains(thread.name) { dispatchWorkers += 1 } else { others[thread.tid] = thread.name }
         }
     }
 
