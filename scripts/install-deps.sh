@@ -18,6 +18,7 @@ test=(
     gir1.2-gst-rtsp-server-1.0 python3-gst-1.0 python3-gi
     gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-ugly gstreamer1.0-tools
     procps iproute2 dpkg-dev fakeroot lintian
+    libturbojpeg0-dev libjpeg62-turbo-dev  # bench/jpeg: the libjpeg-turbo encoders measured against mjpeg
     prometheus  # promtool checks the /metrics exposition and deploy/prometheus-rules.yml
     chromium    # the headless browser that reads the status page (Tests/EdgeVideoTests/StatusPageTests.swift)
 )
