@@ -132,6 +132,8 @@ extension BinaryTests {
                 #expect(Self.counter(plain, camera, "confirmed") ?? 0 > 0, "\(camera)'s counters without JavaScript")
             }
             #expect(plain.contains(#"<img class="thumb" src="/cameras/gate/latest.jpg""#))
+            // Each camera names the broker it is connected to, its password masked.
+            #expect(plain.contains(#"to <code class="broker-url">amqp://guest:***@127.0.0.1:5672/\#(h.vhost)</code>"#), "\(plain.prefix(1200))")
 
             app.signal(SIGTERM)
             #expect(try await app.waitForExit(within: .seconds(30)) == 0)
