@@ -34,7 +34,7 @@ import Supervision
         let link = BrokerLinkState()
         let refused = Self.error(.channel, .accessRefused, text: "ACCESS_REFUSED - access to exchange 'x' in vhost 'v' refused for user 'guest'")
         link.disconnected(refused)
-        link.connected()
+        link.connected(to: "amqp://guest:***@b:5672/%2f")
         #expect(link.snapshot.problem == .refused(refused.brokerClose!), "a connection that opens does not end the refusal")
         #expect(link.snapshot.problem?.description == "broker refused: 403 ACCESS_REFUSED - access to exchange 'x' in vhost 'v' refused for user 'guest'")
         #expect(link.confirmed() == .refused(refused.brokerClose!))
@@ -58,10 +58,11 @@ import Supervision
         #expect(link.snapshot.connection == .disconnected(lastError: lost.description) && link.snapshot.lastError == lost.description)
         link.stopped()
         #expect(link.snapshot.lastError == lost.description, "a stop keeps why the link is down")
-        link.connected()
-        #expect(link.snapshot.connection == .connected && link.snapshot.lastError == nil)
+        link.connected(to: "amqp://guest:***@b2:5672/%2f")
+        #expect(link.snapshot.connection == .connected(url: "amqp://guest:***@b2:5672/%2f") && link.snapshot.lastError == nil)
+        #expect(link.snapshot.url == "amqp://guest:***@b2:5672/%2f")
         link.stopped()
-        #expect(link.snapshot.connection == .disconnected(lastError: nil))
+        #expect(link.snapshot.connection == .disconnected(lastError: nil) && link.snapshot.url == nil, "no broker in use once stopped")
     }
 
     @Test func returnedFramesAreCountedUntilOneIsConfirmed() {

@@ -9,6 +9,7 @@ import Supervision
     static func sample() -> StatusDocument {
         var camera = CameraStatus(state: .running)
         camera.broker = .connected
+        camera.brokerURL = "amqp://edge:***@broker-2.lan:5672/%2f"
         (camera.framesCaptured, camera.framesEncoded, camera.queuedForEncode, camera.droppedBeforeEncode) = (120, 60, 2, 58)
         (camera.confirmed, camera.inFlight, camera.queuedForPublish, camera.droppedAfterEncode) = (52, 1, 2, 1)
         (camera.nacked, camera.returned, camera.rejected) = (2, 1, 1)
@@ -39,12 +40,19 @@ import Supervision
             Set(camera.keys) == [
                 "state", "broker", "frames_captured", "frames_encoded", "queued_for_encode", "queued_for_publish",
                 "in_flight", "confirmed", "dropped_before_encode", "dropped_after_encode", "nacked", "returned",
-                "rejected", "dropped", "published", "reconnects", "restarts", "last_error", "broker_problem",
+                "rejected", "dropped", "published", "reconnects", "restarts", "last_error", "broker_problem", "broker_url",
                 "recovered", "spooled", "spool_dropped", "expired", "damaged",
             ])
         // Every key but the test-only trace fields, absent unless EDGE_VIDEO_LEDGER_TRACE=1 sets them.
         #expect(Set(camera.keys) == Set(CameraStatus.CodingKeys.allCases.map(\.stringValue)).subtracting(["confirmed_ids", "containers"]))
         #expect(camera["in_flight"] as? Int == 1 && camera["last_error"] is NSNull)
+        #expect(camera["broker_url"] as? String == "amqp://edge:***@broker-2.lan:5672/%2f")
+        // Disconnected: `broker_url` is there, as null.
+        var disconnected = Self.sample()
+        disconnected.cameras["cam-1"]?.broker = .disconnected
+        disconnected.cameras["cam-1"]?.brokerURL = nil
+        let down = try #require(JSONSerialization.jsonObject(with: disconnected.jsonData()) as? [String: Any])
+        #expect(((down["cameras"] as? [String: Any])?["cam-1"] as? [String: Any])?["broker_url"] is NSNull)
     }
 
     @Test func roundTrips() throws {
@@ -61,7 +69,8 @@ import Supervision
         #expect(text.contains("root  one_for_one  running  tasks 17\n"))
         #expect(text.contains("└─ camera:cam-1  one_for_all  running  restarts 1  tasks 4  last exit: connection closed by broker\n"))
         #expect(text.contains("   └─ publisher  running  restarts 1\n"))
-        #expect(text.contains("cam-1  running  broker connected  captured 120 = encoded 60 + dropped 58 + queued 2"))
+        #expect(text.contains(
+            "cam-1  running  broker connected to amqp://edge:***@broker-2.lan:5672/%2f  captured 120 = encoded 60 + dropped 58 + queued 2"))
         #expect(text.contains(
             "  encoded = confirmed 52 + in flight 1 + queued 2 + spooled 0 + dropped 1 + spool dropped 0 + expired 0 + damaged 0"
                 + " + nacked 2 + returned 1 + rejected 1"))

@@ -14,14 +14,20 @@ import Testing
     /// Strings a camera id or an error could smuggle markup in with.
     static let hostileID = #"<img src=x onerror="document.title='pwned'">"#
     static let hostileError = #"amqp://u:hunter2@b/ "><script>document.title='pwned'</script><b id="injected">x</b>"#
+    /// A broker URL in use with a password and markup in it (the status carries it redacted
+    /// already; the page redacts and escapes again).
+    static let hostileURL = #"amqp://u:hunter3@b:5672/"><i id="injected3">x</i>"#
 
     static func hostileSnapshot() -> FleetSnapshot {
         var camera = StaticFleet.delivering(confirmed: 42)
         camera.lastError = hostileError
+        camera.brokerURL = hostileURL
+        var plain = StaticFleet.delivering(confirmed: 7)
+        plain.brokerURL = "amqp://guest:***@127.0.0.1:5673/%2f"
         let tree = SupervisorSnapshot(
             id: "root", kind: .supervisor, strategy: .oneForOne, state: .running,
             children: [SupervisorSnapshot(id: "camera:" + hostileID, kind: .supervisor, state: .running, restarts: 2, lastExit: "</li></ul><h1 id=\"injected2\">x</h1>")])
-        return FleetSnapshot(tree: tree, liveTasks: 4, cameras: [hostileID: camera, "plain": StaticFleet.delivering(confirmed: 7)])
+        return FleetSnapshot(tree: tree, liveTasks: 4, cameras: [hostileID: camera, "plain": plain])
     }
 
     @Test func everyShownStringIsEscapedAndPasswordsAreMasked() throws {
@@ -30,12 +36,15 @@ import Testing
         #expect(response.status == .ok)
         #expect(response.headers.contains { $0.name == "Content-Security-Policy" && $0.value.contains("script-src 'self';") })
         let html = String(decoding: response.body, as: UTF8.self)
-        for raw in ["<img src=x", "<script>document", "<b id=", "<h1 id=\"injected2", "hunter2"] {
+        for raw in ["<img src=x", "<script>document", "<b id=", "<h1 id=\"injected2", "<i id=", "hunter2", "hunter3"] {
             #expect(!html.contains(raw), "\(raw) reached the page unescaped")
         }
         #expect(html.contains("&lt;img src=x onerror=&quot;document.title=&#39;pwned&#39;&quot;&gt;"))
         #expect(html.contains("amqp://u:***@b/"))
         #expect(html.contains(#"<td data-key="plain confirmed">7</td>"#))
+        // Each camera names the broker it is connected to, redacted and escaped.
+        #expect(html.contains(#"to <code class="broker-url">amqp://guest:***@127.0.0.1:5673/%2f</code></h3>"#))
+        #expect(html.contains(#"to <code class="broker-url">amqp://u:***@b:5672/&quot;&gt;&lt;i id=&quot;injected3&quot;&gt;x&lt;/i&gt;</code>"#))
         // The broker URLs come from the configuration, redacted.
         #expect(html.contains("amqp://guest:***@127.0.0.1:5672/%2f") && !html.contains("guest:guest"))
         let script = OperatorHealthTests.routes(fleet).respond(to: OperatorHealthTests.get("/page.js"))
@@ -58,12 +67,12 @@ import Testing
             let dom = try await Chromium.dumpDOM("http://127.0.0.1:\(port)/", javaScript: javaScript, budget: .seconds(5))
             #expect(dom.contains("<title>edge-video</title>"), "\(dom.prefix(400))")
             #expect(dom.contains(#"data-key="plain confirmed">7<"#), "the page rendered: \(dom.prefix(400))")
-            for element in ["<img src=\"x\"", "<script>document", "<b id=\"injected\"", "<h1 id=\"injected2\""] {
+            for element in ["<img src=\"x\"", "<script>document", "<b id=\"injected\"", "<h1 id=\"injected2\"", "<i id=\"injected3\""] {
                 #expect(!dom.contains(element), "javaScript \(javaScript): \(element) became an element")
             }
             #expect(dom.contains(#"&lt;img src=x onerror="document.title='pwned'"&gt;"#), "the id shows as text")
             #expect(dom.contains("data-refreshed=") == javaScript, "javaScript \(javaScript): refreshed?")
-            #expect(!dom.contains("hunter2"))
+            #expect(!dom.contains("hunter2") && !dom.contains("hunter3"))
         }
     }
 }
@@ -123,6 +132,8 @@ extension BinaryTests {
                 #expect(Self.counter(plain, camera, "confirmed") ?? 0 > 0, "\(camera)'s counters without JavaScript")
             }
             #expect(plain.contains(#"<img class="thumb" src="/cameras/gate/latest.jpg""#))
+            // Each camera names the broker it is connected to, its password masked.
+            #expect(plain.contains(#"to <code class="broker-url">amqp://guest:***@127.0.0.1:5672/\#(h.vhost)</code>"#), "\(plain.prefix(1200))")
 
             app.signal(SIGTERM)
             #expect(try await app.waitForExit(within: .seconds(30)) == 0)

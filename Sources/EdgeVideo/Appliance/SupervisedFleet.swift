@@ -248,7 +248,8 @@ package final class SupervisedFleet: CameraFleet {
         let publisher = resources.publisher.snapshot()
         let link = resources.link.snapshot
         var status = CameraStatus(state: node?.state ?? .starting)
-        status.broker = link.connection == .connected ? .connected : .disconnected
+        status.broker = link.url == nil ? .disconnected : .connected
+        status.brokerURL = link.url.map(Redaction.redactingSecrets(in:))
         status.brokerProblem = link.problem.map { Redaction.redactingSecrets(in: $0.description) }
         status.framesCaptured = ledger.captured
         status.framesEncoded = ledger.encoded

@@ -2,7 +2,8 @@ import AMQPPublisher
 import Foundation
 import Locking
 
-/// The state of one camera's broker link as the status shows it: connected or not, and why not.
+/// The state of one camera's broker link as the status shows it: connected (to which broker of
+/// `amqp.urls`) or not, and why not.
 ///
 /// Thread-safety: a `Watched` box; written by the publisher child and its confirms, read by the
 /// status, waited on by a reload that restarts the camera.
@@ -20,12 +21,20 @@ final class BrokerLinkState: Sendable {
             guard case .disconnected(let lastError) = connection else { return nil }
             return lastError
         }
+
+        /// The redacted URL of the broker the link is connected to, while connected: with several
+        /// `amqp.urls` (tried in order) the operator sees which one took the camera.
+        var url: String? {
+            guard case .connected(let url) = connection else { return nil }
+            return url
+        }
     }
 
     /// Whether a connection is open and publishing.
     enum Connection: Sendable, Hashable {
-        /// A connection is open and publishing.
-        case connected
+        /// A connection is open and publishing, to the broker at `url` (redacted: the password
+        /// shows as `***`).
+        case connected(url: String)
         /// No connection is open: why the last one ended or the last attempt failed (redacted),
         /// or `nil` when none failed (not tried yet, or the publisher stopped a working one).
         case disconnected(lastError: String?)
@@ -71,9 +80,9 @@ final class BrokerLinkState: Sendable {
         try await state.wait(until: predicate)
     }
 
-    /// A connection opened.
-    func connected() {
-        state.update { $0.connection = .connected }
+    /// A connection opened, to the broker at `url` (redacted; ``PublisherConnection/connectedURL``).
+    func connected(to url: String) {
+        state.update { $0.connection = .connected(url: url) }
     }
 
     /// The connection ended or an attempt failed. A refusal (``Problem/refusal(in:)``) becomes
@@ -109,7 +118,7 @@ final class BrokerLinkState: Sendable {
     /// gone; the last failure, if the link was down, stays.
     func stopped() {
         state.update { s in
-            if s.connection == .connected { s.connection = .disconnected(lastError: nil) }
+            if case .connected = s.connection { s.connection = .disconnected(lastError: nil) }
         }
     }
 }

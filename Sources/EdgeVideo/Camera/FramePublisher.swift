@@ -133,7 +133,8 @@ struct FramePublisher: Sendable {
                 configuration: configuration, counters: resources.publisher, carrying: &unsettled, logger: logger
             ) { connection in
                 connected = true
-                resources.link.connected()
+                // Set before this body runs (Sources/AMQPPublisher/PublisherConnection+Thread.swift).
+                resources.link.connected(to: connection.connectedURL ?? "unknown")
                 if let back = outage.take() {
                     logger.info("broker connection back", metadata: [
                         "outage_s": "\(String(format: "%.2f", (ContinuousClock.now - back.since).seconds))", "attempts": "\(back.attempts)",

@@ -105,7 +105,7 @@ enum StatusPage {
             html += """
                 <article class="camera" data-camera="\(shownID)">
                 <h3><span class="camera-id">\(shownID)</span> <span class="state state-\(camera.state.rawValue)">\(camera.state.rawValue)</span> \
-                broker <span class="broker broker-\(escaped(camera.broker.rawValue))">\(escaped(camera.broker.rawValue))</span></h3>
+                broker <span class="broker broker-\(escaped(camera.broker.rawValue))">\(escaped(camera.broker.rawValue))</span>\(brokerInUse(camera))</h3>
                 <img class="thumb" src="\(thumbnail)" data-src="\(thumbnail)" alt="latest frame of \(shownID)" width="320" height="180">
                 <table class="ledger"><tbody>
 
@@ -126,6 +126,13 @@ enum StatusPage {
             html += "</article>\n"
         }
         return html + "</section>\n"
+    }
+
+    /// ` to <code>URL</code>`: which of the configured brokers the camera is connected to, redacted;
+    /// empty while it is disconnected.
+    private static func brokerInUse(_ camera: CameraStatus) -> String {
+        guard let url = camera.brokerURL else { return "" }
+        return " to <code class=\"broker-url\">\(escaped(Redaction.redactingSecrets(in: url)))</code>"
     }
 
     /// A camera's counters by status key.

@@ -24,6 +24,7 @@ extension StatusDocument {
             for id in cameras.keys.sorted() {
                 let c = cameras[id]!
                 var line = id.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + c.state.rawValue + "  broker " + c.broker.rawValue
+                if let url = c.brokerURL { line += " to \(url)" }
                 line += "  captured \(c.framesCaptured) = encoded \(c.framesEncoded) + dropped \(c.droppedBeforeEncode)"
                 line += " + queued \(c.queuedForEncode)"
                 line += c.recovered > 0 ? "  encoded + recovered \(c.recovered)" : "  encoded"

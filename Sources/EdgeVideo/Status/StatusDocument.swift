@@ -92,6 +92,9 @@ package struct CameraStatus: Sendable, Equatable, Codable {
     /// `connected` while a broker connection is open, else `disconnected` (during an outage the
     /// camera goes on capturing; see `last_error`).
     package var broker: Broker
+    /// The broker of `amqp.urls` the camera is connected to (tried in order, so not always the
+    /// first), redacted (`amqp://user:***@host:port/vhost`); `null` while `broker` is `disconnected`.
+    package var brokerURL: String?
     /// Why the broker does not take the camera's frames although it can be reached: `broker
     /// refused: 403 ACCESS_REFUSED - ...` or `N frames returned unroutable: no queue bound to
     /// exchange "X" with key "Y"`; `null` when none (cleared by the next confirmed frame).
@@ -184,7 +187,7 @@ package struct CameraStatus: Sendable, Equatable, Codable {
         case framesCaptured = "frames_captured", framesEncoded = "frames_encoded"
         case queuedForEncode = "queued_for_encode", queuedForPublish = "queued_for_publish", inFlight = "in_flight"
         case droppedBeforeEncode = "dropped_before_encode", droppedAfterEncode = "dropped_after_encode"
-        case lastError = "last_error", brokerProblem = "broker_problem"
+        case lastError = "last_error", brokerProblem = "broker_problem", brokerURL = "broker_url"
         case recovered, spooled, expired, damaged, spoolDropped = "spool_dropped", confirmedIDs = "confirmed_ids", containers
     }
 
@@ -194,6 +197,7 @@ package struct CameraStatus: Sendable, Equatable, Codable {
         func count(_ key: CodingKeys) throws -> Int { try container.decode(Int.self, forKey: key) }
         self.init(state: try container.decode(SupervisorSnapshot.State.self, forKey: .state))
         broker = try container.decode(Broker.self, forKey: .broker)
+        brokerURL = try container.decodeIfPresent(String.self, forKey: .brokerURL)
         brokerProblem = try container.decodeIfPresent(String.self, forKey: .brokerProblem)
         (framesCaptured, framesEncoded, queuedForEncode) = (try count(.framesCaptured), try count(.framesEncoded), try count(.queuedForEncode))
         (queuedForPublish, inFlight, confirmed) = (try count(.queuedForPublish), try count(.inFlight), try count(.confirmed))
@@ -207,11 +211,13 @@ package struct CameraStatus: Sendable, Equatable, Codable {
         containers = try container.decodeIfPresent([String: Int].self, forKey: .containers)
     }
 
-    /// Encodes `last_error` as `null` when there is none, as the contract shows.
+    /// Encodes `last_error`, `broker_url` and `broker_problem` as `null` when there is none, as the
+    /// contract shows.
     package func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(state, forKey: .state)
         try container.encode(broker, forKey: .broker)
+        try container.encode(brokerURL, forKey: .brokerURL)
         try container.encode(brokerProblem, forKey: .brokerProblem)
         try container.encode(framesCaptured, forKey: .framesCaptured)
         try container.encode(framesEncoded, forKey: .framesEncoded)
