@@ -10,6 +10,7 @@
 #include <libavcodec/avcodec.h>
 #include <turbojpeg.h>
 #include "CJPEG.h"
+#include "bench.h"
 
 static double cpu(void) {
     struct timespec t;
@@ -17,23 +18,10 @@ static double cpu(void) {
     return t.tv_sec + t.tv_nsec / 1e9;
 }
 
-static const int mpeg1[64] = {
-    8, 16, 19, 22, 26, 27, 29, 34, 16, 16, 22, 24, 27, 29, 34, 37, 19, 22, 26, 27, 29, 34, 34, 38,
-    22, 22, 26, 27, 29, 34, 37, 40, 22, 26, 27, 29, 32, 35, 40, 48, 26, 27, 29, 32, 35, 40, 48, 58,
-    26, 27, 29, 34, 38, 46, 56, 69, 27, 29, 35, 38, 46, 56, 69, 83,
-};
-
 int main(int argc, char **argv) {
     if (argc != 7) { fprintf(stderr, "usage: speed IN.yuv W H Q T FRAMES\n"); return 64; }
     int w = atoi(argv[2]), h = atoi(argv[3]), q = atoi(argv[4]), tq = atoi(argv[5]), n = atoi(argv[6]);
-    int cw = (w + 1) / 2, ch = (h + 1) / 2;
-    size_t size = (size_t)w * h + 2 * (size_t)cw * ch;
-    uint8_t *yuv = malloc(size);
-    FILE *in = fopen(argv[1], "rb");
-    if (!in || fread(yuv, 1, size, in) != size) { fprintf(stderr, "short read\n"); return 1; }
-    fclose(in);
-    const uint8_t *planes[3] = { yuv, yuv + (size_t)w * h, yuv + (size_t)w * h + (size_t)cw * ch };
-    int strides[3] = { w, cw, cw };
+    yuv420p_frame picture = read_yuv420p(argv[1], w, h);
     long bytes[3] = { 0, 0, 0 };
     double seconds[3];
 
@@ -45,7 +33,7 @@ int main(int argc, char **argv) {
     if (avcodec_open2(context, codec, NULL) < 0) return 1;
     AVFrame *frame = av_frame_alloc();
     frame->format = AV_PIX_FMT_YUV420P; frame->width = w; frame->height = h; frame->color_range = AVCOL_RANGE_JPEG;
-    for (int i = 0; i < 3; i++) { frame->data[i] = (uint8_t *)planes[i]; frame->linesize[i] = strides[i]; }
+    for (int i = 0; i < 3; i++) { frame->data[i] = (uint8_t *)picture.planes[i]; frame->linesize[i] = picture.strides[i]; }
     AVPacket *packet = av_packet_alloc();
     double start = cpu();
     for (int i = 0; i < n; i++) {
@@ -61,19 +49,18 @@ int main(int argc, char **argv) {
     start = cpu();
     for (int i = 0; i < n; i++) {
         unsigned long jpegSize = tjBufSize(w, h, TJSAMP_420);
-        if (tjCompressFromYUVPlanes(tj, planes, w, strides, h, TJSAMP_420, &jpeg, &jpegSize, tq, TJFLAG_NOREALLOC)) return 1;
+        if (tjCompressFromYUVPlanes(tj, picture.planes, w, picture.strides, h, TJSAMP_420, &jpeg, &jpegSize, tq, TJFLAG_NOREALLOC)) return 1;
         bytes[1] = (long)jpegSize;
     }
     seconds[1] = cpu() - start;
 
     CJPEG_encoder *encoder = CJPEG_encoder_create();
     uint16_t table[64];
-    table[0] = 8;
-    for (int k = 1; k < 64; k++) { int v = mpeg1[k] * q / 8; table[k] = v < 1 ? 1 : v > 255 ? 255 : v; }
+    mjpeg_table(q * 100, table);
     start = cpu();
     for (int i = 0; i < n; i++) {
         const uint8_t *out; unsigned long outSize;
-        if (CJPEG_encode_yuv420(encoder, planes, strides, w, h, table, &out, &outSize)) return 1;
+        if (CJPEG_encode_yuv420(encoder, picture.planes, picture.strides, w, h, table, &out, &outSize)) return 1;
         bytes[2] = (long)outSize;
     }
     seconds[2] = cpu() - start;

@@ -4,27 +4,19 @@
  *   tjyuv IN.yuv WIDTH HEIGHT OUTPATTERN Q...   (OUTPATTERN has one %d, the quality)
  *
  * TJ_OPTIMIZE=1 in the environment asks libjpeg-turbo for optimal Huffman tables. */
-#include <stdio.h>
-#include <stdlib.h>
 #include <turbojpeg.h>
+#include "bench.h"
 
 int main(int argc, char **argv) {
     if (argc < 6) { fprintf(stderr, "usage: tjyuv IN.yuv W H OUTPATTERN Q...\n"); return 64; }
     int w = atoi(argv[2]), h = atoi(argv[3]);
-    int cw = (w + 1) / 2, ch = (h + 1) / 2;
-    size_t size = (size_t)w * h + 2 * (size_t)cw * ch;
-    unsigned char *yuv = malloc(size);
-    FILE *in = fopen(argv[1], "rb");
-    if (!in || fread(yuv, 1, size, in) != size) { fprintf(stderr, "short read\n"); return 1; }
-    fclose(in);
-    const unsigned char *planes[3] = { yuv, yuv + (size_t)w * h, yuv + (size_t)w * h + (size_t)cw * ch };
-    int strides[3] = { w, cw, cw };
+    yuv420p_frame frame = read_yuv420p(argv[1], w, h);
     tjhandle tj = tjInitCompress();
     unsigned char *jpeg = NULL;
     unsigned long jpegSize = 0;
     for (int i = 5; i < argc; i++) {
         int q = atoi(argv[i]);
-        if (tjCompressFromYUVPlanes(tj, planes, w, strides, h, TJSAMP_420, &jpeg, &jpegSize, q, 0) != 0) {
+        if (tjCompressFromYUVPlanes(tj, frame.planes, w, frame.strides, h, TJSAMP_420, &jpeg, &jpegSize, q, 0) != 0) {
             fprintf(stderr, "tj: %s\n", tjGetErrorStr2(tj)); return 1;
         }
         char path[4096];
