@@ -1,5 +1,5 @@
-/* What the bench/jpeg tools share: one raw full-range yuv420p frame read from a file, and the
- * quantisation table libavcodec's mjpeg writes for a quantiser. */
+/* What the bench/jpeg tools share: one raw full-range yuv420p frame read from a file, the
+ * quantisation table libavcodec's mjpeg writes for a quantiser, and a JPEG written out. */
 #ifndef EDGE_VIDEO_BENCH_JPEG_H
 #define EDGE_VIDEO_BENCH_JPEG_H
 
@@ -38,6 +38,14 @@ static inline void mjpeg_table(int hundredths, uint16_t table[64]) {
         int v = mpeg1[k] * hundredths / 800;
         table[k] = v < 1 ? 1 : v > 255 ? 255 : v;
     }
+}
+
+/* Writes the `size` bytes of `jpeg` to the path `pattern` gives for `setting` (one %d). */
+static inline void write_jpeg(const char *pattern, int setting, const uint8_t *jpeg, unsigned long size) {
+    char path[4096];
+    snprintf(path, sizeof path, pattern, setting);
+    FILE *out = fopen(path, "wb");
+    if (!out || fwrite(jpeg, 1, size, out) != size || fclose(out) != 0) { fprintf(stderr, "cannot write %s\n", path); exit(1); }
 }
 
 #endif

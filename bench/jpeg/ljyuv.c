@@ -20,11 +20,7 @@ int main(int argc, char **argv) {
         if (CJPEG_encode_yuv420(encoder, frame.planes, frame.strides, w, h, table, &jpeg, &jpegSize) != 0) {
             fprintf(stderr, "cjpeg: %s\n", CJPEG_encoder_error(encoder)); return 1;
         }
-        char path[4096];
-        snprintf(path, sizeof path, argv[4], s);
-        FILE *out = fopen(path, "wb");
-        fwrite(jpeg, 1, jpegSize, out);
-        fclose(out);
+        write_jpeg(argv[4], s, jpeg, jpegSize);
     }
     CJPEG_encoder_destroy(encoder);
     return 0;

@@ -19,11 +19,7 @@ int main(int argc, char **argv) {
         if (tjCompressFromYUVPlanes(tj, frame.planes, w, frame.strides, h, TJSAMP_420, &jpeg, &jpegSize, q, 0) != 0) {
             fprintf(stderr, "tj: %s\n", tjGetErrorStr2(tj)); return 1;
         }
-        char path[4096];
-        snprintf(path, sizeof path, argv[4], q);
-        FILE *out = fopen(path, "wb");
-        fwrite(jpeg, 1, jpegSize, out);
-        fclose(out);
+        write_jpeg(argv[4], q, jpeg, jpegSize);
     }
     tjFree(jpeg);
     tjDestroy(tj);
