@@ -62,9 +62,19 @@ public enum Command {
         let argv = ([executable] + arguments).map { strdup($0) } + [nil]
         let envp = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { strdup("\($0.key)=\($0.value)") } + [nil]
         defer { (argv + envp).forEach { free($0) } }
+        // No signal blocked in the child. This thread was started from a libdispatch worker and
+        // inherited its mask, which blocks almost every signal; a child that inherited it in turn
+        // ignored SIGTERM (a TLS test's `openssl s_server` outlived every run).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var unblocked = sigset_t()
+        sigemptyset(&unblocked)
+        posix_spawnattr_setsigmask(&attributes, &unblocked)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK))
         var pid: pid_t = 0
         // `posix_spawnp`: a name without a slash is looked up on PATH, a path is used as it is.
-        let spawned = posix_spawnp(&pid, executable, &actions, nil, argv, envp)
+        let spawned = posix_spawnp(&pid, executable, &actions, &attributes, argv, envp)
         guard spawned == 0 else { throw CommandFailure(description: "cannot run \(executable): errno \(spawned)") }
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
