@@ -21,12 +21,15 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
     ],
     targets: [
-        // The one lock type (`Locked`, `Condition`); scripts/tsan.sh sets EDGE_VIDEO_TSAN=1 so that
-        // ThreadSanitizer builds lock with pthreads, which TSan sees (Sources/Locking/Locked.swift).
+        // The one lock type (`Locked`, `Condition`) and the one way to wait on a locked state
+        // (`Waiters`); scripts/tsan.sh sets EDGE_VIDEO_TSAN=1 so that ThreadSanitizer builds lock
+        // with pthreads, which TSan sees (Sources/Locking/Locked.swift).
         .target(
             name: "Locking",
+            dependencies: [.product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: Context.environment["EDGE_VIDEO_TSAN"] == "1" ? [.define("EDGE_VIDEO_TSAN")] : []
         ),
 

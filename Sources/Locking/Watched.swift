@@ -6,30 +6,10 @@
 ///
 /// Thread-safety: `Sendable`; updates from any thread, waits from any task.
 public final class Watched<Value: Sendable>: Sendable {
-    private struct Waiter {
-        let id: UInt64
-        let predicate: @Sendable (Value) -> Bool
-        let continuation: CheckedContinuation<Value, any Error>
-    }
-
     private struct State {
         var value: Value
-        var waiters: [Waiter] = []
-        var nextID: UInt64 = 0
-
-        /// Removes the waiters `value` satisfies and returns them with the value, for resuming
-        /// once the lock is released; `nil` (and no copy of the value) when none is satisfied.
-        mutating func takeSatisfied() -> (waiters: [Waiter], value: Value)? {
-            guard !waiters.isEmpty else { return nil }
-            let value = value
-            var satisfied: [Waiter] = []
-            waiters.removeAll { waiter in
-                guard waiter.predicate(value) else { return false }
-                satisfied.append(waiter)
-                return true
-            }
-            return satisfied.isEmpty ? nil : (satisfied, value)
-        }
+        /// Each waiter's payload is its predicate.
+        var waiters = Waiters<@Sendable (Value) -> Bool, Value>()
     }
 
     private let state: Locked<State>
@@ -46,13 +26,12 @@ public final class Watched<Value: Sendable>: Sendable {
     /// satisfies, with that value. Returns what `body` returns.
     @discardableResult
     public func update<Result: Sendable>(_ body: (inout Value) -> Result) -> Result {
-        let (result, satisfied) = state.withLock { state in
+        let (result, value, satisfied) = state.withLock { state in
             let result = body(&state.value)
-            return (result, state.takeSatisfied())
+            let value = state.value
+            return (result, value, state.waiters.removeAll { $0(value) })
         }
-        if let (waiters, value) = satisfied {
-            for waiter in waiters { waiter.continuation.resume(returning: value) }
-        }
+        for waiter in satisfied { waiter.resume(returning: value) }
         return result
     }
 
@@ -61,30 +40,8 @@ public final class Watched<Value: Sendable>: Sendable {
     /// - Throws: `CancellationError` when the calling task is cancelled first; the wait is then
     ///   forgotten.
     public func wait(until predicate: @escaping @Sendable (Value) -> Bool) async throws -> Value {
-        let id = state.withLock { state in
-            state.nextID += 1
-            return state.nextID
-        }
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
-                let outcome: Result<Value?, CancellationError> = state.withLock { state in
-                    if predicate(state.value) { return .success(state.value) }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    state.waiters.append(Waiter(id: id, predicate: predicate, continuation: continuation))
-                    return .success(nil)
-                }
-                switch outcome {
-                case .success(let value?): continuation.resume(returning: value)
-                case .success(nil): break
-                case .failure(let error): continuation.resume(throwing: error)
-                }
-            }
-        } onCancel: {
-            let waiter = state.withLock { state -> Waiter? in
-                guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return state.waiters.remove(at: index)
-            }
-            waiter?.continuation.resume(throwing: CancellationError())
+        try await state.wait(in: \.waiters, as: predicate) { state in
+            predicate(state.value) ? .success(state.value) : nil
         }
     }
 
@@ -92,17 +49,9 @@ public final class Watched<Value: Sendable>: Sendable {
     /// cancelled, and returns the value that did: for a wait whose end the caller brings about
     /// itself (a thread it asked to stop), which must not be left half-done.
     public func waitIgnoringCancellation(until predicate: @escaping @Sendable (Value) -> Bool) async -> Value {
-        let value: Value? = try? await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Value, any Error>) in
-            let ready: Value? = state.withLock { state in
-                if predicate(state.value) { return state.value }
-                state.nextID += 1
-                state.waiters.append(Waiter(id: state.nextID, predicate: predicate, continuation: continuation))
-                return nil
-            }
-            if let ready { continuation.resume(returning: ready) }
-        }
-        // Only `wait(until:)`'s cancellation throws, and it never removes this waiter.
-        return value!
+        await state.waitIgnoringCancellation(in: \.waiters, as: predicate, unless: { state -> Result<Value, Never>? in
+            predicate(state.value) ? .success(state.value) : nil
+        }, onCancel: {})
     }
 
     /// Tasks waiting now.
