@@ -20,7 +20,8 @@ final class Inbox: Sendable {
     private struct State {
         var queue: [Event] = []
         var head = 0
-        var waiter: UnsafeContinuation<Event, Never>?
+        /// The consuming task, while it waits for an event.
+        var waiter = Waiters<Void, Event>()
         var cancelNoted = false
         /// The run ended: commands are refused until the next run opens the inbox.
         var closed = false
@@ -42,13 +43,10 @@ final class Inbox: Sendable {
     /// Queues an event; returns `false` (and queues nothing) for a command while the inbox is closed.
     @discardableResult
     func post(_ event: Event) -> Bool {
-        let (accepted, waiter) = state.withLock { state -> (Bool, UnsafeContinuation<Event, Never>?) in
+        let (accepted, waiter) = state.withLock { state -> (Bool, Waiters<Void, Event>.Waiter?) in
             if state.closed, case .startChild = event { return (false, nil) }
             if state.closed, case .terminateChild = event { return (false, nil) }
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return (true, waiter)
-            }
+            if let waiter = state.waiter.removeFirst() { return (true, waiter) }
             state.queue.append(event)
             return (true, nil)
         }
@@ -59,16 +57,7 @@ final class Inbox: Sendable {
     /// The next event; a cancelled consumer gets one `.cancelled` per ``open()``.
     func next() async -> Event {
         if let event = state.withLock({ $0.pop() }) { return event }
-        return await withTaskCancellationHandler {
-            await withUnsafeContinuation { continuation in
-                let event = state.withLock { state -> Event? in
-                    if let event = state.pop() { return event }
-                    state.waiter = continuation
-                    return nil
-                }
-                if let event { continuation.resume(returning: event) }
-            }
-        } onCancel: {
+        return await state.waitIgnoringCancellation(in: \.waiter, as: (), unless: { $0.pop().map(Result<Event, Never>.success) }) {
             let first = state.withLock { state in
                 defer { state.cancelNoted = true }
                 return !state.cancelNoted
@@ -90,7 +79,7 @@ final class Inbox: Sendable {
     func requeue(_ events: [Event]) {
         guard !events.isEmpty else { return }
         state.withLock { state in
-            precondition(state.waiter == nil, "requeue while the consumer waits")
+            precondition(state.waiter.isEmpty, "requeue while the consumer waits")
             state.queue.insert(contentsOf: events, at: state.head)
         }
     }

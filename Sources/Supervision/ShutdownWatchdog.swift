@@ -17,7 +17,8 @@ final class ShutdownWatchdog: Sendable {
         var entries: [Entry] = []
         /// The deadline the watchdog sleeps until, if it sleeps.
         var sleepingUntil: Duration?
-        var waiter: UnsafeContinuation<Void, Never>?
+        /// The watchdog's own task, while it waits for an earlier deadline.
+        var waiter = Waiters<Void, Void>()
         /// An earlier deadline was armed while no waiter was registered.
         var rearm = false
     }
@@ -26,14 +27,13 @@ final class ShutdownWatchdog: Sendable {
 
     /// Starts the shutdown timeout of one child incarnation.
     func arm(serial: Int, id: String, deadline: Duration, timeout: Duration) {
-        let waiter = state.withLock { state -> UnsafeContinuation<Void, Never>? in
+        let waiter = state.withLock { state -> Waiters<Void, Void>.Waiter? in
             state.entries.append(Entry(serial: serial, id: id, deadline: deadline, timeout: timeout))
             if let until = state.sleepingUntil, until <= deadline { return nil }
-            guard let waiter = state.waiter else {
+            guard let waiter = state.waiter.removeFirst() else {
                 state.rearm = true
                 return nil
             }
-            state.waiter = nil
             return waiter
         }
         waiter?.resume()
@@ -74,20 +74,7 @@ final class ShutdownWatchdog: Sendable {
     /// Returns when a deadline earlier than the current sleep (or any, when idle) is armed, or on
     /// cancellation.
     private func waitForEarlierDeadline() async {
-        await withTaskCancellationHandler {
-            await withUnsafeContinuation { continuation in
-                let resumeNow = state.withLock { state -> Bool in
-                    if Task.isCancelled || state.rearm { return true }
-                    state.waiter = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { state in
-                defer { state.waiter = nil }
-                return state.waiter
-            }?.resume()
-        }
+        // Cancellation ends the wait too: `try?` turns its error into the return.
+        try? await state.wait(in: \.waiter, as: ()) { $0.rearm ? .success(()) : nil }
     }
 }

@@ -30,17 +30,12 @@ public final class ManualClock: Clock, Sendable {
         }
     }
 
-    private struct Sleeper {
-        var id: Int
-        var deadline: Instant
-        var continuation: UnsafeContinuation<Void, any Error>
-    }
-
     private struct State {
         var now = Instant(offset: .zero)
-        var nextID = 0
-        var sleepers: [Sleeper] = []
-        var countWaiters: [(count: Int, continuation: UnsafeContinuation<Void, Never>)] = []
+        /// Sleeping tasks, each with its deadline, in the order they went to sleep.
+        var sleepers = Waiters<Instant, Void>()
+        /// Tasks in ``waitForSleepers(count:)``, each with its count.
+        var countWaiters = Waiters<Int, Void>()
     }
 
     private let state = Locked(State())
@@ -65,55 +60,46 @@ public final class ManualClock: Clock, Sendable {
 
     /// The deadlines of the tasks sleeping on this clock, earliest first.
     public var deadlines: [Instant] {
-        state.withLock { $0.sleepers.map(\.deadline).sorted() }
+        state.withLock { $0.sleepers.payloads.sorted() }
     }
 
     /// Suspends until the clock has been advanced to `deadline`.
     ///
     /// - Throws: `CancellationError` if the task is cancelled first.
     public func sleep(until deadline: Instant, tolerance: Duration? = nil) async throws {
-        let id = state.withLock { state in
-            state.nextID += 1
-            return state.nextID
-        }
-        try await withTaskCancellationHandler {
-            try await withUnsafeThrowingContinuation { (continuation: UnsafeContinuation<Void, any Error>) in
-                let (resumeNow, ready) = state.withLock { state -> (Bool, [UnsafeContinuation<Void, Never>]) in
-                    if deadline <= state.now || Task.isCancelled { return (true, []) }
-                    state.sleepers.append(Sleeper(id: id, deadline: deadline, continuation: continuation))
-                    return (false, Self.takeSatisfied(&state))
-                }
-                if resumeNow {
-                    if Task.isCancelled { continuation.resume(throwing: CancellationError()) } else { continuation.resume() }
-                }
-                for waiter in ready { waiter.resume() }
-            }
-        } onCancel: {
-            let sleeper = state.withLock { state -> Sleeper? in
-                guard let i = state.sleepers.firstIndex(where: { $0.id == id }) else { return nil }
-                return state.sleepers.remove(at: i)
-            }
-            sleeper?.continuation.resume(throwing: CancellationError())
-        }
+        var counted: [Waiters<Int, Void>.Waiter] = []
+        try await state.wait(
+            in: \.sleepers, as: deadline,
+            unless: { state in
+                if Task.isCancelled { return .failure(CancellationError()) }
+                return deadline <= state.now ? .success(()) : nil
+            },
+            registered: { state in
+                let count = state.sleepers.count
+                counted = state.countWaiters.removeAll { $0 <= count }
+            },
+            then: { for waiter in counted { waiter.resume() } }
+        )
     }
 
     /// Moves the clock forward by `duration` and resumes every sleeper whose deadline has come,
     /// earliest deadline first.
     public func advance(by duration: Duration) {
-        let due = state.withLock { state -> [Sleeper] in
+        let due = state.withLock { state in
             state.now = state.now.advanced(by: duration)
             let now = state.now
-            let due = state.sleepers.filter { $0.deadline <= now }
-            state.sleepers.removeAll { $0.deadline <= now }
-            return due.sorted { ($0.deadline, $0.id) < ($1.deadline, $1.id) }
+            // In the order they went to sleep, then by deadline: equal deadlines keep that order.
+            return state.sleepers.removeAll { $0 <= now }.enumerated()
+                .sorted { ($0.element.payload, $0.offset) < ($1.element.payload, $1.offset) }
+                .map(\.element)
         }
-        for sleeper in due { sleeper.continuation.resume() }
+        for sleeper in due { sleeper.resume() }
     }
 
     /// Advances the clock to the earliest pending deadline, if any; returns whether it did.
     @discardableResult
     public func advanceToNextDeadline() -> Bool {
-        let next = state.withLock { state in state.sleepers.map(\.deadline).min().map { state.now.duration(to: $0) } }
+        let next = state.withLock { state in state.sleepers.payloads.min().map { state.now.duration(to: $0) } }
         guard let next else { return false }
         advance(by: next)
         return true
@@ -121,20 +107,8 @@ public final class ManualClock: Clock, Sendable {
 
     /// Waits until at least `count` tasks are sleeping on this clock (event-driven, no polling).
     public func waitForSleepers(count: Int) async {
-        await withUnsafeContinuation { (continuation: UnsafeContinuation<Void, Never>) in
-            let ready = state.withLock { state -> Bool in
-                if state.sleepers.count >= count { return true }
-                state.countWaiters.append((count, continuation))
-                return false
-            }
-            if ready { continuation.resume() }
-        }
-    }
-
-    private static func takeSatisfied(_ state: inout State) -> [UnsafeContinuation<Void, Never>] {
-        let count = state.sleepers.count
-        let ready = state.countWaiters.filter { $0.count <= count }.map(\.continuation)
-        state.countWaiters.removeAll { $0.count <= count }
-        return ready
+        await state.waitIgnoringCancellation(in: \.countWaiters, as: count, unless: { state -> Result<Void, Never>? in
+            state.sleepers.count >= count ? .success(()) : nil
+        }, onCancel: {})
     }
 }

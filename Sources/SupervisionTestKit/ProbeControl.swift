@@ -10,7 +10,7 @@ final class ProbeControl: Sendable {
 
     private struct State {
         var command: Command?
-        var waiter: UnsafeContinuation<Command, Never>?
+        var waiter = Waiters<Void, Command>()
     }
 
     /// Set for a child that ignores cancellation; called instead of ending the wait.
@@ -22,30 +22,16 @@ final class ProbeControl: Sendable {
     }
 
     func send(_ command: Command) {
-        let waiter = state.withLock { state -> UnsafeContinuation<Command, Never>? in
+        let waiter = state.withLock { state -> Waiters<Void, Command>.Waiter? in
             guard state.command == nil else { return nil }
-            if let waiter = state.waiter {
-                state.waiter = nil
-                state.command = command
-                return waiter
-            }
             state.command = command
-            return nil
+            return state.waiter.removeFirst()
         }
         waiter?.resume(returning: command)
     }
 
     func wait() async -> Command {
-        await withTaskCancellationHandler {
-            await withUnsafeContinuation { continuation in
-                let command = state.withLock { state -> Command? in
-                    if let command = state.command { return command }
-                    state.waiter = continuation
-                    return nil
-                }
-                if let command { continuation.resume(returning: command) }
-            }
-        } onCancel: {
+        await state.waitIgnoringCancellation(in: \.waiter, as: (), unless: { $0.command.map(Result<Command, Never>.success) }) {
             if let onIgnoredCancellation { onIgnoredCancellation() } else { send(.cancelled) }
         }
     }
