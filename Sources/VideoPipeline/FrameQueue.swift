@@ -19,24 +19,14 @@ package final class FrameQueue<Element: Sendable>: Sendable {
         case holding(atLeast: Int)
     }
 
-    private struct Waiter {
-        let id: UInt64
-        let continuation: CheckedContinuation<Element, any Error>
-    }
-
-    private struct Watcher {
-        let id: UInt64
-        let milestone: Milestone
-        let continuation: CheckedContinuation<Void, any Error>
-    }
-
     private struct State {
         var buffer: [Element?] = []
         var head = 0
-        var waiters: [Waiter] = []
-        var nextWaiterID: UInt64 = 0
-        /// Tasks in ``wait(until:)``; `push` only looks further when this is not empty.
-        var watchers: [Watcher] = []
+        /// Consumers in ``next()``, waiting for an element.
+        var waiters = Waiters<Void, Element>()
+        /// Tasks in ``wait(until:)``, each with its milestone; `push` only looks further when this
+        /// is not empty.
+        var watchers = Waiters<Milestone, Void>()
         var dropped = 0
         /// The cost of the elements held (0 without a byte limit).
         var bytes = 0
@@ -56,15 +46,9 @@ package final class FrameQueue<Element: Sendable>: Sendable {
         }
 
         /// Removes and returns the watchers whose milestone is reached.
-        mutating func takeReachedWatchers() -> [Watcher] {
+        mutating func takeReachedWatchers() -> [Waiters<Milestone, Void>.Waiter] {
             let (dropped, count) = (dropped, count)
-            var reached: [Watcher] = []
-            watchers.removeAll { watcher in
-                guard Self.reached(watcher.milestone, dropped: dropped, count: count) else { return false }
-                reached.append(watcher)
-                return true
-            }
-            return reached
+            return watchers.removeAll { Self.reached($0, dropped: dropped, count: count) }
         }
 
         mutating func popFirst() -> Element? {
@@ -110,8 +94,9 @@ package final class FrameQueue<Element: Sendable>: Sendable {
     /// - Returns: the elements dropped to make room, oldest first (empty if none).
     @discardableResult
     package func push(_ element: Element) -> [Element] {
-        let (waiter, dropped, watchers): (Waiter?, [Element], [Watcher]) = state.withLock { s in
-            if !s.waiters.isEmpty { return (s.waiters.removeFirst(), [], []) }
+        typealias Woken = (Waiters<Void, Element>.Waiter?, [Element], [Waiters<Milestone, Void>.Waiter])
+        let (waiter, dropped, watchers): Woken = state.withLock { s in
+            if let waiter = s.waiters.removeFirst() { return (waiter, [], []) }
             s.buffer.append(element)
             if let cost = s.cost { s.bytes += cost(element) }
             var dropped: [Element] = []
@@ -123,8 +108,8 @@ package final class FrameQueue<Element: Sendable>: Sendable {
             // Nobody watching (always, in the service): no further work on the hot path.
             return (nil, dropped, s.watchers.isEmpty ? [] : s.takeReachedWatchers())
         }
-        waiter?.continuation.resume(returning: element)
-        for watcher in watchers { watcher.continuation.resume() }
+        waiter?.resume(returning: element)
+        for watcher in watchers { watcher.resume() }
         return dropped
     }
 
@@ -140,62 +125,23 @@ package final class FrameQueue<Element: Sendable>: Sendable {
     /// ``wait(until:)``, calling `onWaiting` once the caller is registered and about to suspend
     /// (not if the milestone was already reached): lets a test push only once the caller waits.
     func wait(until milestone: Milestone, onWaiting: @Sendable () -> Void) async throws {
-        let id = state.withLock { s in
-            s.nextWaiterID += 1
-            return s.nextWaiterID
-        }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                let outcome: Result<Bool, CancellationError> = state.withLock { s in
-                    if s.reached(milestone) { return .success(true) }
-                    if Task.isCancelled { return .failure(CancellationError()) }
-                    s.watchers.append(Watcher(id: id, milestone: milestone, continuation: continuation))
-                    return .success(false)
-                }
-                switch outcome {
-                case .success(true): continuation.resume()
-                case .success(false): onWaiting()
-                case .failure(let error): continuation.resume(throwing: error)
-                }
-            }
-        } onCancel: {
-            let watcher: Watcher? = state.withLock { s in
-                guard let index = s.watchers.firstIndex(where: { $0.id == id }) else { return nil }
-                return s.watchers.remove(at: index)
-            }
-            watcher?.continuation.resume(throwing: CancellationError())
-        }
+        var waiting = false
+        try await state.wait(
+            in: \.watchers, as: milestone,
+            unless: { $0.reached(milestone) ? .success(()) : nil },
+            registered: { _ in waiting = true },
+            then: { if waiting { onWaiting() } }
+        )
     }
 
     /// Removes and returns the oldest element, suspending until one arrives.
     /// - Throws: `CancellationError` when the calling task is cancelled (before or while
     ///   waiting); no element is taken then.
     package func next() async throws -> Element {
-        let id = state.withLock { s in
-            s.nextWaiterID += 1
-            return s.nextWaiterID
-        }
-        let element = try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Element, any Error>) in
-                let outcome: Outcome = state.withLock { s in
-                    // Cancelled callers take nothing: the element stays for the next generation.
-                    if Task.isCancelled { return .cancelled }
-                    if let element = s.popFirst() { return .element(element) }
-                    s.waiters.append(Waiter(id: id, continuation: continuation))
-                    return .waiting
-                }
-                switch outcome {
-                case .element(let element): continuation.resume(returning: element)
-                case .cancelled: continuation.resume(throwing: CancellationError())
-                case .waiting: break
-                }
-            }
-        } onCancel: {
-            let waiter: Waiter? = state.withLock { s in
-                guard let index = s.waiters.firstIndex(where: { $0.id == id }) else { return nil }
-                return s.waiters.remove(at: index)
-            }
-            waiter?.continuation.resume(throwing: CancellationError())
+        let element = try await state.wait(in: \.waiters, as: ()) { s in
+            // Cancelled callers take nothing: the element stays for the next generation.
+            if Task.isCancelled { return .failure(CancellationError()) }
+            return s.popFirst().map { .success($0) }
         }
         signalSpace()
         return element
@@ -209,12 +155,6 @@ package final class FrameQueue<Element: Sendable>: Sendable {
         let element = state.withLock { $0.popFirst() }
         if element != nil { signalSpace() }
         return element
-    }
-
-    private enum Outcome {
-        case element(Element)
-        case cancelled
-        case waiting
     }
 
     private func signalSpace() {
