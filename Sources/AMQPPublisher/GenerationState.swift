@@ -1,20 +1,16 @@
 import DedicatedThread
 import Glibc
+import Locking
 
 /// Everything one connection generation shares between its thread and its async callers; kept in a
 /// `Locked` by ``PublisherConnection``. Methods return the continuations to resume after unlocking.
 struct GenerationState {
-    struct PublishWaiter {
-        var id: UInt64
-        var message: OutgoingMessage
-        var continuation: CheckedContinuation<Void, any Error>
-    }
-
-    struct ConditionWaiter {
-        var id: UInt64
-        var condition: Condition
-        var continuation: CheckedContinuation<Void, Never>
-    }
+    /// `connect()`'s caller, until the handshake succeeds or fails.
+    typealias ConnectWaiter = Waiters<Void, Void>.Waiter
+    /// A publisher waiting for room, with its message.
+    typealias PublishWaiter = Waiters<OutgoingMessage, Void>.Waiter
+    /// A task waiting for a condition.
+    typealias ConditionWaiter = Waiters<Condition, Void>.Waiter
 
     /// What a task can wait for.
     enum Condition {
@@ -30,23 +26,26 @@ struct GenerationState {
     var ioSleeping = false
     /// The connection thread, from `connect()` until `close()` joins it.
     var thread: DedicatedThread?
-    var connectWaiter: CheckedContinuation<Void, any Error>?
-    var publishWaiters: [PublishWaiter] = []
-    var conditionWaiters: [ConditionWaiter] = []
+    var connectWaiter = Waiters<Void, Void>()
+    var publishWaiters = Waiters<OutgoingMessage, Void>()
+    var conditionWaiters = Waiters<Condition, Void>()
     var settled: [ConfirmWindow.Settled] = []
     var unconfirmed: [OutgoingMessage] = []
     var endpoint: String?
-    var nextID: UInt64 = 0
 
     init(window: ConfirmWindow) {
         self.window = window
     }
 
     func holds(_ condition: Condition) -> Bool {
+        Self.holds(condition, settled: !settled.isEmpty, idle: window.count == 0, ended: lifecycle.isEnded)
+    }
+
+    static func holds(_ condition: Condition, settled: Bool, idle: Bool, ended: Bool) -> Bool {
         switch condition {
-        case .settledOrEnded: !settled.isEmpty || lifecycle.isEnded
-        case .idleOrEnded: window.count == 0 || lifecycle.isEnded
-        case .ended: lifecycle.isEnded
+        case .settledOrEnded: settled || ended
+        case .idleOrEnded: idle || ended
+        case .ended: ended
         }
     }
 
@@ -63,11 +62,9 @@ struct GenerationState {
             // Never closes it: the connection thread owns the descriptor, and has not let go of it yet.
             _ = Glibc.shutdown(socket, Int32(SHUT_RDWR))
         case .connectSucceeded:
-            if let waiter = connectWaiter.take() { wakeups.connected = waiter }
+            wakeups.connected = connectWaiter.removeFirst()
         case .ended(let error):
-            if let waiter = connectWaiter.take() { wakeups.failed.append((waiter, error)) }
-            wakeups.failed += publishWaiters.map { ($0.continuation, error) }
-            publishWaiters = []
+            wakeups.fail(connectWaiter.removeFirst(), publishWaiters.removeAll(), with: error)
             wakeups.conditions = readyConditions()
         }
         return wakeups
@@ -83,44 +80,47 @@ struct GenerationState {
 
     /// Admits waiting publishers in order while there is room, once the send queue is at low water
     /// (``ConfirmWindow/isAtLowWater``); returns the continuations to resume.
-    mutating func admitWaiters(counters: PublisherCounters) -> [CheckedContinuation<Void, any Error>] {
+    mutating func admitWaiters(counters: PublisherCounters) -> [PublishWaiter] {
         guard !publishWaiters.isEmpty, window.isAtLowWater else { return [] }
-        var admitted: [CheckedContinuation<Void, any Error>] = []
-        while !blocked, !lifecycle.isEnded, let first = publishWaiters.first, window.hasRoom(for: first.message.body.count) {
-            publishWaiters.removeFirst()
-            window.accept(first.message)
+        var admitted: [PublishWaiter] = []
+        while !blocked, !lifecycle.isEnded, let first = publishWaiters.first, window.hasRoom(for: first.payload.body.count) {
+            _ = publishWaiters.removeFirst()
+            window.accept(first.payload)
             counters.inFlight.add(1)
-            admitted.append(first.continuation)
+            admitted.append(first)
         }
         return admitted
     }
 
-    /// Removes the condition waiters whose condition holds; returns their continuations.
-    mutating func readyConditions() -> [CheckedContinuation<Void, Never>] {
+    /// Removes the condition waiters whose condition holds, for the caller to resume.
+    mutating func readyConditions() -> [ConditionWaiter] {
         guard !conditionWaiters.isEmpty else { return [] }
-        var ready: [CheckedContinuation<Void, Never>] = []
-        var waiting: [ConditionWaiter] = []
-        for waiter in conditionWaiters {
-            if holds(waiter.condition) { ready.append(waiter.continuation) } else { waiting.append(waiter) }
-        }
-        conditionWaiters = waiting
-        return ready
+        let (settled, idle, ended) = (!settled.isEmpty, window.count == 0, lifecycle.isEnded)
+        return conditionWaiters.removeAll { Self.holds($0, settled: settled, idle: idle, ended: ended) }
     }
 }
 
 /// Continuations to resume once the lock is released.
 struct Wakeups {
-    var connected: CheckedContinuation<Void, any Error>?
-    var admitted: [CheckedContinuation<Void, any Error>] = []
-    var failed: [(CheckedContinuation<Void, any Error>, any Error)] = []
-    var conditions: [CheckedContinuation<Void, Never>] = []
+    var connected: GenerationState.ConnectWaiter?
+    var admitted: [GenerationState.PublishWaiter] = []
+    /// Waiters to resume by throwing, each with its error.
+    var failed: [(resume: (any Error) -> Void, error: any Error)] = []
+    var conditions: [GenerationState.ConditionWaiter] = []
     /// The connection thread must be woken from `poll` (``PublisherConnection/wakeThread()``).
     var wakeThread = false
 
+    /// Adds `connect()`'s caller, if it waits, and the publishers waiting for room, to be resumed
+    /// by throwing `error`.
+    mutating func fail(_ connecting: GenerationState.ConnectWaiter?, _ publishers: [GenerationState.PublishWaiter], with error: any Error) {
+        if let connecting { failed.append((connecting.resume(throwing:), error)) }
+        failed += publishers.map { ($0.resume(throwing:), error) }
+    }
+
     func resume() {
         connected?.resume()
-        for continuation in admitted { continuation.resume() }
-        for (continuation, error) in failed { continuation.resume(throwing: error) }
-        for continuation in conditions { continuation.resume() }
+        for waiter in admitted { waiter.resume() }
+        for (resume, error) in failed { resume(error) }
+        for waiter in conditions { waiter.resume() }
     }
 }

@@ -34,33 +34,21 @@ extension PublisherConnection {
     }
 
     private func waitForRoom(_ message: OutgoingMessage) async throws {
-        let id = state.withLock { state in
-            state.nextID += 1
-            return state.nextID
-        }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                var wakeups = Wakeups()
-                let wake = state.withLock { state in
-                    if let error = endedError(state) {
-                        wakeups.failed.append((continuation, error))
-                    } else if Task.isCancelled {
-                        wakeups.failed.append((continuation, CancellationError()))
-                    } else {
-                        state.publishWaiters.append(.init(id: id, message: message, continuation: continuation))
-                        wakeups.admitted = state.admitWaiters(counters: counters)
-                    }
-                    return !wakeups.admitted.isEmpty && state.takeWake()
-                }
+        var admitted: [GenerationState.PublishWaiter] = []
+        var wake = false
+        try await state.wait(
+            in: \.publishWaiters, as: message,
+            unless: { state in endedError(state).map { .failure($0) } },
+            registered: { state in
+                // Room may have come since `publish` looked: admit in order, this waiter included.
+                admitted = state.admitWaiters(counters: counters)
+                wake = !admitted.isEmpty && state.takeWake()
+            },
+            then: {
                 if wake { wakeThread() }
-                wakeups.resume()
+                for waiter in admitted { waiter.resume() }
             }
-        } onCancel: {
-            let waiter = state.withLock { state in
-                state.publishWaiters.firstIndex { $0.id == id }.map { state.publishWaiters.remove(at: $0) }
-            }
-            waiter?.continuation.resume(throwing: CancellationError())
-        }
+        )
     }
 
     func endedError(_ state: borrowing GenerationState) -> AMQPPublisherError? {
@@ -98,8 +86,7 @@ extension PublisherConnection {
             counters.inFlight.add(-unsettled.count)
             state.unconfirmed += unsettled
             let error = state.lifecycle.endError ?? AMQPPublisherError(.closed, "connection closed")
-            wakeups.failed = state.publishWaiters.map { ($0.continuation, error) }
-            state.publishWaiters = []
+            wakeups.fail(nil, state.publishWaiters.removeAll(), with: error)
             wakeups.conditions = state.readyConditions()
             defer { state.settled = [] }
             return state.settled

@@ -62,7 +62,7 @@ extension PublisherConnection {
     private func finish(_ error: AMQPPublisherError?) {
         var ended: AMQPPublisherError?
         let (wakeups, connecting) = state.withLock { state in
-            let connecting = state.connectWaiter != nil
+            let connecting = !state.connectWaiter.isEmpty
             let wakeups = state.apply(.threadReturned(error))
             ended = state.lifecycle.endError
             return (wakeups, connecting)

@@ -62,35 +62,32 @@ public final class PublisherConnection: Sendable {
     func connect() async throws {
         let endpoints = try configuration.validate()
         guard wakePipe != nil else { throw AMQPPublisherError(.connectFailed, "cannot open the connection thread's wake pipe") }
-        try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
-                var refusal: AMQPPublisherError?
-                let wakeups = state.withLock { state -> Wakeups in
-                    switch state.lifecycle.handle(.connect) {
-                    case .startThread:
-                        state.connectWaiter = continuation
-                        do {
-                            // Under the lock, so the thread is recorded before it can report anything.
-                            state.thread = try DedicatedThread(name: threadName) { self.threadMain(endpoints) }
-                            return Wakeups()
-                        } catch {
-                            return state.apply(.threadFailedToStart(AMQPPublisherError(.connectFailed, "\(error)")))
-                        }
-                    case .refuse(let error):
-                        refusal = error
-                    default:
-                        refusal = AMQPPublisherError(.misuse, "connect() in an unexpected state")
-                    }
-                    return Wakeups()
+        var wakeups = Wakeups()
+        try await state.waitIgnoringCancellation(
+            in: \.connectWaiter, as: (),
+            unless: { state -> Result<Void, any Error>? in
+                switch state.lifecycle.handle(.connect) {
+                case .startThread: nil
+                case .refuse(let error): .failure(error)
+                default: .failure(AMQPPublisherError(.misuse, "connect() in an unexpected state"))
                 }
-                wakeups.resume()
-                if let refusal { continuation.resume(throwing: refusal) }
+            },
+            registered: { state in
+                do {
+                    // Under the lock, so the thread is recorded before it can report anything.
+                    state.thread = try DedicatedThread(name: threadName) { self.threadMain(endpoints) }
+                } catch {
+                    // Ends the lifecycle, and with it this wait.
+                    wakeups = state.apply(.threadFailedToStart(AMQPPublisherError(.connectFailed, "\(error)")))
+                }
+            },
+            then: { wakeups.resume() },
+            onCancel: {
+                // The cut first, so its reason is the one reported whenever the thread returns.
+                apply(.cut(AMQPPublisherError(.closed, "connect cancelled")))
+                apply(.close)
             }
-        } onCancel: {
-            // The cut first, so its reason is the one reported whenever the thread returns.
-            apply(.cut(AMQPPublisherError(.closed, "connect cancelled")))
-            apply(.close)
-        }
+        )
     }
 
     /// The connection thread's name: the configured one, else the connection name (15 bytes kept).
@@ -140,24 +137,7 @@ public final class PublisherConnection: Sendable {
 
     /// Suspends until `condition` holds or the task is cancelled.
     func waitFor(_ condition: GenerationState.Condition) async {
-        let id = state.withLock { state in
-            state.nextID += 1
-            return state.nextID
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                let ready = state.withLock { state in
-                    if state.holds(condition) || Task.isCancelled { return true }
-                    state.conditionWaiters.append(.init(id: id, condition: condition, continuation: continuation))
-                    return false
-                }
-                if ready { continuation.resume() }
-            }
-        } onCancel: {
-            let waiter = state.withLock { state in
-                state.conditionWaiters.firstIndex { $0.id == id }.map { state.conditionWaiters.remove(at: $0) }
-            }
-            waiter?.continuation.resume()
-        }
+        // Cancellation ends the wait too: `try?` turns its error into the return.
+        try? await state.wait(in: \.conditionWaiters, as: condition) { $0.holds(condition) ? .success(()) : nil }
     }
 }
