@@ -30,7 +30,9 @@ extension PublisherConnection {
     ///     fails makes ``publish(_:)`` and ``waitUntilEnded()`` throw; it does not cancel `body`.
     /// - Returns: what `body` returned.
     /// - Throws: the connect error (``AMQPPublisherError``, redacted) when no URL answered; what
-    ///   `body` threw; else the error that ended the connection before it was closed, if any.
+    ///   `body` threw, except that a `closed` error it got from the connection gives way to the
+    ///   error that ended the connection (a publish made while the thread was leaving after a 403
+    ///   reports the 403); else the error that ended the connection before it was closed, if any.
     @discardableResult
     public static func withGeneration<Value>(
         configuration: AMQPConfiguration, counters: PublisherCounters = PublisherCounters(),
@@ -42,8 +44,12 @@ extension PublisherConnection {
         unsettled = []
         let outcome = await connection.run(gracePeriod: gracePeriod, body)
         unsettled = connection.takeUnconfirmed()
-        if case .success = outcome, let failure = connection.failure, failure.code != .closed {
-            throw failure
+        if let failure = connection.failure, failure.code != .closed {
+            switch outcome {
+            case .success: throw failure
+            case .failure(let error as AMQPPublisherError) where error.code == .closed: throw failure
+            case .failure: break
+            }
         }
         return try outcome.get()
     }
