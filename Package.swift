@@ -151,7 +151,7 @@ let package = Package(
             path: "Tests/TestSupport"
         ),
 
-        .testTarget(name: "LockingTests", dependencies: ["Locking"]),
+        .testTarget(name: "LockingTests", dependencies: ["Locking", "Supervision"]),
         .testTarget(name: "SecretRedactionTests", dependencies: ["SecretRedaction"]),
         .testTarget(name: "DedicatedThreadTests", dependencies: ["DedicatedThread", "Locking", "EdgeVideoTestSupport"]),
         .testTarget(name: "DurationsTests", dependencies: ["Durations"]),

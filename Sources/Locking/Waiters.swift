@@ -39,7 +39,12 @@ public struct Waiters<Payload: Sendable, Success: Sendable> {
         public func resume(throwing error: any Error) { continuation.resume(throwing: error) }
     }
 
-    @usableFromInline var queue = Deque<Waiter>()
+    /// The longest-waiting task, kept inline: most owners never have more than one waiter (a
+    /// supervisor's inbox, a child's slot, a queue's consumer), and a lone waiter then costs no
+    /// allocation. `nil` only when `rest` is empty.
+    @usableFromInline var head: Waiter?
+    /// The others, oldest first.
+    @usableFromInline var rest = Deque<Waiter>()
 
     /// No task waiting.
     @inlinable
@@ -47,53 +52,74 @@ public struct Waiters<Payload: Sendable, Success: Sendable> {
 
     /// Whether no task waits.
     @inlinable
-    public var isEmpty: Bool { queue.isEmpty }
+    public var isEmpty: Bool { head == nil }
 
     /// How many tasks wait.
     @inlinable
-    public var count: Int { queue.count }
+    public var count: Int { head == nil ? 0 : 1 + rest.count }
 
     /// The longest-waiting task, left in place.
     @inlinable
-    public var first: Waiter? { queue.first }
+    public var first: Waiter? { head }
 
     /// Every waiting task's payload, oldest first.
     @inlinable
-    public var payloads: [Payload] { queue.map(\.payload) }
+    public var payloads: [Payload] {
+        guard let head else { return [] }
+        return [head.payload] + rest.map(\.payload)
+    }
 
     /// Removes the longest-waiting task, for the caller to resume.
     @inlinable
-    public mutating func removeFirst() -> Waiter? { queue.popFirst() }
+    public mutating func removeFirst() -> Waiter? {
+        guard let first = head else { return nil }
+        head = rest.popFirst()
+        return first
+    }
 
     /// Removes every waiting task, oldest first, for the caller to resume.
     @inlinable
     public mutating func removeAll() -> [Waiter] {
-        defer { queue.removeAll() }
-        return Array(queue)
+        guard let first = head else { return [] }
+        defer {
+            head = nil
+            rest.removeAll()
+        }
+        return [first] + rest
     }
 
     /// Removes the tasks whose payload satisfies `isReady`, oldest first, for the caller to resume.
     @inlinable
     public mutating func removeAll(where isReady: (Payload) -> Bool) -> [Waiter] {
-        guard !queue.isEmpty else { return [] }
-        var ready: [Waiter] = []
-        queue.removeAll { waiter in
-            guard isReady(waiter.payload) else { return false }
-            ready.append(waiter)
-            return true
+        guard let first = head else { return [] }
+        if rest.isEmpty {
+            guard isReady(first.payload) else { return [] }
+            head = nil
+            return [first]
         }
+        var ready: [Waiter] = []
+        var waiting = Deque<Waiter>()
+        for waiter in [first] + rest {
+            if isReady(waiter.payload) { ready.append(waiter) } else { waiting.append(waiter) }
+        }
+        guard !ready.isEmpty else { return [] }
+        head = waiting.popFirst()
+        rest = waiting
         return ready
     }
 
     @inlinable
-    mutating func append(_ waiter: Waiter) { queue.append(waiter) }
+    mutating func append(_ waiter: Waiter) {
+        if head == nil { head = waiter } else { rest.append(waiter) }
+    }
 
     /// Removes the waiter `id` if it still waits (a cancelled task's).
     @inlinable
     mutating func remove(id: UInt64) -> Waiter? {
+        if head?.id == id { return removeFirst() }
         // A cancelled waiter is most often the newest: search from the back.
-        guard let index = queue.lastIndex(where: { $0.id == id }) else { return nil }
-        return queue.remove(at: index)
+        guard let index = rest.lastIndex(where: { $0.id == id }) else { return nil }
+        return rest.remove(at: index)
     }
 }
 

@@ -30,17 +30,17 @@ public struct BackoffSchedule: Sendable {
 }
 
 /// A tiny seeded generator (SplitMix64): the jitter of a ``BackoffSchedule``, and of anything a
-/// test wants to replay from its seed.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
+/// test of the package wants to replay from its seed. Not part of the library's API.
+package struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
     /// Creates a generator; the same seed gives the same sequence.
-    public init(seed: UInt64) {
+    package init(seed: UInt64) {
         state = seed
     }
 
     /// The next 64 random bits.
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -49,7 +49,7 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform `Double` in `0..<1`.
-    public mutating func nextUnit() -> Double {
+    package mutating func nextUnit() -> Double {
         Double(next() >> 11) / Double(1 << 53)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Locking
+import Supervision
 import Testing
 
 /// An owner of the kind every waiting place in Sources is: a locked state with a queue of waiters.
@@ -144,7 +145,7 @@ struct WaitersTests {
     @Test(.timeLimit(.minutes(1)), arguments: [UInt64(1), 2, 3, UInt64.random(in: 4...UInt64.max)])
     func cancellationsRacingWakeUpsLoseNothingAndLeaveNothing(seed: UInt64) async throws {
         print("Waiters race seed \(seed)")
-        var generator = SeededGenerator(seed: seed)
+        var generator = SplitMix64(seed: seed)
         let count = 400, letters = 200
         let mailbox = Mailbox()
         let tasks = (0..<count).map { name in Task { try await mailbox.take(as: name) } }
@@ -173,18 +174,5 @@ struct WaitersTests {
         #expect(received.sorted() == Array(0..<letters))
         #expect(cancellations == count - letters)
         #expect(mailbox.waiting.isEmpty)
-    }
-}
-
-/// SplitMix64: a seeded generator, so that a failing race can be run again.
-private struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE5_E9B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
