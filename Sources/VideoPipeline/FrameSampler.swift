@@ -28,6 +28,16 @@ struct FrameSampler: Sendable, Hashable {
         nextDue = next + tolerance > time ? next : time + interval
         return true
     }
+
+    /// Whether a frame at `time` (seconds) is sure not to be kept: it is on the current schedule
+    /// (it would not restart it) and comes before the next slot, however many frames come
+    /// between it and the last one offered, as long as timestamps only grow.
+    ///
+    /// A frame this holds for may go undecoded, if no other frame refers to it.
+    func willDrop(time: Double) -> Bool {
+        guard let due = nextDue, time >= due - interval - 1, time <= due + 10 * interval + 5 else { return false }
+        return time + tolerance < due
+    }
 }
 
 /// Chooses between decoding every frame and decoding keyframes only.

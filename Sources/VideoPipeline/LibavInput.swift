@@ -113,9 +113,27 @@ final class LibavInput {
         }
     }
 
-    /// Sets which frames the decoder keeps (`AVDISCARD_NONKEY` for keyframe-only).
-    func setKeyframesOnly(_ keyframesOnly: Bool) {
-        decoder?.pointee.skip_frame = keyframesOnly ? AVDISCARD_NONKEY : AVDISCARD_DEFAULT
+    /// Which frames the decoder may leave undecoded.
+    enum Skip {
+        /// Decode every frame.
+        case none
+        /// Frames no other frame refers to (H.264 `nal_ref_idc` 0, most B-frames).
+        case nonReference
+        /// Every frame but keyframes.
+        case nonKey
+
+        fileprivate var discard: AVDiscard {
+            switch self {
+            case .none: AVDISCARD_DEFAULT
+            case .nonReference: AVDISCARD_NONREF
+            case .nonKey: AVDISCARD_NONKEY
+            }
+        }
+    }
+
+    /// Sets which frames the decoder skips from the next packet sent on.
+    func setSkip(_ skip: Skip) {
+        decoder?.pointee.skip_frame = skip.discard
     }
 
     /// Rewinds a file to its start and flushes the decoder (looping).

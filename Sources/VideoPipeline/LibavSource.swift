@@ -78,6 +78,16 @@ struct LibavSource {
         var packetsSinceRewind = 0
         var decodeErrors = 0
 
+        // A frame the sampler will not take need not be decoded unless others refer to it: the
+        // decoder skips the packet's picture if it is a non-reference one. Reference pictures are
+        // always decoded, so the frames that are taken come out exactly as they would otherwise.
+        func skip(mode: DecodeMode, sampler: FrameSampler) -> LibavInput.Skip {
+            if mode == .keyframe { return .nonKey }
+            let pts = input.packet.pointee.pts
+            guard pts != FFmpegCall.noTimestamp, sampler.willDrop(time: Double(pts) * tick + offset) else { return .none }
+            return .nonReference
+        }
+
         func receiveFrames(_ sink: inout CaptureSink) throws {
             while true {
                 let rc = avcodec_receive_frame(input.decoder, input.frame)
@@ -131,7 +141,6 @@ struct LibavSource {
                     let newMode = selector.keyframe(at: Double(stamp) * tick + offset)
                     if newMode != mode {
                         mode = newMode
-                        input.setKeyframesOnly(mode == .keyframe)
                         sink.counters.setDecodeMode(mode == .unknown ? .all : mode)
                         logger.debug("decode mode", metadata: ["mode": "\(mode.rawValue)", "url": "\(configuration.redactedURL)"])
                     }
@@ -139,6 +148,7 @@ struct LibavSource {
             } else if mode == .keyframe {
                 continue
             }
+            input.setSkip(skip(mode: mode, sampler: sink.sampler))
             let sent = avcodec_send_packet(input.decoder, input.packet)
             if sent < 0, sent != FFmpegCall.again {
                 decodeErrors += 1

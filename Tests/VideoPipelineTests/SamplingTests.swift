@@ -61,3 +61,49 @@ struct SamplingTests {
         #expect(selector.keyframe(at: 7) == .all)
     }
 }
+
+@Suite("Which frames the sampler will surely drop (pure logic)")
+struct SamplerWillDropTests {
+    @Test(.timeLimit(.minutes(1)))
+    func nothingIsDroppedBeforeTheFirstFrame() {
+        let sampler = FrameSampler(fps: 5)
+        #expect(!sampler.willDrop(time: 0))
+        #expect(!sampler.willDrop(time: 100))
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func framesBeforeTheNextSlotAreDroppedAndTheSlotItselfIsNot() {
+        var sampler = FrameSampler(fps: 5)
+        _ = sampler.shouldKeep(time: 0)
+        #expect(sampler.willDrop(time: 1.0 / 15))
+        #expect(sampler.willDrop(time: 2.0 / 15))
+        #expect(!sampler.willDrop(time: 3.0 / 15))
+        #expect(!sampler.willDrop(time: 0.199))  // within the tolerance of the slot
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func framesThatWouldRestartTheScheduleAreNotDropped() {
+        var sampler = FrameSampler(fps: 5)
+        _ = sampler.shouldKeep(time: 100)
+        #expect(!sampler.willDrop(time: 3))  // a jump back
+        #expect(!sampler.willDrop(time: 200))  // a jump ahead
+    }
+
+    @Test(.timeLimit(.minutes(1)), arguments: [0.5, 1, 2, 4, 5, 7.5, 10, 14, 15, 30])
+    func aFrameSaidToBeDroppedIsNotKeptWhateverComesBetween(fps: Double) {
+        // The decoder decides on a packet before the frames shown ahead of it have reached the
+        // sampler (B-frames, frame threads): willDrop must hold however stale the sampler is.
+        let times = (0..<90).map { Double($0) / 15 }
+        for stale in 0..<times.count {
+            var sampler = FrameSampler(fps: fps)
+            for t in times[...stale] { _ = sampler.shouldKeep(time: t) }
+            let then = sampler
+            for (index, t) in times.enumerated().dropFirst(stale + 1) where then.willDrop(time: t) {
+                var later = then
+                for between in times[(stale + 1)..<index] { _ = later.shouldKeep(time: between) }
+                let kept = later.shouldKeep(time: t)
+                #expect(!kept, "\(fps) fps: frame \(index) after frame \(stale)")
+            }
+        }
+    }
+}

@@ -1,22 +1,26 @@
 #!/usr/bin/python3
-"""Memory and CPU of one edge-video process against one `ffmpeg -threads 1` per camera, same run.
+"""Memory and CPU of one edge-video process against one `ffmpeg -threads 1` per camera and the decode floor, same run.
 
 Usage: /usr/bin/python3 bench/fleet/run.py [--counts 1,4,8,16] [--rounds 3] [--seconds 20] [--warmup 8]
                                            [--binary .build/release/edge-video] [--url AMQP_URL]
                                            [--env NAME=VALUE]
 
 One live RTSP server (scripts/rtsp-server.py, 640x360 H.264 at 10 fps, GOP 10) serves 16 mounts.
-For each camera count N, --rounds alternating rounds (edge-video first in even rounds, ffmpeg first
-in odd ones, so that a change of load on the machine hits both sides alike) of:
+For each camera count N, --rounds rounds (the order of the three sides rotating from round to
+round, so that a change of load on the machine hits them alike) of:
   * edge-video runs N cameras (320x180 JPEG at 5 fps, every frame published with confirms to the
     local broker), with a live consumer (bench/fleet/consume_c.c, built here, run under SCHED_FIFO
     when allowed) measuring capture -> delivery (receipt time - captured_at_us);
   * N `ffmpeg -threads 1` processes do the same sampling, scaling and JPEG encoding
-    (-vf fps=5,scale=320:180 -c:v mjpeg -q:v 5 -f null).
+    (-vf fps=5,scale=320:180 -c:v mjpeg -q:v 5 -f null);
+  * the floor: N `ffmpeg -threads 1` processes that only decode the same streams (-map 0:v -f null),
+    every frame, as edge-video's decoder does here (5 fps from GOP 10 at 10 fps is below the
+    keyframe rate, so it never switches to keyframe-only decoding).
 After a warm-up, CPU (utime+stime from /proc/PID/stat) is taken over --seconds, and PSS/RSS from
 /proc/PID/smaps_rollup at the end (summed over the ffmpeg processes: PSS splits their shared
 libraries, RSS counts them once per process). Prints one JSON line per side, count and round, then
-a table of medians (ratios are medians of the per-round ratios) and the fixed base and marginal MiB
+a table of medians (ratios, edge-video over ffmpeg and over the floor, are medians of the per-round
+ratios) and the fixed base and marginal MiB
 per camera (least squares over the counts). Messages carrying 64-bit `trace_*` headers (a tracing
 build: `git apply bench/fleet/trace-stages.patch`, never merged) also get per-stage latencies.
 """
@@ -195,12 +199,12 @@ def run_edge_video(args, rtsp, count):
     return result
 
 
-def run_ffmpeg(args, rtsp, count):
+def run_ffmpeg(args, rtsp, count, output=("-vf", "fps=5,scale=320:180", "-threads", "1", "-c:v", "mjpeg", "-q:v", "5")):
+    """count `ffmpeg -threads 1` processes, one per camera, writing `output` to -f null."""
     procs = [
         subprocess.Popen(
             ["ffmpeg", "-nostdin", "-loglevel", "error", "-threads", "1", "-rtsp_transport", "tcp",
-             "-i", f"{rtsp}/cam{i}", "-vf", "fps=5,scale=320:180", "-threads", "1",
-             "-c:v", "mjpeg", "-q:v", "5", "-f", "null", "-"],
+             "-i", f"{rtsp}/cam{i}", *output, "-f", "null", "-"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         for i in range(count)
     ]
@@ -213,10 +217,18 @@ def run_ffmpeg(args, rtsp, count):
             p.wait(timeout=30)
 
 
+def run_floor(args, rtsp, count):
+    """The decode floor: what edge-video's decoders decode (every frame of the video stream), nothing else."""
+    return run_ffmpeg(args, rtsp, count, output=("-map", "0:v"))
+
+
+SIDES = {"edge-video": run_edge_video, "ffmpeg": run_ffmpeg, "floor": run_floor}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--counts", default="1,4,8,16")
-    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per count (medians reported)")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per count, the sides' order rotating (medians reported)")
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--warmup", type=float, default=8)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build/release/edge-video"))
@@ -248,13 +260,14 @@ def main():
         for count in counts:
             rounds = []
             for r in range(args.rounds):
-                # Alternate which side goes first, so a load change on the machine hits both alike.
-                order = ("edge-video", "ffmpeg") if r % 2 == 0 else ("ffmpeg", "edge-video")
+                # Rotate which side goes first, so a load change on the machine hits all three alike.
+                names = list(SIDES)
+                order = names[r % 3:] + names[:r % 3]
                 got = {}
                 for impl in order:
-                    got[impl] = run_edge_video(args, rtsp, count) if impl == "edge-video" else run_ffmpeg(args, rtsp, count)
+                    got[impl] = SIDES[impl](args, rtsp, count)
                     print(json.dumps({"bench": "fleet", "impl": impl, "cameras": count, "round": r, **got[impl]}), flush=True)
-                rounds.append((got["edge-video"], got["ffmpeg"]))
+                rounds.append((got["edge-video"], got["ffmpeg"], got["floor"]))
             rows.append((count, rounds))
     finally:
         server.terminate()
@@ -263,19 +276,21 @@ def main():
     def med(rounds, side, key):
         return round(statistics.median(r[side][key] for r in rounds), 2)
 
-    def med_ratio(rounds, key):
-        return statistics.median(r[0][key] / r[1][key] for r in rounds)
+    def med_ratio(rounds, key, peer=1):
+        return statistics.median(r[0][key] / r[peer][key] for r in rounds)
 
-    print(f"\nmedians over {args.rounds} alternating rounds per count; ratios are medians of per-round ratios")
+    print(f"\nmedians over {args.rounds} rotating rounds per count; ratios are medians of per-round ratios")
     print("| cameras | edge-video PSS / RSS MiB | ffmpeg PSS / RSS MiB | PSS ratio | edge-video cpu-s | ffmpeg cpu-s "
-          "| CPU ratio (per round) | latency p50 / p99 ms (per round) |")
-    print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+          "| CPU ratio (per round) | floor cpu-s | CPU / floor (per round) | latency p50 / p99 ms (per round) |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for count, rounds in rows:
         cpu = ", ".join(f"{r[0]['cpu_s'] / r[1]['cpu_s']:.2f}" for r in rounds)
+        floor = ", ".join(f"{r[0]['cpu_s'] / r[2]['cpu_s']:.2f}" for r in rounds)
         p99 = ", ".join(str(r[0]["latency_p99_ms"]) for r in rounds)
         print(f"| {count} | {med(rounds, 0, 'pss_mib')} / {med(rounds, 0, 'rss_mib')} | "
               f"{med(rounds, 1, 'pss_mib')} / {med(rounds, 1, 'rss_mib')} | {med_ratio(rounds, 'pss_mib'):.2f}x | "
               f"{med(rounds, 0, 'cpu_s')} | {med(rounds, 1, 'cpu_s')} | {med_ratio(rounds, 'cpu_s'):.2f}x ({cpu}) | "
+              f"{med(rounds, 2, 'cpu_s')} | {med_ratio(rounds, 'cpu_s', peer=2):.2f}x ({floor}) | "
               f"{med(rounds, 0, 'latency_p50_ms')} / {med(rounds, 0, 'latency_p99_ms')} ({p99}) |")
     if len(rows) > 1:
         for name, side in (("edge-video", 0), ("ffmpeg", 1)):

@@ -24,15 +24,17 @@ enum Fixtures {
     }
 
     /// An H.264 clip of `seconds` from lavfi testsrc2, `size`, `rate` fps, keyframe every `gop` frames.
+    /// - Parameter bFrames: B-frames between reference frames; none of them is a reference
+    ///   (`nal_ref_idc` 0, no B-pyramid), as in a camera's stream with non-reference frames.
     static func h264Clip(
-        in directory: URL, seconds: Int = 2, size: String = "320x240", rate: Int = 15, gop: Int = 15
+        in directory: URL, seconds: Int = 2, size: String = "320x240", rate: Int = 15, gop: Int = 15, bFrames: Int = 0
     ) throws -> URL {
-        let url = directory.appendingPathComponent("clip-\(size)-\(rate)-\(gop).mp4")
+        let url = directory.appendingPathComponent("clip-\(size)-\(rate)-\(gop)-\(bFrames).mp4")
         try ffmpeg([
             "-f", "lavfi", "-i", "testsrc2=size=\(size):rate=\(rate):duration=\(seconds)",
             "-c:v", "libx264", "-preset", "ultrafast", "-g", "\(gop)", "-keyint_min", "\(gop)",
-            "-sc_threshold", "0", "-bf", "0", "-pix_fmt", "yuv420p", url.path,
-        ])
+            "-sc_threshold", "0", "-bf", "\(bFrames)", "-pix_fmt", "yuv420p",
+        ] + (bFrames > 0 ? ["-x264-params", "b-pyramid=none"] : []) + [url.path])
         return url
     }
 
