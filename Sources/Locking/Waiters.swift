@@ -41,7 +41,7 @@ public struct Waiters<Payload: Sendable, Success: Sendable> {
 
     /// The longest-waiting task, kept inline: most owners never have more than one waiter (a
     /// supervisor's inbox, a child's slot, a queue's consumer), and a lone waiter then costs no
-    /// allocation. `nil` only when `rest` is empty.
+    /// allocation. When it is `nil`, `rest` is empty.
     @usableFromInline var head: Waiter?
     /// The others, oldest first.
     @usableFromInline var rest = Deque<Waiter>()
@@ -140,13 +140,13 @@ extension Locked {
     /// and resumes it, unless `ready` answers first; handles the task's cancellation.
     ///
     /// Under the lock, in one critical section: `ready` runs first and may end the wait at once
-    /// with a result or an error; when it returns `nil`, unless the task is already cancelled, the task joins the queue
-    /// with `payload`, and `registered` runs (to wake whoever will resume it). `afterUnlocking`
-    /// runs once the lock is released, whether the task waits or not: resume there the waiters
-    /// that `registered` removed.
+    /// with a result or an error. When it returns `nil`, the task joins the queue with `payload`
+    /// (unless it is already cancelled), and `registered` runs, to admit or wake whoever will
+    /// resume it. `afterUnlocking` runs once the lock is released, whether the task waits or not:
+    /// resume there the waiters that `registered` removed.
     ///
-    /// - Throws: the error `ready` answers or the waker resumes with; `CancellationError` when the task
-    ///   is cancelled before it is resumed (the waiter is then removed, and nothing else changes).
+    /// - Throws: the error `ready` answers or the waker resumes with; `CancellationError` when the
+    ///   task is cancelled before it is resumed (the waiter is then removed, nothing else changes).
     @inlinable
     public func wait<Payload, Success>(
         in waiters: WritableKeyPath<Value, Waiters<Payload, Success>> & Sendable,
