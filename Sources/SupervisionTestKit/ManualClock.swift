@@ -88,7 +88,7 @@ public final class ManualClock: Clock, Sendable {
         let due = state.withLock { state in
             state.now = state.now.advanced(by: duration)
             let now = state.now
-            // In the order they went to sleep, then by deadline: equal deadlines keep that order.
+            // By deadline; equal deadlines in the order their tasks went to sleep.
             return state.sleepers.removeAll { $0 <= now }.enumerated()
                 .sorted { ($0.element.payload, $0.offset) < ($1.element.payload, $1.offset) }
                 .map(\.element)
