@@ -18,7 +18,7 @@ struct FrameSampler: Sendable, Hashable {
     /// - Parameter slack: how early a frame may be and still fill the slot (pass half the
     ///   keyframe interval when only keyframes are decoded).
     mutating func shouldKeep(time: Double, slack: Double = 0) -> Bool {
-        guard let due = nextDue, time >= due - interval - 1, time <= due + 10 * interval + 5 else {
+        guard let due = slot(onScheduleWith: time) else {
             nextDue = time + interval
             return true
         }
@@ -35,8 +35,15 @@ struct FrameSampler: Sendable, Hashable {
     ///
     /// A frame this holds for may go undecoded, if no other frame refers to it.
     func willDrop(time: Double) -> Bool {
-        guard let due = nextDue, time >= due - interval - 1, time <= due + 10 * interval + 5 else { return false }
+        guard let due = slot(onScheduleWith: time) else { return false }
         return time + tolerance < due
+    }
+
+    /// The next slot, if a frame at `time` keeps to the current schedule; `nil` when there is
+    /// none yet, or when `time` jumped backwards or far ahead and would restart it.
+    private func slot(onScheduleWith time: Double) -> Double? {
+        guard let due = nextDue, time >= due - interval - 1, time <= due + 10 * interval + 5 else { return nil }
+        return due
     }
 }
 
