@@ -9,8 +9,12 @@ let package = Package(
     name: "EdgeVideo",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "edge-video", targets: ["edge-video"]),
-        .executable(name: "edge-video-launcher", targets: ["edge-video-launcher"]),
+        // `edge-video` is the command: the static launcher, which blocks SIGUSR1/SIGHUP and execs
+        // the real program, `edge-video-main`, from the same directory (Sources/edge-video-launcher).
+        // Whoever spawns `.build/release/edge-video` gets the same protection as the package's
+        // /usr/bin/edge-video. `swift build` builds both; `--product edge-video` only the launcher.
+        .executable(name: "edge-video", targets: ["edge-video-launcher"]),
+        .executable(name: "edge-video-main", targets: ["edge-video"]),
         .executable(name: "edge-video-bench", targets: ["edge-video-bench"]),
         .library(name: "Supervision", targets: ["Supervision"]),
         .library(name: "AMQPPublisher", targets: ["AMQPPublisher"]),
@@ -128,11 +132,12 @@ let package = Package(
                 .unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"], .when(platforms: [.linux]))
             ]
         ),
-        // Installed as the `edge-video` command: blocks SIGUSR1/SIGHUP, then execs the real binary
-        // (Sources/edge-video-launcher/main.c). Static, so that no dynamic loader runs before it blocks.
+        // The `edge-video` command: blocks SIGUSR1/SIGHUP, then execs the real binary
+        // (Sources/edge-video-launcher/main.c). Static, so that no dynamic loader runs before it
+        // blocks, and entered at its own first instruction, before glibc's start-up.
         .executableTarget(
             name: "edge-video-launcher",
-            linkerSettings: [.unsafeFlags(["-static-executable", "-nostartfiles"], .when(platforms: [.linux]))]
+            linkerSettings: [.unsafeFlags(["-static-executable", "-nostartfiles", "-Xlinker", "-e", "-Xlinker", "edge_video_launcher_entry"], .when(platforms: [.linux]))]
         ),
         .executableTarget(
             name: "edge-video-bench",

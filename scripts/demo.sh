@@ -7,8 +7,9 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 scripts/start-rabbitmq.sh
 
+# The command (the launcher) and the real program it execs (Package.swift).
+swift build -c release --product edge-video-main
 swift build -c release --product edge-video
-swift build -c release --product edge-video-launcher
 mkdir -p .run
 # Frames are published with `mandatory`: a frame no queue takes comes back and is counted as
 # `returned`, not `confirmed`. The demo's queue keeps the newest 1,000 frames for a consumer to read
@@ -17,4 +18,4 @@ mkdir -p .run
     --queue-arg x-max-length=1000 --declare-only > /dev/null
 # Through the launcher, as the package's `edge-video` command is: a SIGUSR1 or SIGHUP sent in the
 # first moments of the start is answered instead of killing it (docs/operations.md).
-exec .build/release/edge-video-launcher run --config "${1:-supervision.json}"
+exec .build/release/edge-video run --config "${1:-supervision.json}"

@@ -10,7 +10,8 @@
 #      the credential; `edge-video status` answers; the status file is 0600; SIGTERM stops it
 #      with exit 0 and removes the pid file.
 #
-#   scripts/install-check.sh [BINARY]      # default .build/debug/edge-video
+#   scripts/install-check.sh [BINARY]      # default .build/debug/edge-video (the launcher; the real
+#                                          # program, edge-video-main, is taken from beside it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 binary="${1:-.build/debug/edge-video}"
@@ -28,8 +29,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# 1. The unit, pointing at the scratch root's binary (verify checks ExecStart's file exists).
+# 1. The unit, pointing at the scratch root's binary (verify checks ExecStart's file exists),
+#    installed as INSTALL.md step 1 installs it: the launcher and the real program it execs.
 install -D -m 0755 "$binary" "$root/usr/local/bin/edge-video"
+install -D -m 0755 "$(dirname "$binary")/edge-video-main" "$root/usr/local/lib/edge-video/edge-video"
 edge="$root/usr/local/bin/edge-video"
 unit="$root/etc/systemd/system/edge-video.service"
 install -D -m 0644 deploy/edge-video.service "$unit"

@@ -20,7 +20,7 @@ version=$(sed -n 's/.*static let current = "\(.*\)".*/\1/p' Sources/EdgeVideo/Ed
 arch=$(dpkg --print-architecture)
 [ -n "$version" ] || { echo "package-deb: no version in Sources/EdgeVideo/EdgeVideoVersion.swift" >&2; exit 1; }
 
-for product in edge-video edge-video-launcher; do
+for product in edge-video-main edge-video; do
     swift build -c release -j "${EDGE_VIDEO_BUILD_JOBS:-1}" --static-swift-stdlib --product "$product" >&2
 done
 bin="$(swift build -c release --static-swift-stdlib --show-bin-path)"
@@ -32,8 +32,8 @@ doc="$root/usr/share/doc/edge-video"
 install -d "$root/DEBIAN" "$root/usr/bin" "$root/usr/lib/edge-video" "$root/lib/systemd/system" "$root/usr/lib/sysusers.d" \
     "$root/usr/lib/tmpfiles.d" "$root/usr/share/edge-video" "$doc/examples" "$root/usr/share/man/man1"
 real="$root/usr/lib/edge-video/edge-video"
-install -m 0755 "$bin/edge-video" "$real"
-install -m 0755 "$bin/edge-video-launcher" "$root/usr/bin/edge-video"
+install -m 0755 "$bin/edge-video-main" "$real"
+install -m 0755 "$bin/edge-video" "$root/usr/bin/edge-video"
 strip --strip-unneeded --remove-section=.comment --remove-section=.note "$real" "$root/usr/bin/edge-video"
 # The launcher is static on purpose (no dynamic loader before it blocks the signals).
 install -D -m 0644 /dev/stdin "$root/usr/share/lintian/overrides/edge-video" <<'OVERRIDES'

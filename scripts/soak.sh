@@ -5,7 +5,7 @@
 #   scripts/soak.sh [DURATION_S]        # default 1800 (30 min)
 # Environment:
 #   EDGE_VIDEO_BIN   the binary (default .build/release/edge-video: what users run; build it with
-#                    `swift build -c release --product edge-video`)
+#                    `swift build -c release`)
 #   WARMUP_S         the warm-up, excluded from the growth figures (default 300)
 #   CLOSE_EVERY_S, RELOAD_EVERY_S, SAMPLE_EVERY_S   the load and the sampling (defaults 10, 30, 10);
 #                    CLOSE_EVERY_S=0 closes back to back (as fast as rabbitmqctl goes), to amplify
@@ -24,7 +24,7 @@ close_every=${CLOSE_EVERY_S:-10}
 reload_every=${RELOAD_EVERY_S:-30}
 sample_every=${SAMPLE_EVERY_S:-10}
 bin=${EDGE_VIDEO_BIN:-.build/release/edge-video}
-[ -x "$bin" ] || { echo "build first: swift build -c release --product edge-video ($bin missing)" >&2; exit 1; }
+[ -x "$bin" ] || { echo "build first: swift build -c release ($bin missing)" >&2; exit 1; }
 scripts/start-rabbitmq.sh >/dev/null
 
 id=$(head -c4 /dev/urandom | od -An -tx1 | tr -d ' \n')

@@ -14,7 +14,8 @@ import Testing
 @Suite struct StartupSignalTests {
     /// Where the command comes from.
     enum Source: String, CustomTestStringConvertible, Sendable {
-        /// `edge-video-launcher` beside ``ApplianceHarness/binary``, or `EDGE_VIDEO_LAUNCHER`.
+        /// The build directory's `edge-video` (``ApplianceHarness/binary``), which execs
+        /// `edge-video-main` beside it.
         case build
         /// `usr/bin/edge-video` of the `.deb` (``BinaryTests/PackageTests/debPath``), unpacked.
         case package
@@ -64,10 +65,10 @@ import Testing
     private static func command(_ source: Source, in directory: String) async throws -> Command {
         switch source {
         case .build:
-            let bin = (ApplianceHarness.binary as NSString).deletingLastPathComponent
-            let launcher = ProcessInfo.processInfo.environment["EDGE_VIDEO_LAUNCHER"] ?? bin + "/edge-video-launcher"
-            try #require(FileManager.default.isExecutableFile(atPath: launcher), "\(launcher) missing: run `swift build` first")
-            return Command(command: launcher, real: ApplianceHarness.binary)
+            for file in [ApplianceHarness.binary, ApplianceHarness.realBinary] {
+                try #require(FileManager.default.isExecutableFile(atPath: file), "\(file) missing: run `swift build` first")
+            }
+            return Command(command: ApplianceHarness.binary, real: ApplianceHarness.realBinary)
         case .package:
             let deb = BinaryTests.PackageTests.debPath
             try #require(FileManager.default.fileExists(atPath: deb), "\(deb) missing: run scripts/package-deb.sh before swift test (scripts/test.sh does)")

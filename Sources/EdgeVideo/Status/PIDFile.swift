@@ -70,9 +70,10 @@ enum ProcessIdentity {
         return .success(path)
     }
 
-    /// Whether `path` is an edge-video binary: named `edge-video`, or this very executable.
+    /// Whether `path` is an edge-video binary: named as installed (`edge-video`) or as built
+    /// (`edge-video-main`, Package.swift), or this very executable.
     static func isEdgeVideo(_ path: String) -> Bool {
-        if (path as NSString).lastPathComponent == "edge-video" { return true }
+        if ["edge-video", "edge-video-main"].contains((path as NSString).lastPathComponent) { return true }
         if case .success(let mine) = executable(of: getpid()) { return mine == path }
         return false
     }

@@ -33,8 +33,11 @@ final class ApplianceHarness: Sendable {
     /// The broker URL for the test's own consumers (never through a proxy).
     var directURL: String { "amqp://guest:guest@127.0.0.1:\(brokerPort)/\(vhost)" }
 
-    /// The binary under test: `EDGE_VIDEO_BINARY`, else the debug build.
+    /// The command under test: `EDGE_VIDEO_BINARY`, else the debug build's `edge-video` (the
+    /// launcher, which execs ``realBinary``; Package.swift).
     static let binary = ProcessInfo.processInfo.environment["EDGE_VIDEO_BINARY"] ?? RepositoryFiles.path(".build/debug/edge-video")
+    /// The real program beside ``binary``, which the launcher execs.
+    static let realBinary = (binary as NSString).deletingLastPathComponent + "/edge-video-main"
     static let python = "/usr/bin/python3"
 
     /// - Parameters:
@@ -181,12 +184,13 @@ final class ApplianceHarness: Sendable {
             environment: ["EDGE_VIDEO_LEDGER_TRACE": "1"].merging(environment) { $1 })
     }
 
-    /// A copy of the binary under test in this test's directory, written back to disk: a file no
-    /// other process maps, whose page-cache pages are clean (the kernel's page-out skips pages
-    /// other processes map and pages not yet written back).
+    /// A copy of the real program under test (``realBinary``) in this test's directory, written
+    /// back to disk: a file no other process maps, whose page-cache pages are clean (the kernel's
+    /// page-out skips pages other processes map and pages not yet written back). Run directly,
+    /// without the launcher.
     func privateBinary() throws -> String {
         let copy = directory + "/edge-video"
-        try FileManager.default.copyItem(atPath: Self.binary, toPath: copy)
+        try FileManager.default.copyItem(atPath: Self.realBinary, toPath: copy)
         let descriptor = open(copy, O_RDONLY)
         guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
         defer { close(descriptor) }
