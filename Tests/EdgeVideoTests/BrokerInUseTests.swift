@@ -33,11 +33,28 @@ import VideoPipeline
         for secret in ["first-s3cret", "guest:guest"] {
             #expect(!connected.text.contains(secret), "\(secret) reached the status")
         }
+        // The same URL, and no password, in /metrics.
+        let metrics = Self.metrics(of: resources, id: id)
+        #expect(metrics.contains(#"edge_video_broker_info{camera="in-use",url="amqp://guest:***@127.0.0.1:5672/\#(h.vhost)"} 1.0"#), "\(metrics)")
+        for secret in ["first-s3cret", "guest:guest"] {
+            #expect(!metrics.contains(secret), "\(secret) reached /metrics")
+        }
 
         subtree.supervisor.stop()
         try await running.value
         let stopped = try Self.entry(of: resources, id: id)
         #expect(stopped.json["broker"] as? String == "disconnected" && stopped.json["broker_url"] is NSNull, "\(stopped.text)")
+        #expect(!Self.metrics(of: resources, id: id).contains("edge_video_broker_info"))
+    }
+
+    /// The exposition `/metrics` renders for a fleet of this one camera.
+    private static func metrics(of resources: CameraResources, id: String) -> String {
+        let snapshot = FleetSnapshot(
+            tree: SupervisorSnapshot(id: "root", kind: .supervisor, state: .running), liveTasks: 1,
+            cameras: [id: SupervisedFleet.status(of: resources, node: nil)])
+        let samples = MetricsExporter.samples(
+            snapshot: snapshot, details: [:], process: ProcessFigures(threads: 1, openFDs: 1, residentBytes: 1), nowMicros: 0)
+        return String(decoding: MetricsExporter(registry: PrometheusBackend().registry).render(samples), as: UTF8.self)
     }
 
     /// The camera's entry in a status document built from `resources`: as JSON text and parsed.

@@ -95,6 +95,28 @@ import Supervision
         #expect(scrape() == lines, "a second scrape of the same snapshot changes nothing")
     }
 
+    /// `edge_video_broker_info` names the broker in use: one series while connected, which moves
+    /// with the URL (the old one gone), none while disconnected. A quote, a backslash and a line
+    /// feed in the URL (a vhost may hold them) stay inside the label value.
+    @Test func theBrokerInUseIsALabelThatFollowsTheConnection() {
+        let exporter = MetricsExporter(registry: PrometheusBackend().registry)
+        func scrape(_ url: String?) -> [String] {
+            var camera = CameraStatus(state: .running)
+            camera.broker = url == nil ? .disconnected : .connected
+            camera.brokerURL = url
+            let snapshot = FleetSnapshot(
+                tree: SupervisorSnapshot(id: "root", kind: .supervisor, state: .running), liveTasks: 1, cameras: ["gate": camera])
+            let samples = MetricsExporter.samples(
+                snapshot: snapshot, details: [:], process: ProcessFigures(threads: 3, openFDs: 4, residentBytes: 5), nowMicros: 0)
+            return String(decoding: exporter.render(samples), as: UTF8.self).split(separator: "\n")
+                .map(String.init).filter { $0.hasPrefix("edge_video_broker_info") }
+        }
+        #expect(scrape("amqp://guest:***@10.0.0.1:5672/%2f") == [#"edge_video_broker_info{camera="gate",url="amqp://guest:***@10.0.0.1:5672/%2f"} 1.0"#])
+        #expect(scrape("amqp://guest:***@10.0.0.2:5672/site") == [#"edge_video_broker_info{camera="gate",url="amqp://guest:***@10.0.0.2:5672/site"} 1.0"#])
+        #expect(scrape(nil) == [])
+        #expect(scrape("amqp://guest:***@h:5672/a\"b\\c\nd") == [#"edge_video_broker_info{camera="gate",url="amqp://guest:***@h:5672/a\"b\\c\nd"} 1.0"#])
+    }
+
     @Test func countersFollowTheSnapshotsAndResetWhenTheyGoDown() {
         let backend = PrometheusBackend()
         let exporter = MetricsExporter(registry: backend.registry)

@@ -16,6 +16,7 @@ enum MetricNames {
     static let queuedForPublish = "edge_video_frames_queued_for_publish"
     static let inFlight = "edge_video_frames_in_flight"
     static let brokerConnected = "edge_video_broker_connected"
+    static let brokerInfo = "edge_video_broker_info"
     static let queueDepth = "edge_video_queue_depth_frames"
     static let lastFrameAge = "edge_video_last_frame_age_seconds"
     static let cameraState = "edge_video_camera_state"
@@ -55,6 +56,7 @@ enum MetricNames {
         queuedForPublish: "Encoded frames not handed to a broker connection yet, republishing included (status queued_for_publish).",
         inFlight: "Frames handed to a broker connection and not yet settled (status in_flight).",
         brokerConnected: "1 while the camera's broker connection is open, else 0 (status broker).",
+        brokerInfo: "1, labelled url with the broker (password masked) the camera's open connection goes to; absent while disconnected (status broker_url).",
         queueDepth: "Frames in a camera's queues (capture: for the encoder; encode: for the publisher; pending: kept for republishing).",
         lastFrameAge: "Seconds since the camera last captured a frame (absent before the first).",
         cameraState: "1 for the state the camera's subtree is in, 0 for the others.",

@@ -114,6 +114,7 @@ final class MetricsExporter: Sendable {
             gauge(MetricNames.queuedForPublish, Double(status.queuedForPublish))
             gauge(MetricNames.inFlight, Double(status.inFlight))
             gauge(MetricNames.brokerConnected, status.broker == .connected ? 1 : 0)
+            if let url = status.brokerURL { gauge(MetricNames.brokerInfo, 1, [("url", url)]) }
             counter(MetricNames.reconnects, status.reconnects)
             counter(MetricNames.restarts, status.restarts)
             for state in SupervisorSnapshot.State.allCases {
