@@ -127,7 +127,7 @@ final class FrameScaler {
             guard let base = frame.plane(plane) else { continue }
             let luma = plane == 0
             RangeExpansion.apply(
-                luma ? RangeExpansion.luma : RangeExpansion.chroma, to: base, width: luma ? width : (width + 1) / 2,
+                luma ? .luma : .chroma, to: base, width: luma ? width : (width + 1) / 2,
                 rows: luma ? height : (height + 1) / 2, stride: frame.lineSize(plane))
         }
     }

@@ -19,8 +19,8 @@ import Testing
 
         let session = try JPEGSession(configuration: configuration)
         // The frames were scaled on the way in (same size here), and so expanded to full range.
-        let expected = RangeExpansion.luma[Int(InputOwnedTestSource.luma)]
-        #expect(expected != RangeExpansion.luma[Int(InputOwnedTestSource.poison)])
+        let expected = RangeExpansion.Plane.luma.expand(InputOwnedTestSource.luma)
+        #expect(expected != RangeExpansion.Plane.luma.expand(InputOwnedTestSource.poison))
         while let frame = queue.tryNext() {
             try withExtendedLifetime(frame) {
                 let picture = frame.picture.pointer
