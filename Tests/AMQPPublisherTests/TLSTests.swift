@@ -148,21 +148,18 @@ struct TLSTests {
         ])
         let pid = try #require(pid_t(started.trimmingCharacters(in: .whitespacesAndNewlines)))
         defer { kill(pid, SIGTERM) }
-        // Wait until it accepts connections.
-        var listening = false
-        for _ in 0..<200 where !listening {
+        // Wait until it accepts connections: another process's port, which announces nothing.
+        try await eventually(within: .seconds(5), "openssl s_server listening on \(port)", poll: .milliseconds(25)) {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            defer { close(fd) }
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_addr.s_addr = inet_addr("127.0.0.1")
             address.sin_port = UInt16(port).bigEndian
-            listening = withUnsafePointer(to: &address) {
+            return withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
             }
-            close(fd)
-            if !listening { try await Task.sleep(for: .milliseconds(25)) }
         }
-        try #require(listening, "openssl s_server did not listen")
         try await body(port)
     }
 

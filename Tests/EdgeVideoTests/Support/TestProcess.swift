@@ -1,3 +1,4 @@
+import Durations
 import Foundation
 import Locking
 
@@ -16,6 +17,8 @@ final class TestProcess: Sendable {
     }
 
     private let stderrBox = TextBox()
+    /// The exit status, once `Process` has reaped the child (its termination handler).
+    private let exitStatus = Watched<Int32?>(nil)
     /// The process's stdin.
     private let input = Pipe()
     /// The read end of the stdout pipe, for ``outputDiagnosis()``.
@@ -51,6 +54,8 @@ final class TestProcess: Sendable {
         let (lines, continuation) = AsyncStream.makeStream(of: String.self)
         self.lines = lines
         stdoutDescriptor = out.fileHandleForReading.fileDescriptor
+        let exitStatus = exitStatus
+        process.terminationHandler = { ended in exitStatus.update { $0 = ended.terminationStatus } }
         try process.run()
         self.process = process
         // Read only once the child runs: until then nobody would ever close the write ends.
@@ -89,16 +94,16 @@ final class TestProcess: Sendable {
         kill(process.processIdentifier, signal)
     }
 
-    /// Waits (polling, the process is external) until it exits; returns its exit status.
+    /// Waits until it exits, woken by its termination; returns its exit status.
     func waitForExit(within timeout: Duration) async throws -> Int32 {
-        let deadline = ContinuousClock.now + timeout
-        while process.isRunning {
-            guard ContinuousClock.now < deadline else {
-                throw Failure(description: "\(name) still running after \(timeout); stderr:\n\(stderr.suffix(4000))")
-            }
-            try await Task.sleep(for: .milliseconds(20))
+        let exitStatus = exitStatus
+        // nil at the deadline; a wait cut short by cancellation is rethrown below.
+        let status: Int32? = await withTimeout(timeout) { (try? await exitStatus.wait { $0 != nil }) ?? nil } ?? nil
+        try Task.checkCancellation()
+        guard let status else {
+            throw Failure(description: "\(name) still running after \(timeout); stderr:\n\(stderr.suffix(4000))")
         }
-        return process.terminationStatus
+        return status
     }
 
     /// Every line of stdout until the process closes it; fails at the deadline, saying why stdout

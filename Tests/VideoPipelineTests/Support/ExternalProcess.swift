@@ -1,3 +1,4 @@
+import Durations
 import Foundation
 import Locking
 
@@ -28,13 +29,14 @@ final class ExternalProcess: Sendable {
             while true {
                 let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
                 if count > 0 {
-                    output.text.withLock { $0 += String(decoding: buffer[..<count], as: UTF8.self) }
+                    output.state.update { $0.text += String(decoding: buffer[..<count], as: UTF8.self) }
                 } else if count < 0 && errno == EINTR {
                     continue
                 } else {
                     break
                 }
             }
+            output.state.update { $0.ended = true }
             try? handle.close()
         }
         reader.name = "evtest output"
@@ -43,18 +45,17 @@ final class ExternalProcess: Sendable {
 
     var pid: Int32 { process.processIdentifier }
 
-    /// Waits (polling the child's stdout, with a deadline) for a line starting with `prefix`.
+    /// Waits for a line starting with `prefix`, woken by each read of the child's stdout; fails at
+    /// the deadline, or once stdout has ended without one.
     func waitForLine(startingWith prefix: String, timeout: Duration = .seconds(20)) async throws -> String {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            // Complete lines only: a line still being written could be cut short ("READY 4" of "READY 43837").
-            let text = output.text.withLock { $0 }
-            let lines = text[..<(text.lastIndex(of: "\n") ?? text.startIndex)].split(separator: "\n")
-            if let line = lines.first(where: { $0.hasPrefix(prefix) }) { return String(line) }
-            guard process.isRunning else { break }
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        throw TestFailure("no '\(prefix)' line from \(process.executableURL?.path ?? "?"): \(output.text.withLock { $0 })")
+        let state = output.state
+        // nil at the deadline; a wait cut short by cancellation is rethrown below.
+        let seen: OutputBuffer.State? = await withTimeout(timeout) {
+            try? await state.wait { $0.line(startingWith: prefix) != nil || $0.ended }
+        } ?? nil
+        try Task.checkCancellation()
+        if let line = seen?.line(startingWith: prefix) { return line }
+        throw TestFailure("no '\(prefix)' line from \(process.executableURL?.path ?? "?"): \(state.value.text)")
     }
 
     /// Waits for the child's `READY <port>` line and returns the port; a line without one is a
@@ -89,5 +90,18 @@ struct TestFailure: Error, CustomStringConvertible {
 
 /// Collected stdout of a child, shared with the pipe's reader.
 final class OutputBuffer: Sendable {
-    let text = Locked<String>("")
+    struct State: Sendable {
+        var text = ""
+        /// The child closed its stdout.
+        var ended = false
+
+        /// The first complete line starting with `prefix`: a line still being written could be
+        /// cut short ("READY 4" of "READY 43837").
+        func line(startingWith prefix: String) -> String? {
+            text[..<(text.lastIndex(of: "\n") ?? text.startIndex)].split(separator: "\n")
+                .first { $0.hasPrefix(prefix) }.map(String.init)
+        }
+    }
+
+    let state = Watched(State())
 }
