@@ -60,6 +60,12 @@ struct DecodeModeSelector: Sendable, Hashable {
     private var lastKeyTime: Double?
     private var lastInterval: Double?
 
+    /// When the next keyframe is due, seconds, if the stream keeps to its last measured interval.
+    var nextKeyframe: Double? {
+        guard let lastKeyTime, let keyframeInterval else { return nil }
+        return lastKeyTime + keyframeInterval
+    }
+
     init(fps: Double) {
         samplingInterval = 1 / fps
     }

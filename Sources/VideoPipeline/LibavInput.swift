@@ -36,6 +36,11 @@ final class LibavInput {
     /// The video stream's time base.
     var timeBase: AVRational { format!.pointee.streams[Int(videoIndex)]!.pointee.time_base }
 
+    /// The video stream's codec parameters.
+    var codecParameters: UnsafePointer<AVCodecParameters> {
+        UnsafePointer(format!.pointee.streams[Int(videoIndex)]!.pointee.codecpar!)
+    }
+
     /// The video stream's nominal frame duration in seconds (1/25 if unknown).
     var frameDuration: Double {
         let stream = format!.pointee.streams[Int(videoIndex)]!.pointee

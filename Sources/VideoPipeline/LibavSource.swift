@@ -74,6 +74,8 @@ struct LibavSource {
         var mode = DecodeMode.unknown
         sink.counters.setDecodeMode(.all)
         var offset = 0.0, lastTime = -Double.infinity, firstRaw: Double?
+        // The latest packet time of this pass, decoded or not: where the next pass of a loop starts.
+        var lastPacketTime = -Double.infinity
         var origin: Int64?
         var packetsSinceRewind = 0
         var decodeErrors = 0
@@ -81,11 +83,59 @@ struct LibavSource {
         // A frame the sampler will not take need not be decoded unless others refer to it: the
         // decoder skips the packet's picture if it is a non-reference one. Reference pictures are
         // always decoded, so the frames that are taken come out exactly as they would otherwise.
-        func skip(mode: DecodeMode, sampler: FrameSampler) -> LibavInput.Skip {
+        func skip(_ packet: UnsafeMutablePointer<AVPacket>, mode: DecodeMode, sampler: FrameSampler) -> LibavInput.Skip {
             if mode == .keyframe { return .nonKey }
-            let pts = input.packet.pointee.pts
+            let pts = packet.pointee.pts
             guard pts != FFmpegCall.noTimestamp, sampler.willDrop(time: Double(pts) * tick + offset) else { return .none }
             return .nonReference
+        }
+
+        // Reference frames need decoding only if a frame that is taken refers to them. At the end
+        // of a GOP, when the sampler will take nothing before the next keyframe is due, the
+        // packets are held back instead: an IDR picture next makes them useless, and they are
+        // dropped undecoded; anything else (a frame that may be taken, a keyframe that is not an
+        // IDR picture, a late keyframe) has them decoded first, in order, as they would have been.
+        let randomAccess = RandomAccess(input.codecParameters)
+        var deferred = DeferredPackets()
+        var brokenGOP = false
+        var lastKeyStamp: Int64?
+        var decodingStartsHere = true
+
+        func endsGOP(_ sampler: FrameSampler) -> Bool {
+            guard randomAccess != nil, deferred.hasRoom, let next = selector.nextKeyframe else { return false }
+            return sampler.willDrop(time: next - frameDuration / 2)
+        }
+
+        func decode(_ packet: UnsafeMutablePointer<AVPacket>, skip: LibavInput.Skip, _ sink: inout CaptureSink) throws {
+            input.setSkip(skip)
+            let sent = avcodec_send_packet(input.decoder, packet)
+            if sent < 0, sent != FFmpegCall.again {
+                decodeErrors += 1
+                if decodeErrors > 100 { throw sink.failure(.decodeFailed, "decoding \(configuration.url)", sent) }
+                return
+            }
+            decodeErrors = 0
+            try receiveFrames(&sink)
+        }
+
+        func decodeDeferred(_ sink: inout CaptureSink) throws {
+            try deferred.release { packet in try decode(packet, skip: skip(packet, mode: mode, sampler: sink.sampler), &sink) }
+        }
+
+        // Keyframe mode held the GOP's other frames and a slot came before the next keyframe:
+        // every frame is decoded until the next keyframe says again, from the held ones on. Those
+        // shown before the last keyframe (leading pictures of an open GOP) may refer to frames
+        // before it, which were not decoded: they are dropped, as a decoder starting at that
+        // keyframe would.
+        func leaveKeyframeMode(_ sink: inout CaptureSink) throws {
+            mode = .all
+            sink.counters.setDecodeMode(.all)
+            logger.debug("decode mode", metadata: ["mode": "all", "reason": "no keyframe by the slot", "url": "\(configuration.redactedURL)"])
+            try deferred.release { packet in
+                let pts = packet.pointee.pts
+                if let lastKeyStamp, pts != FFmpegCall.noTimestamp, pts < lastKeyStamp { return }
+                try decode(packet, skip: skip(packet, mode: mode, sampler: sink.sampler), &sink)
+            }
         }
 
         func receiveFrames(_ sink: inout CaptureSink) throws {
@@ -118,6 +168,12 @@ struct LibavSource {
                     }
                     throw sink.failure(.readFailed, "reading \(configuration.url)", rc)
                 }
+                // At the end, held frames are needed only by a slot keyframe mode has not filled.
+                if mode == .keyframe, !brokenGOP, lastPacketTime.isFinite, !sink.sampler.willDrop(time: lastPacketTime) {
+                    try leaveKeyframeMode(&sink)
+                } else {
+                    deferred.drop()
+                }
                 _ = avcodec_send_packet(input.decoder, nil)
                 try receiveFrames(&sink)
                 guard configuration.loop else { return }
@@ -125,18 +181,39 @@ struct LibavSource {
                     throw PipelineError(.endOfStream, "\(configuration.url) has no video frames to loop over")
                 }
                 try input.rewind()
-                offset = lastTime + frameDuration - (firstRaw ?? 0)
+                offset = max(lastTime, lastPacketTime) + frameDuration - (firstRaw ?? 0)
+                lastPacketTime = -Double.infinity
+                lastKeyStamp = nil
                 packetsSinceRewind = 0
                 continue
             }
             defer { av_packet_unref(input.packet) }
             guard input.packet.pointee.stream_index == input.videoIndex else { continue }
             packetsSinceRewind += 1
+            if input.packet.pointee.pts != FFmpegCall.noTimestamp {
+                lastPacketTime = max(lastPacketTime, Double(input.packet.pointee.pts) * tick + offset)
+            }
             sink.counters.packetRead()
             sink.control.frameArrived()
             let isKey = input.packet.pointee.flags & AV_PKT_FLAG_KEY != 0
             if isKey {
+                brokenGOP = false
+                // The frames before this keyframe are not all decoded: it is the first, or keyframe
+                // mode skipped the others.
+                decodingStartsHere = mode == .keyframe || lastKeyStamp == nil
+                if !deferred.isEmpty {
+                    // In keyframe mode, what is held is the rest of the last GOP, which a keyframe
+                    // does not need.
+                    let packet = input.packet.pointee
+                    let bytes = UnsafeRawBufferPointer(start: packet.data, count: Int(max(0, packet.size)))
+                    if mode == .keyframe || randomAccess?.beginsSequence(bytes) == true {
+                        deferred.drop()
+                    } else {
+                        try decodeDeferred(&sink)
+                    }
+                }
                 let stamp = input.packet.pointee.pts != FFmpegCall.noTimestamp ? input.packet.pointee.pts : input.packet.pointee.dts
+                lastKeyStamp = stamp != FFmpegCall.noTimestamp ? stamp : nil
                 if stamp != FFmpegCall.noTimestamp {
                     let newMode = selector.keyframe(at: Double(stamp) * tick + offset)
                     if newMode != mode {
@@ -146,17 +223,38 @@ struct LibavSource {
                     }
                 }
             } else if mode == .keyframe {
+                // The GOP's other frames are held in case a slot passes before the next keyframe
+                // (the GOP grew): they are then decoded, this frame is taken late by up to half a
+                // keyframe interval, as keyframes are taken early, and every frame is decoded until
+                // the next keyframe says again. Packets beyond the limit are dropped, and the GOP's
+                // frames go undecoded.
+                if brokenGOP { continue }
+                let pts = input.packet.pointee.pts
+                let slack = (selector.keyframeInterval ?? 0) / 2
+                if pts == FFmpegCall.noTimestamp || sink.sampler.willDrop(time: Double(pts) * tick + offset - slack) {
+                    if deferred.hasRoom {
+                        try deferred.hold(input.packet)
+                    } else {
+                        deferred.drop()
+                        brokenGOP = true
+                    }
+                    continue
+                }
+                try leaveKeyframeMode(&sink)
+            } else if decodingStartsHere, let lastKeyStamp, input.packet.pointee.pts != FFmpegCall.noTimestamp,
+                input.packet.pointee.pts < lastKeyStamp
+            {
+                // Shown before the keyframe decoding starts at (a leading picture of an open GOP),
+                // it may refer to frames before it: dropped, as a decoder starting there would.
                 continue
             }
-            input.setSkip(skip(mode: mode, sampler: sink.sampler))
-            let sent = avcodec_send_packet(input.decoder, input.packet)
-            if sent < 0, sent != FFmpegCall.again {
-                decodeErrors += 1
-                if decodeErrors > 100 { throw sink.failure(.decodeFailed, "decoding \(configuration.url)", sent) }
+            let skip = skip(input.packet, mode: mode, sampler: sink.sampler)
+            if skip == .nonReference, endsGOP(sink.sampler) {
+                try deferred.hold(input.packet)
                 continue
             }
-            decodeErrors = 0
-            try receiveFrames(&sink)
+            if !deferred.isEmpty { try decodeDeferred(&sink) }
+            try decode(input.packet, skip: skip, &sink)
         }
     }
 }

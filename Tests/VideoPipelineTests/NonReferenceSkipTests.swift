@@ -67,15 +67,4 @@ struct NonReferenceSkipTests {
         #expect(snapshot.packetsRead == 60)
         #expect(snapshot.framesDecoded == 24)
     }
-
-    @Test(.timeLimit(.minutes(2)))
-    func everyFrameIsDecodedWithoutNonReferenceFrames() async throws {
-        // Without B-frames every frame is a reference: nothing can be skipped.
-        let directory = try Fixtures.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let clip = try Fixtures.h264Clip(in: directory, seconds: 4)
-        let (frames, snapshot) = try await Self.capture(clip, fps: 5)
-        #expect(frames.count == 20)
-        #expect(snapshot.framesDecoded == snapshot.packetsRead)
-    }
 }

@@ -24,6 +24,24 @@ struct RTSPTests {
     }
 
     @Test(.timeLimit(.minutes(2)))
+    func framesAtTheEndOfAGOPAreLeftUndecodedOnALiveStream() async throws {
+        // 15 fps, a keyframe (an IDR picture, sent with start codes) every 15 frames, sampled at
+        // 5 fps: after the GOP's last slot, one or two frames (by the sampler's phase) are needed
+        // by nothing taken, from the second keyframe on. No more than those go undecoded.
+        let (server, base) = try await Fixtures.rtspServer(gop: 15)
+        defer { server.terminate() }
+        let pipeline = Pipeline(PipelineConfiguration(url: base + "/cam0", fps: 5), capacity: 64)
+        let snapshot = try await withCapture(pipeline.capture()) { task in
+            try await readFrames(25, from: pipeline, task)
+            return pipeline.counters.snapshot()
+        }
+        let undecoded = snapshot.packetsRead - snapshot.framesDecoded
+        let gops = snapshot.packetsRead / 15 + 1
+        #expect(undecoded >= 1, "\(snapshot.packetsRead) packets, every one decoded")
+        #expect(undecoded <= 2 * gops, "\(undecoded) of \(snapshot.packetsRead) packets undecoded")
+    }
+
+    @Test(.timeLimit(.minutes(2)))
     func frozenServerStallsWithinTheTimeoutPlusOneSecond() async throws {
         let (server, base) = try await Fixtures.rtspServer()
         defer { server.terminate() }

@@ -38,6 +38,57 @@ enum Fixtures {
         return url
     }
 
+    /// How ``clip(in:_:)`` encodes its clip.
+    struct ClipShape: Hashable, CustomStringConvertible {
+        enum Codec: String { case h264 = "libx264", hevc = "libx265", mpeg4 }
+        var codec = Codec.h264
+        var seconds = 4
+        var rate = 15
+        /// Frames from one keyframe to the next, when `keyframes` is empty.
+        var gop = 15
+        /// Times (seconds) of the keyframes instead, at irregular intervals.
+        var keyframes: [Double] = []
+        var bFrames = 0
+        /// Keyframes that later pictures may still refer past (non-IDR I-pictures in H.264, CRA
+        /// pictures in HEVC), as open-GOP encoders make them.
+        var openGOP = false
+
+        var description: String {
+            let keys = keyframes.isEmpty ? "gop \(gop)" : "keyframes at \(keyframes.map { ($0 * 1000).rounded() / 1000 })"
+            return "\(codec) \(rate) fps, \(keys), \(bFrames) B-frames\(openGOP ? ", open GOP" : "")"
+        }
+    }
+
+    /// A 160×120 clip from lavfi testsrc2 of the given shape.
+    static func clip(in directory: URL, _ shape: ClipShape) throws -> URL {
+        let url = directory.appendingPathComponent("clip-\(UUID().uuidString).mp4")
+        let gop = shape.keyframes.isEmpty ? shape.gop : 10_000
+        var arguments = [
+            "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=\(shape.rate):duration=\(shape.seconds)",
+            "-c:v", shape.codec.rawValue, "-pix_fmt", "yuv420p", "-g", "\(gop)",
+        ]
+        if !shape.keyframes.isEmpty {
+            arguments += ["-force_key_frames", shape.keyframes.map { String(format: "%.4f", $0) }.joined(separator: ",")]
+        }
+        switch shape.codec {
+        case .h264:
+            arguments += ["-preset", "ultrafast", "-keyint_min", shape.keyframes.isEmpty ? "\(gop)" : "1", "-sc_threshold", "0", "-bf", "\(shape.bFrames)"]
+            var params = shape.bFrames > 0 ? ["b-pyramid=none"] : []
+            if shape.openGOP { params.append("open-gop=1") }
+            if !params.isEmpty { arguments += ["-x264-params", params.joined(separator: ":")] }
+        case .hevc:
+            let minimum = shape.keyframes.isEmpty ? gop : 1
+            arguments += [
+                "-preset", "ultrafast", "-x265-params",
+                "log-level=error:keyint=\(gop):min-keyint=\(minimum):scenecut=0:bframes=\(shape.bFrames):open-gop=\(shape.openGOP ? 1 : 0)",
+            ]
+        case .mpeg4:
+            arguments += ["-bf", "\(shape.bFrames)", "-q:v", "5"]
+        }
+        try ffmpeg(arguments + [url.path])
+        return url
+    }
+
     /// Starts scripts/rtsp-server.py on a free port and waits for READY.
     /// - Returns: the server and its base URL `rtsp://127.0.0.1:PORT`.
     static func rtspServer(mounts: [String] = ["/cam0"], gop: Int = 15) async throws -> (ExternalProcess, String) {
