@@ -8,7 +8,7 @@ import CFFmpeg
 /// Owns its packets: whatever is still held when it goes is freed, however the capture ends.
 struct DeferredPackets: ~Copyable {
     /// How many packets, and how many of their bytes, may be held.
-    static let limit = (packets: 512, bytes: 32 << 20)
+    static let limit = (packets: 512, bytes: 8 << 20)
 
     private var packets: [UnsafeMutablePointer<AVPacket>] = []
     private var bytes = 0

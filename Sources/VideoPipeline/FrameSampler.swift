@@ -34,9 +34,11 @@ struct FrameSampler: Sendable, Hashable {
     /// between it and the last one offered, as long as timestamps only grow.
     ///
     /// A frame this holds for may go undecoded, if no other frame refers to it.
-    func willDrop(time: Double) -> Bool {
+    /// - Parameter late: how long after the slot a frame still counts as before it (in keyframe
+    ///   mode, while a keyframe may still come to fill the slot).
+    func willDrop(time: Double, late: Double = 0) -> Bool {
         guard let due = slot(onScheduleWith: time) else { return false }
-        return time + tolerance < due
+        return time + tolerance < due + late
     }
 
     /// The next slot, if a frame at `time` keeps to the current schedule; `nil` when there is

@@ -231,7 +231,7 @@ struct LibavSource {
                 if brokenGOP { continue }
                 let pts = input.packet.pointee.pts
                 let slack = (selector.keyframeInterval ?? 0) / 2
-                if pts == FFmpegCall.noTimestamp || sink.sampler.willDrop(time: Double(pts) * tick + offset - slack) {
+                if pts == FFmpegCall.noTimestamp || sink.sampler.willDrop(time: Double(pts) * tick + offset, late: slack) {
                     if deferred.hasRoom {
                         try deferred.hold(input.packet)
                     } else {

@@ -87,6 +87,32 @@ struct GOPTailTests {
         #expect(snapshot.framesDecoded == 54)
     }
 
+    @Test(.timeLimit(.minutes(3)), arguments: [0.2, 0.1])
+    func gopsLongerThanThePacketLimitGiveTheSamePictures(fps: Double) async throws {
+        // 60 fps, a keyframe every 10 s: more frames follow a GOP's last slot than may be held
+        // (DeferredPackets.limit). At 0.2 fps, after the slots at 15 and 25 s, 599 frames come
+        // before the next keyframe: the first 512 are held, then all are decoded. At 0.1 fps
+        // keyframe mode starts at the third keyframe, and holds the GOP's other frames until the
+        // limit, then drops them as it did before it held any.
+        let directory = try Fixtures.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let shape = Fixtures.ClipShape(size: "64x48", seconds: 30, rate: 60, gop: 600)
+        let clip = try Fixtures.clip(in: directory, shape)
+        let (all, _) = try await NonReferenceSkipTests.capture(clip, fps: 60, capacity: 1_900)
+        #expect(all.count == 1_800)
+        let (sampled, snapshot) = try await NonReferenceSkipTests.capture(clip, fps: fps)
+        var sampler = FrameSampler(fps: fps)
+        let expected = all.filter { sampler.shouldKeep(time: $0.sourceTime) }
+        #expect(sampled.map(\.sourceTime) == expected.map(\.sourceTime))
+        for (frame, reference) in zip(sampled, expected) {
+            #expect(
+                NonReferenceSkipTests.pixels(frame) == NonReferenceSkipTests.pixels(reference),
+                "the picture at \(frame.sourceTime) s differs from the full decode's")
+        }
+        #expect(snapshot.decodeMode == (fps == 0.1 ? .keyframe : .all))
+        #expect(snapshot.framesDecoded < snapshot.packetsRead)
+    }
+
     @Test(.timeLimit(.minutes(2)))
     func everyFrameIsDecodedWhenKeyframesAreNotIDRPictures() async throws {
         // The same stream with open GOPs in HEVC: keyframes are CRA pictures, which the pictures

@@ -7,9 +7,11 @@ import Testing
 struct NonReferenceSkipTests {
     /// Captures `clip` at `fps`, unpaced, to its end.
     /// - Returns: every sampled frame, in order, and the counters at the end.
-    static func capture(_ clip: URL, fps: Double) async throws -> ([CapturedFrame], PipelineCounters.Snapshot) {
+    static func capture(
+        _ clip: URL, fps: Double, capacity: Int = 200
+    ) async throws -> ([CapturedFrame], PipelineCounters.Snapshot) {
         let config = PipelineConfiguration(url: "file://" + clip.path, fps: fps, loop: false, pacing: .unpaced)
-        let pipeline = Pipeline(config, capacity: 200)
+        let pipeline = Pipeline(config, capacity: capacity)
         try await pipeline.capture().run()
         var frames: [CapturedFrame] = []
         while let frame = pipeline.captured.tryNext() { frames.append(frame) }

@@ -42,6 +42,7 @@ enum Fixtures {
     struct ClipShape: Hashable, CustomStringConvertible {
         enum Codec: String { case h264 = "libx264", hevc = "libx265", mpeg4 }
         var codec = Codec.h264
+        var size = "160x120"
         var seconds = 4
         var rate = 15
         /// Frames from one keyframe to the next, when `keyframes` is empty.
@@ -59,12 +60,12 @@ enum Fixtures {
         }
     }
 
-    /// A 160×120 clip from lavfi testsrc2 of the given shape.
+    /// A clip from lavfi testsrc2 of the given shape.
     static func clip(in directory: URL, _ shape: ClipShape) throws -> URL {
         let url = directory.appendingPathComponent("clip-\(UUID().uuidString).mp4")
         let gop = shape.keyframes.isEmpty ? shape.gop : 10_000
         var arguments = [
-            "-f", "lavfi", "-i", "testsrc2=size=160x120:rate=\(shape.rate):duration=\(shape.seconds)",
+            "-f", "lavfi", "-i", "testsrc2=size=\(shape.size):rate=\(shape.rate):duration=\(shape.seconds)",
             "-c:v", shape.codec.rawValue, "-pix_fmt", "yuv420p", "-g", "\(gop)",
         ]
         if !shape.keyframes.isEmpty {
