@@ -36,12 +36,8 @@ struct DeferredPackets: ~Copyable {
     }
 
     /// Drops every held packet undecoded.
-    /// - Returns: how many there were.
-    @discardableResult
-    mutating func drop() -> Int {
-        let count = packets.count
+    mutating func drop() {
         release()
-        return count
     }
 
     /// Hands each held packet to `body`, oldest first, then lets it go, whether `body` returns or
