@@ -16,10 +16,7 @@ struct DeferredPackets: ~Copyable {
     init() {}
 
     deinit {
-        for packet in packets {
-            var owned: UnsafeMutablePointer<AVPacket>? = packet
-            av_packet_free(&owned)
-        }
+        Self.free(packets)
     }
 
     var isEmpty: Bool { packets.isEmpty }
@@ -37,23 +34,23 @@ struct DeferredPackets: ~Copyable {
 
     /// Drops every held packet undecoded.
     mutating func drop() {
-        release()
+        Self.free(packets)
+        packets.removeAll(keepingCapacity: true)
+        bytes = 0
     }
 
     /// Hands each held packet to `body`, oldest first, then lets it go, whether `body` returns or
     /// throws.
     mutating func release(through body: (UnsafeMutablePointer<AVPacket>) throws -> Void) rethrows {
-        defer { release() }
+        defer { drop() }
         for packet in packets { try body(packet) }
     }
 
     /// Frees the packets and their data.
-    private mutating func release() {
+    private static func free(_ packets: [UnsafeMutablePointer<AVPacket>]) {
         for packet in packets {
             var owned: UnsafeMutablePointer<AVPacket>? = packet
             av_packet_free(&owned)
         }
-        packets.removeAll(keepingCapacity: true)
-        bytes = 0
     }
 }

@@ -118,8 +118,17 @@ struct LibavSource {
             try receiveFrames(&sink)
         }
 
-        func decodeDeferred(_ sink: inout CaptureSink) throws {
-            try deferred.release { packet in try decode(packet, skip: skip(packet, mode: mode, sampler: sink.sampler), &sink) }
+        // Shown before the last keyframe (a leading picture of an open GOP).
+        func leads(_ packet: UnsafeMutablePointer<AVPacket>) -> Bool {
+            guard let lastKeyStamp, packet.pointee.pts != FFmpegCall.noTimestamp else { return false }
+            return packet.pointee.pts < lastKeyStamp
+        }
+
+        func decodeDeferred(_ sink: inout CaptureSink, skippingLeading: Bool = false) throws {
+            try deferred.release { packet in
+                if skippingLeading, leads(packet) { return }
+                try decode(packet, skip: skip(packet, mode: mode, sampler: sink.sampler), &sink)
+            }
         }
 
         // Keyframe mode held the GOP's other frames and a slot came before the next keyframe:
@@ -131,11 +140,7 @@ struct LibavSource {
             mode = .all
             sink.counters.setDecodeMode(.all)
             logger.debug("decode mode", metadata: ["mode": "all", "reason": "no keyframe by the slot", "url": "\(configuration.redactedURL)"])
-            try deferred.release { packet in
-                let pts = packet.pointee.pts
-                if let lastKeyStamp, pts != FFmpegCall.noTimestamp, pts < lastKeyStamp { return }
-                try decode(packet, skip: skip(packet, mode: mode, sampler: sink.sampler), &sink)
-            }
+            try decodeDeferred(&sink, skippingLeading: true)
         }
 
         func receiveFrames(_ sink: inout CaptureSink) throws {
@@ -241,9 +246,7 @@ struct LibavSource {
                     continue
                 }
                 try leaveKeyframeMode(&sink)
-            } else if decodingStartsHere, let lastKeyStamp, input.packet.pointee.pts != FFmpegCall.noTimestamp,
-                input.packet.pointee.pts < lastKeyStamp
-            {
+            } else if decodingStartsHere, leads(input.packet) {
                 // Shown before the keyframe decoding starts at (a leading picture of an open GOP),
                 // it may refer to frames before it: dropped, as a decoder starting there would.
                 continue

@@ -23,14 +23,15 @@ struct RandomAccess: Sendable, Hashable {
 
     /// The scanner for the stream `parameters` describes; `nil` for a codec it does not know.
     init?(_ parameters: UnsafePointer<AVCodecParameters>) {
-        let extradata = parameters.pointee.extradata.map {
-            UnsafeRawBufferPointer(start: $0, count: Int(max(0, parameters.pointee.extradata_size)))
-        }
+        let codec: Codec
         switch parameters.pointee.codec_id {
-        case AV_CODEC_ID_H264: self.init(codec: .h264, extradata: extradata ?? UnsafeRawBufferPointer(start: nil, count: 0))
-        case AV_CODEC_ID_HEVC: self.init(codec: .hevc, extradata: extradata ?? UnsafeRawBufferPointer(start: nil, count: 0))
+        case AV_CODEC_ID_H264: codec = .h264
+        case AV_CODEC_ID_HEVC: codec = .hevc
         default: return nil
         }
+        let extradata = parameters.pointee.extradata
+        let size = extradata == nil ? 0 : Int(max(0, parameters.pointee.extradata_size))
+        self.init(codec: codec, extradata: UnsafeRawBufferPointer(start: extradata, count: size))
     }
 
     /// The scanner for `codec`, its framing read from the decoder configuration record in
